@@ -1,0 +1,3 @@
+from sfmc_actions.cli import main
+
+main()

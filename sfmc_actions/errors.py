@@ -1,0 +1,113 @@
+"""Errors raised by sfmc-actions, named by what the caller must do about them.
+
+    SfmcActionsError
+     ├── ConfigError               the config file is wrong: fix it (carries every problem found)
+     ├── InvalidEventError         an event breaks the Segment Spec: it is rejected, kept with the reason
+     ├── FqlSyntaxError            a trigger does not parse: fix the trigger (column + caret line)
+     ├── MappingError              a mapping is invalid, or failed while resolving one event
+     ├── PayloadValidationError    the mapped payload does not fit the action's fields (Segment's message)
+     └── DeliveryError             a call to SFMC (or the network) failed
+          ├── RetryableError       try again later; `retry_after` seconds when SFMC said so
+          ├── PermanentError       SFMC refused it for good: dead letter with SFMC's message
+          └── AuthenticationError  the credentials are wrong: fix the settings
+
+No message built here ever contains a secret: callers pass field names and SFMC's own text, never
+settings values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class SfmcActionsError(Exception):
+    """Base of every error this package raises on purpose."""
+
+
+@dataclass(frozen=True)
+class ConfigProblem:
+    """One thing wrong in a config file: where it is and how to fix it."""
+
+    file: str
+    path: str  # YAML path such as "subscriptions[2].mapping.keys"
+    message: str
+    line: int | None = None
+    hint: str | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line is not None else self.file
+        text = f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+        return f"{text}\n  how to fix: {self.hint}" if self.hint else text
+
+
+class ConfigError(SfmcActionsError):
+    """The config file cannot be used. `problems` lists every problem, not just the first."""
+
+    def __init__(self, problems: list[ConfigProblem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+class InvalidEventError(SfmcActionsError):
+    """An event does not follow the Segment Spec. `field` names the offending field."""
+
+    def __init__(self, field: str, message: str) -> None:
+        self.field = field
+        self.reason = message
+        super().__init__(f"{field}: {message}" if field else message)
+
+
+class FqlSyntaxError(SfmcActionsError):
+    """A trigger (Segment FQL) does not parse, as Segment's parser would also refuse it."""
+
+    def __init__(self, message: str, fql: str, column: int) -> None:
+        self.reason = message
+        self.fql = fql
+        self.column = column  # 0-based offset into `fql`
+        super().__init__(f"{message} at column {column + 1}\n  {fql}\n  {self.caret}")
+
+    @property
+    def caret(self) -> str:
+        return " " * self.column + "^"
+
+
+class MappingError(SfmcActionsError):
+    """A mapping is invalid (`errors` holds every validation message) or failed on one event."""
+
+    def __init__(self, message: str, errors: list[str] | None = None) -> None:
+        self.errors = errors or [message]
+        super().__init__(message)
+
+
+class PayloadValidationError(SfmcActionsError):
+    """The mapped payload does not fit the action's fields. The message is Segment's, verbatim."""
+
+    status = 400
+    code = "PAYLOAD_VALIDATION_FAILED"
+
+
+class DeliveryError(SfmcActionsError):
+    """A call to SFMC failed. `status` is the HTTP status when there was a response."""
+
+    def __init__(self, message: str, status: int | None = None, body: object = None) -> None:
+        self.status = status
+        self.body = body
+        super().__init__(message)
+
+
+class RetryableError(DeliveryError):
+    """Transient: rate limit, server error, timeout, network. Retry, after `retry_after` s if set."""
+
+    def __init__(
+        self, message: str, status: int | None = None, body: object = None, retry_after: float | None = None
+    ) -> None:
+        super().__init__(message, status, body)
+        self.retry_after = retry_after
+
+
+class PermanentError(DeliveryError):
+    """SFMC refused the request for good (4xx): resending the same thing cannot succeed."""
+
+
+class AuthenticationError(DeliveryError):
+    """SFMC refused the credentials (token request failed, or 401 after a fresh token)."""
