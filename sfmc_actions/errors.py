@@ -6,6 +6,7 @@
      ├── FqlSyntaxError            a trigger does not parse: fix the trigger (column + caret line)
      ├── MappingError              a mapping is invalid, or failed while resolving one event
      ├── PayloadValidationError    the mapped payload does not fit the action's fields (Segment's message)
+     ├── StoreError                the job store cannot be used: fix the database URL or server
      └── DeliveryError             a call to SFMC (or the network) failed
           ├── RetryableError       try again later; `retry_after` seconds when SFMC said so
           ├── PermanentError       SFMC refused it for good: dead letter with SFMC's message
@@ -111,3 +112,7 @@ class PermanentError(DeliveryError):
 
 class AuthenticationError(DeliveryError):
     """SFMC refused the credentials (token request failed, or 401 after a fresh token)."""
+
+
+class StoreError(SfmcActionsError):
+    """The job store cannot be used: bad database URL, unreachable server, or a schema from a newer version."""
