@@ -1,0 +1,161 @@
+"""What the job store holds and what callers hand it: jobs, rejected events, outcomes, stats, shared tokens.
+
+A job is one event routed through one subscription: the raw event (kept so a replay can re-route it with the
+current subscriptions), the validated payload (delivery never re-maps) and the batch key (action + resolved
+target) that groups jobs into one SFMC call. Times are aware UTC datetimes throughout.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import SecretStr
+
+# Journey entries are the one action where sending twice does harm (a contact enters the journey twice);
+# Segment does not guard against it (landscape.md: "Deduplicate entry by messageId ... over a time window").
+DEDUPED_ACTIONS = frozenset({"apiEvent"})
+
+
+class JobState(StrEnum):
+    PENDING = "pending"  # waiting for its available_at
+    CLAIMED = "claimed"  # leased to a worker until available_at (the lease expiry)
+    DELIVERED = "delivered"
+    DEAD = "dead"  # given up: dead_reason says why; replayable
+    REJECTED = "rejected"  # broke the Segment Spec at ingest: never routed, raw body kept
+
+
+@dataclass(frozen=True)
+class NewJob:
+    """One routed event to enqueue. `dead_reason` set means "store it dead" (payload validation failed)."""
+
+    subscription: str
+    action: str
+    batch_key: str  # action + resolved target, e.g. "dataExtension:key:Orders"
+    tenant: str  # names the SFMC settings (tenant) the job is delivered with
+    message_id: str | None
+    event: dict[str, Any]
+    payload: Any
+    dead_reason: str | None = None
+    dedupe: bool | None = None  # None: de-duplicate when the action is in DEDUPED_ACTIONS
+
+    @property
+    def deduplicated(self) -> bool:
+        """Whether a second job with the same (subscription, message_id) inside the window is skipped."""
+        wanted = self.action in DEDUPED_ACTIONS if self.dedupe is None else self.dedupe
+        return wanted and self.message_id is not None
+
+
+@dataclass(frozen=True)
+class RejectedEvent:
+    """An input that failed the Segment Spec checks at ingest: kept with its reason, never routed."""
+
+    reason: str
+    raw_body: str
+    message_id: str | None = None
+    event: dict[str, Any] | None = None  # the parsed event, when the body was a JSON object
+
+
+@dataclass(frozen=True)
+class EnqueueResult:
+    accepted: int  # jobs stored (including ones stored dead)
+    duplicates: int  # de-duplicated jobs skipped (same subscription + messageId inside the window)
+    rejected: int = 0
+
+
+@dataclass(frozen=True)
+class Job:
+    id: int
+    subscription: str | None  # None only for rejected events
+    action: str  # "" for rejected events
+    batch_key: str
+    tenant: str
+    message_id: str | None
+    event: dict[str, Any]
+    payload: Any
+    state: JobState
+    attempts: int  # claims that counted: incremented at claim, given back by release()
+    created_at: datetime
+    available_at: datetime  # next attempt time; while claimed, the lease expiry
+    updated_at: datetime
+    lease_owner: str | None = None
+    last_error: str | None = None
+    dead_reason: str | None = None
+    sent_row: Any = None  # what was sent when SFMC refused it, for the dead-letter view
+    delivered_at: datetime | None = None
+    replayed_at: datetime | None = None
+    raw_body: str | None = None  # rejected events only
+
+    @property
+    def lease_expires_at(self) -> datetime | None:
+        return self.available_at if self.state is JobState.CLAIMED else None
+
+
+# Outcomes: one per job, aligned by the action's batch send (DESIGN.md "Per-event outcomes").
+@dataclass(frozen=True)
+class Delivered:
+    pass
+
+
+@dataclass(frozen=True)
+class Retry:
+    at: datetime
+    error: str
+
+
+@dataclass(frozen=True)
+class Dead:
+    reason: str
+    sent_row: Any = None
+
+
+Outcome = Delivered | Retry | Dead
+
+
+@dataclass(frozen=True)
+class ApplyResult:
+    applied: int
+    lost: tuple[int, ...] = ()  # job ids whose lease another worker holds now: their outcome was dropped
+
+
+@dataclass(frozen=True)
+class StateCount:
+    subscription: str | None
+    state: JobState
+    count: int
+    oldest_created_at: datetime
+
+
+@dataclass(frozen=True)
+class ErrorSample:
+    job_id: int
+    subscription: str | None
+    state: JobState
+    error: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class QueueStats:
+    counts: tuple[StateCount, ...]
+    last_errors: tuple[ErrorSample, ...]
+
+    @property
+    def oldest_pending_at(self) -> datetime | None:
+        """Creation time of the oldest job not yet delivered or dead (pending or claimed)."""
+        times = [c.oldest_created_at for c in self.counts if c.state in (JobState.PENDING, JobState.CLAIMED)]
+        return min(times) if times else None
+
+    def total(self, state: JobState, subscription: str | None = None) -> int:
+        wanted = [c for c in self.counts if c.state is state]
+        return sum(c.count for c in wanted if subscription is None or c.subscription == subscription)
+
+
+@dataclass(frozen=True)
+class SharedToken:
+    """An OAuth access token shared by every worker of one tenant. The value never shows in a repr."""
+
+    token: SecretStr = field(repr=False)
+    expires_at: datetime

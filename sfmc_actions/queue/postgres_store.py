@@ -1,0 +1,308 @@
+"""The scale-out job store: PostgreSQL, shared by any number of processes on any number of machines.
+
+Claims use `FOR UPDATE SKIP LOCKED` (as procrastinate and rudder-server do), so concurrent workers never wait
+on, nor get, each other's jobs; an enqueue's NOTIFY wakes idle workers at once. Commits use the server's
+`synchronous_commit` (on by default): durable across a crash of the database machine too. Times come from
+this process's clock; leases of a minute tolerate the skew NTP leaves between machines.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Collection, Sequence
+from contextlib import asynccontextmanager
+from datetime import datetime, timedelta
+from typing import Any
+
+import asyncpg
+from pydantic import SecretStr
+
+from sfmc_actions.queue.jobs import (
+    ApplyResult,
+    Dead,
+    Delivered,
+    EnqueueResult,
+    ErrorSample,
+    Job,
+    JobState,
+    NewJob,
+    Outcome,
+    QueueStats,
+    RejectedEvent,
+    Retry,
+    SharedToken,
+    StateCount,
+)
+from sfmc_actions.queue.postgres_db import PostgresDatabase
+from sfmc_actions.queue.postgres_tokens import PostgresTokens
+from sfmc_actions.queue.rows import JOB_COLUMNS, dump_json, job_from_row, utc_now
+from sfmc_actions.queue.store import Reroute
+
+# "claimable" = state IN ('pending', 'claimed') AND available_at <= now: a claimed job's available_at is its
+# lease expiry, so an expired lease is claimable again with no reaper (the partial indexes' WHERE matches).
+INSERT_JOBS = """
+INSERT INTO jobs (subscription, action, batch_key, tenant, message_id, event, payload, raw_body, state,
+                  last_error, dead_reason, created_at, available_at, updated_at)
+SELECT s, a, b, t, m, e::jsonb, p::jsonb, r, st, d, coalesce(d, reason), $12, $12, $12
+FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
+            $9::text[], $10::text[], $11::text[]) AS u(s, a, b, t, m, e, p, r, st, d, reason)"""
+# Writes only when there is no key or it has expired: the keys returned are the new ones.
+TAKE_DEDUPE_KEYS = """
+INSERT INTO dedupe_keys (subscription, message_id, expires_at)
+SELECT s, m, $3 FROM unnest($1::text[], $2::text[]) AS u(s, m)
+ON CONFLICT (subscription, message_id) DO UPDATE SET expires_at = excluded.expires_at
+WHERE dedupe_keys.expires_at <= $4
+RETURNING subscription, message_id"""
+DROP_DEDUPE_KEYS = """
+DELETE FROM dedupe_keys d USING unnest($1::text[], $2::text[]) AS u(s, m)
+WHERE d.subscription = u.s AND d.message_id = u.m"""
+NOTIFY = "SELECT pg_notify($1, '')"
+_CLAIM = f"""
+UPDATE jobs j SET state = 'claimed', lease_owner = $2, available_at = $3, attempts = j.attempts + 1, updated_at = $1
+FROM picked WHERE j.id = picked.id
+RETURNING {", ".join("j." + c.strip() for c in JOB_COLUMNS.split(","))}"""
+_PICK = """
+picked AS (
+    SELECT id FROM jobs
+    WHERE state IN ('pending', 'claimed') AND available_at <= $1 AND batch_key = {key}
+    ORDER BY available_at, id LIMIT $4
+    FOR UPDATE SKIP LOCKED)"""
+CLAIM_OLDEST_KEY = (
+    """
+WITH next_key AS (
+    SELECT batch_key FROM jobs WHERE state IN ('pending', 'claimed') AND available_at <= $1
+    ORDER BY available_at, id LIMIT 1
+    FOR UPDATE SKIP LOCKED),"""
+    + _PICK.format(key="(SELECT batch_key FROM next_key)")
+    + _CLAIM
+)
+CLAIM_KEY = "WITH" + _PICK.format(key="$5") + _CLAIM
+_OWNED = "j.state = 'claimed' AND j.lease_owner = $2"
+MARK_DELIVERED = f"""
+UPDATE jobs j SET state = 'delivered', delivered_at = $1, updated_at = $1, lease_owner = NULL
+WHERE j.id = ANY($3::bigint[]) AND {_OWNED} RETURNING j.id"""
+MARK_RETRY = f"""
+UPDATE jobs j SET state = 'pending', available_at = u.at, last_error = u.error, updated_at = $1, lease_owner = NULL
+FROM unnest($3::bigint[], $4::timestamptz[], $5::text[]) AS u(id, at, error)
+WHERE j.id = u.id AND {_OWNED} RETURNING j.id"""
+MARK_DEAD = f"""
+UPDATE jobs j SET state = 'dead', dead_reason = u.reason, last_error = u.reason, sent_row = u.sent::jsonb,
+                  updated_at = $1, lease_owner = NULL
+FROM unnest($3::bigint[], $4::text[], $5::text[]) AS u(id, reason, sent)
+WHERE j.id = u.id AND {_OWNED} RETURNING j.id"""
+# Released claims were not attempted: give the attempt back.
+RELEASE = """
+UPDATE jobs SET state = 'pending', available_at = $1, updated_at = $1, attempts = greatest(attempts - 1, 0),
+                lease_owner = NULL
+WHERE state = 'claimed' AND lease_owner = $2 AND ($3::bigint[] IS NULL OR id = ANY($3::bigint[]))"""
+GET_JOB = f"SELECT {JOB_COLUMNS} FROM jobs WHERE id = $1"
+LIST_DEAD = f"""
+SELECT {JOB_COLUMNS} FROM jobs
+WHERE state IN ('dead', $1)
+  AND ($2::text IS NULL OR subscription = $2)
+  AND ($3::timestamptz IS NULL OR updated_at >= $3)
+  AND ($4::text IS NULL OR strpos(lower(dead_reason), lower($4)) > 0)
+  AND ($5 OR replayed_at IS NULL)
+ORDER BY updated_at DESC, id DESC LIMIT $6"""
+TAKE_FOR_REPLAY = f"""
+UPDATE jobs SET replayed_at = $1
+WHERE id = ANY($2::bigint[]) AND state IN ('dead', 'rejected') AND replayed_at IS NULL
+RETURNING {JOB_COLUMNS}"""
+STATS_COUNTS = "SELECT subscription, state, count(*), min(created_at) FROM jobs GROUP BY state, subscription"
+STATS_ERRORS = """
+SELECT id, subscription, state, last_error, updated_at FROM jobs WHERE last_error IS NOT NULL
+ORDER BY updated_at DESC LIMIT $1"""
+PURGE_DELIVERED = """
+DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE state = 'delivered' AND created_at < $1 LIMIT $2)"""
+PURGE_DEDUPE = """
+DELETE FROM dedupe_keys WHERE ctid IN (SELECT ctid FROM dedupe_keys WHERE expires_at <= $1 LIMIT $2)"""
+PURGE_CHUNK = 5000
+
+
+def _job(row: Sequence[Any]) -> Job:
+    return job_from_row(row, lambda value: value)  # asyncpg returns aware UTC datetimes
+
+
+class PostgresJobStore:
+    def __init__(
+        self,
+        dsn: str,
+        *,
+        schema: str = "sfmc_actions",
+        dedupe_window: float = 24 * 3600.0,
+        min_connections: int = 1,
+        max_connections: int = 10,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self._db = PostgresDatabase(dsn, schema, min_size=min_connections, max_size=max_connections)
+        self._tokens = PostgresTokens(self._db)
+        self._dedupe_window = timedelta(seconds=dedupe_window)
+        self._clock = clock
+
+    def __repr__(self) -> str:
+        return f"PostgresJobStore(schema={self._db.schema!r})"  # never the DSN: it may hold a password
+
+    async def connect(self) -> None:
+        await self._db.connect()
+
+    async def migrate(self) -> None:
+        await self._db.migrate()
+
+    # -- enqueue ---------------------------------------------------------------------------------------------
+    async def enqueue(self, jobs: Sequence[NewJob], rejected: Sequence[RejectedEvent] = ()) -> EnqueueResult:
+        async with self._db.pool.acquire() as conn, conn.transaction():
+            result = await self._insert(conn, jobs, rejected, self._clock())
+        self._db.wake_local()
+        return result
+
+    async def _insert(
+        self, conn: asyncpg.Connection, jobs: Sequence[NewJob], rejected: Sequence[RejectedEvent], now: datetime
+    ) -> EnqueueResult:
+        keys = sorted({(j.subscription, j.message_id or "") for j in jobs if j.deduplicated})
+        fresh: set[tuple[str, str]] = set()
+        if keys:  # sorted, so two enqueues racing on the same keys lock them in the same order
+            rows = await conn.fetch(
+                TAKE_DEDUPE_KEYS, [k[0] for k in keys], [k[1] for k in keys], now + self._dedupe_window, now
+            )
+            fresh = {(row[0], row[1]) for row in rows}
+        keep: list[NewJob] = []
+        for job in jobs:
+            key = (job.subscription, job.message_id or "")
+            if job.deduplicated:
+                if key not in fresh:
+                    continue
+                fresh.discard(key)  # a second copy inside this same batch is a duplicate too
+            keep.append(job)
+        rows_in = [_job_values(job) for job in keep] + [_rejected_values(event) for event in rejected]
+        if rows_in:
+            await conn.execute(INSERT_JOBS, *(list(column) for column in zip(*rows_in, strict=True)), now)
+            await conn.execute(NOTIFY, self._db.channel)
+        return EnqueueResult(accepted=len(keep), duplicates=len(jobs) - len(keep), rejected=len(rejected))
+
+    # -- claim, outcomes, release ----------------------------------------------------------------------------
+    async def claim_batch(
+        self, owner: str, lease_seconds: float, max_jobs: int, batch_key: str | None = None
+    ) -> list[Job]:
+        now = self._clock()
+        lease_end = now + timedelta(seconds=lease_seconds)
+        if batch_key is None:
+            rows = await self._db.pool.fetch(CLAIM_OLDEST_KEY, now, owner, lease_end, max_jobs)
+        else:
+            rows = await self._db.pool.fetch(CLAIM_KEY, now, owner, lease_end, max_jobs, batch_key)
+        return sorted((_job(row) for row in rows), key=lambda job: job.id)
+
+    async def apply_outcomes(self, owner: str, outcomes: Sequence[tuple[int, Outcome]]) -> ApplyResult:
+        delivered = [job_id for job_id, o in outcomes if isinstance(o, Delivered)]
+        retry = [(job_id, o) for job_id, o in outcomes if isinstance(o, Retry)]
+        dead = [(job_id, o) for job_id, o in outcomes if isinstance(o, Dead)]
+        if len(delivered) + len(retry) + len(dead) != len(outcomes):
+            wrong = next(o for _, o in outcomes if not isinstance(o, Delivered | Retry | Dead))
+            raise TypeError(f"outcomes must be Delivered, Retry or Dead, not {wrong!r}")
+        now = self._clock()
+        applied: set[int] = set()
+        async with self._db.pool.acquire() as conn, conn.transaction():
+            if delivered:
+                applied.update(r[0] for r in await conn.fetch(MARK_DELIVERED, now, owner, delivered))
+            if retry:
+                ids, ats, errors = [i for i, _ in retry], [o.at for _, o in retry], [o.error for _, o in retry]
+                applied.update(r[0] for r in await conn.fetch(MARK_RETRY, now, owner, ids, ats, errors))
+            if dead:
+                sent = [None if o.sent_row is None else dump_json(o.sent_row) for _, o in dead]
+                ids, reasons = [i for i, _ in dead], [o.reason for _, o in dead]
+                applied.update(r[0] for r in await conn.fetch(MARK_DEAD, now, owner, ids, reasons, sent))
+        lost = tuple(job_id for job_id, _ in outcomes if job_id not in applied)
+        return ApplyResult(applied=len(outcomes) - len(lost), lost=lost)
+
+    async def release(self, owner: str, job_ids: Collection[int] | None = None) -> int:
+        async with self._db.pool.acquire() as conn, conn.transaction():
+            ids = None if job_ids is None else list(job_ids)
+            status = await conn.execute(RELEASE, self._clock(), owner, ids)
+            count = int(status.split()[-1])
+            if count:
+                await conn.execute(NOTIFY, self._db.channel)
+        return count
+
+    # -- dead letters and replay -----------------------------------------------------------------------------
+    async def get_job(self, job_id: int) -> Job | None:
+        row = await self._db.pool.fetchrow(GET_JOB, job_id)
+        return None if row is None else _job(row)
+
+    async def list_dead(
+        self,
+        subscription: str | None = None,
+        since: datetime | None = None,
+        reason_contains: str | None = None,
+        limit: int = 100,
+        *,
+        include_rejected: bool = False,
+        include_replayed: bool = False,
+    ) -> list[Job]:
+        other_state = "rejected" if include_rejected else "dead"
+        rows = await self._db.pool.fetch(
+            LIST_DEAD, other_state, subscription, since, reason_contains, include_replayed, limit
+        )
+        return [_job(row) for row in rows]
+
+    async def replay(self, job_ids: Collection[int], reroute: Reroute) -> EnqueueResult:
+        now = self._clock()
+        async with self._db.pool.acquire() as conn, conn.transaction():
+            # Row locks taken here make a concurrent replay of the same ids wait, then skip them.
+            taken = sorted((_job(row) for row in await conn.fetch(TAKE_FOR_REPLAY, now, sorted(set(job_ids)))),
+                           key=lambda job: job.id)  # fmt: skip
+            keyed = [(j.subscription, j.message_id) for j in taken if j.subscription and j.message_id]
+            if keyed:
+                await conn.execute(DROP_DEDUPE_KEYS, [k[0] for k in keyed], [k[1] for k in keyed])
+            new_jobs = [new for job in taken for new in reroute(job)]
+            result = await self._insert(conn, new_jobs, (), now)
+        self._db.wake_local()
+        return result
+
+    # -- status, housekeeping, wake-ups ----------------------------------------------------------------------
+    async def stats(self, last_errors: int = 10) -> QueueStats:
+        async with self._db.pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
+            counts = await conn.fetch(STATS_COUNTS)
+            errors = await conn.fetch(STATS_ERRORS, last_errors)
+        return QueueStats(
+            counts=tuple(StateCount(sub, JobState(state), n, oldest) for sub, state, n, oldest in counts),
+            last_errors=tuple(ErrorSample(i, sub, JobState(st), err, at) for i, sub, st, err, at in errors),
+        )
+
+    async def purge(self, delivered_before: datetime) -> int:
+        deleted = 0
+        while count := int((await self._db.pool.execute(PURGE_DELIVERED, delivered_before, PURGE_CHUNK)).split()[-1]):
+            deleted += count
+        while int((await self._db.pool.execute(PURGE_DEDUPE, self._clock(), PURGE_CHUNK)).split()[-1]):
+            pass
+        return deleted
+
+    async def wait_for_work(self, timeout: float) -> bool:
+        return await self._db.wait(timeout)
+
+    # -- shared OAuth tokens ---------------------------------------------------------------------------------
+    async def get_shared_token(self, tenant_key: str) -> SharedToken | None:
+        return await self._tokens.get(tenant_key)
+
+    async def put_shared_token(self, tenant_key: str, token: SecretStr | str, expires_at: datetime) -> None:
+        await self._tokens.put(tenant_key, token, expires_at)
+
+    @asynccontextmanager
+    async def refresh_lock(self, tenant_key: str, timeout: float = 30.0) -> AsyncIterator[None]:
+        async with self._tokens.refresh_lock(tenant_key, timeout):
+            yield
+
+    async def close(self) -> None:
+        await self._db.close()
+
+
+def _job_values(job: NewJob) -> tuple[str | None, ...]:
+    state = JobState.PENDING if job.dead_reason is None else JobState.DEAD
+    return (
+        job.subscription, job.action, job.batch_key, job.tenant, job.message_id, dump_json(job.event),
+        dump_json(job.payload), None, state.value, job.dead_reason, None,
+    )  # fmt: skip
+
+
+def _rejected_values(event: RejectedEvent) -> tuple[str | None, ...]:
+    return (
+        None, "", "", "", event.message_id, dump_json(event.event or {}), None, event.raw_body,
+        JobState.REJECTED.value, None, event.reason,
+    )  # fmt: skip

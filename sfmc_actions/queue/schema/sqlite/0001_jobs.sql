@@ -1,0 +1,54 @@
+-- Jobs, rejected events, de-duplication keys and shared OAuth tokens. Times are Unix epoch seconds (REAL).
+CREATE TABLE jobs (
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,  -- AUTOINCREMENT: purged ids are never reused
+    subscription  TEXT,                               -- NULL for rejected events
+    action        TEXT NOT NULL,
+    batch_key     TEXT NOT NULL,
+    tenant        TEXT NOT NULL,
+    message_id    TEXT,
+    event         TEXT NOT NULL,                      -- JSON
+    payload       TEXT,                               -- JSON
+    raw_body      TEXT,
+    state         TEXT NOT NULL CHECK (state IN ('pending', 'claimed', 'delivered', 'dead', 'rejected')),
+    attempts      INTEGER NOT NULL DEFAULT 0,
+    created_at    REAL NOT NULL,
+    available_at  REAL NOT NULL,                      -- next attempt; while claimed, the lease expiry
+    updated_at    REAL NOT NULL,
+    lease_owner   TEXT,
+    last_error    TEXT,
+    dead_reason   TEXT,
+    sent_row      TEXT,                               -- JSON
+    delivered_at  REAL,
+    replayed_at   REAL
+);
+
+-- The claim hot path: the oldest claimable job, then the oldest claimable jobs of its batch key. Partial, so
+-- delivered and dead jobs never slow a claim however many there are.
+CREATE INDEX jobs_claimable ON jobs (available_at) WHERE state IN ('pending', 'claimed');
+CREATE INDEX jobs_claimable_by_key ON jobs (batch_key, available_at) WHERE state IN ('pending', 'claimed');
+-- release(owner) at shutdown finds its claims without a scan.
+CREATE INDEX jobs_leases ON jobs (lease_owner) WHERE state = 'claimed';
+-- Stats (counts per subscription and state), dead-letter listings and purges.
+CREATE INDEX jobs_by_state ON jobs (state, subscription, created_at);
+CREATE INDEX jobs_errors ON jobs (updated_at) WHERE last_error IS NOT NULL;
+
+CREATE TABLE dedupe_keys (
+    subscription  TEXT NOT NULL,
+    message_id    TEXT NOT NULL,
+    expires_at    REAL NOT NULL,
+    PRIMARY KEY (subscription, message_id)
+) WITHOUT ROWID;
+CREATE INDEX dedupe_keys_expiry ON dedupe_keys (expires_at);
+
+CREATE TABLE shared_tokens (
+    tenant_key    TEXT PRIMARY KEY,
+    token         TEXT NOT NULL,
+    expires_at    REAL NOT NULL
+);
+
+-- SQLite has no advisory locks: a row with a holder and an expiry, so a crashed holder cannot block forever.
+CREATE TABLE refresh_locks (
+    tenant_key    TEXT PRIMARY KEY,
+    holder        TEXT NOT NULL,
+    expires_at    REAL NOT NULL
+);

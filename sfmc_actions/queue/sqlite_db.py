@@ -1,0 +1,120 @@
+"""One SQLite connection used from one dedicated thread, so the event loop never blocks on disk.
+
+Durability: WAL with `synchronous=NORMAL`. A commit is written to the WAL (the OS's page cache) before the
+call returns, so a kill -9 of any process loses nothing committed; only an OS crash or power loss can lose
+the last transactions since a checkpoint. `synchronous=FULL` (`?synchronous=full` in the URL) fsyncs every
+commit and also survives power loss, at a large cost in events/s (bench/queue.py measures both).
+
+Every write is a `BEGIN IMMEDIATE` transaction: writers of any process queue on SQLite's one write lock
+(`busy_timeout`) instead of failing with SQLITE_BUSY when a read transaction would have to upgrade.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Literal, TypeVar
+
+from sfmc_actions.errors import StoreError
+from sfmc_actions.queue.migrations import check_not_newer, load_migrations, sqlite_statements
+
+T = TypeVar("T")
+
+CREATE_MIGRATIONS = (
+    "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at REAL)"
+)
+SELECT_MIGRATIONS = "SELECT version FROM schema_migrations"
+INSERT_MIGRATION = "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)"
+
+
+def to_time(value: float) -> datetime:
+    return datetime.fromtimestamp(value, UTC)
+
+
+@contextmanager
+def write_transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+class SqliteDatabase:
+    def __init__(
+        self, path: Path, *, synchronous: Literal["NORMAL", "FULL"] = "NORMAL", busy_timeout: float = 30.0
+    ) -> None:
+        if not path.parent.is_dir():
+            raise StoreError(
+                f"cannot create the SQLite job store {path}: directory {path.parent} does not exist; "
+                "create it or point --database at another path"
+            )
+        self.path = path
+        self._synchronous = synchronous
+        self._busy_timeout = busy_timeout
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sfmc-actions-sqlite")
+        self._conn: sqlite3.Connection | None = None
+        self._data_version = 0
+        self.closed = False
+
+    async def run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """Run `fn(connection)` in the connection's thread."""
+        if self.closed:
+            raise StoreError(f"the SQLite job store {self.path} is closed")
+        return await asyncio.get_running_loop().run_in_executor(self._executor, self._call, fn)
+
+    def _call(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        return fn(self._connection())
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._conn is None:
+            try:
+                conn = sqlite3.connect(self.path, timeout=self._busy_timeout, isolation_level=None)
+                conn.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout * 1000)}")
+                conn.execute("PRAGMA journal_mode = WAL")
+                conn.execute(f"PRAGMA synchronous = {self._synchronous}")
+                conn.execute("PRAGMA cache_size = -32768")  # 32 MiB keeps a big backlog's hot index pages
+            except sqlite3.Error as exc:
+                raise StoreError(f"cannot open the SQLite job store {self.path}: {exc}") from exc
+            self._conn = conn
+            self._data_version = conn.execute("PRAGMA data_version").fetchone()[0]
+        return self._conn
+
+    def changed_elsewhere(self, conn: sqlite3.Connection) -> bool:
+        """Whether another connection (process) committed since the last call: SQLite's data_version."""
+        version = conn.execute("PRAGMA data_version").fetchone()[0]
+        changed = version != self._data_version
+        self._data_version = version
+        return bool(changed)
+
+    def migrate(self, conn: sqlite3.Connection, now: float) -> None:
+        known = load_migrations("sqlite")
+        with write_transaction(conn):  # the write lock serialises processes migrating at once
+            conn.execute(CREATE_MIGRATIONS)
+            applied = {row[0] for row in conn.execute(SELECT_MIGRATIONS)}
+            check_not_newer(applied, known, str(self.path))
+            for migration in known:
+                if migration.version not in applied:
+                    for statement in sqlite_statements(migration.sql):
+                        conn.execute(statement)
+                    conn.execute(INSERT_MIGRATION, (migration.version, migration.name, now))
+
+    async def close(self) -> None:
+        if self.closed:
+            return
+
+        def close(conn: sqlite3.Connection) -> None:
+            conn.close()
+            self._conn = None
+
+        if self._conn is not None:
+            await self.run(close)
+        self.closed = True
+        self._executor.shutdown(wait=True)

@@ -1,0 +1,346 @@
+"""The default job store: one SQLite file in WAL mode, shared safely by several processes on one machine.
+
+Connection, thread and durability choices live in `sqlite_db`; token sharing in `sqlite_tokens`. This module
+holds the job life cycle: enqueue (with de-duplication), claim, outcomes, release, dead letters and replay.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import AsyncIterator, Callable, Collection, Sequence
+from contextlib import asynccontextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import SecretStr
+
+from sfmc_actions.queue.jobs import (
+    ApplyResult,
+    Dead,
+    Delivered,
+    EnqueueResult,
+    ErrorSample,
+    Job,
+    JobState,
+    NewJob,
+    Outcome,
+    QueueStats,
+    RejectedEvent,
+    Retry,
+    SharedToken,
+    StateCount,
+)
+from sfmc_actions.queue.rows import JOB_COLUMNS, dump_json, job_from_row, utc_now
+from sfmc_actions.queue.sqlite_db import SqliteDatabase, to_time, write_transaction
+from sfmc_actions.queue.sqlite_tokens import SqliteTokens
+from sfmc_actions.queue.store import Reroute
+
+# -- SQL -------------------------------------------------------------------------------------------------------
+# "claimable" = state IN ('pending', 'claimed') AND available_at <= now: a claimed job's available_at is its
+# lease expiry, so an expired lease is claimable again with no reaper. The state term is spelled exactly as in
+# the partial indexes' WHERE, which is what lets SQLite use them; INDEXED BY pins them, because without
+# ANALYZE statistics the planner prefers jobs_by_state and sorts every pending job (a full scan at 1M jobs).
+INSERT_JOB = """
+INSERT INTO jobs (subscription, action, batch_key, tenant, message_id, event, payload, raw_body, state,
+                  created_at, available_at, updated_at, last_error, dead_reason)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
+# Writes only when there is no key or it has expired; rowcount 0 means "a duplicate inside the window".
+TAKE_DEDUPE_KEY = """
+INSERT INTO dedupe_keys (subscription, message_id, expires_at) VALUES (?, ?, ?)
+ON CONFLICT (subscription, message_id) DO UPDATE SET expires_at = excluded.expires_at
+WHERE dedupe_keys.expires_at <= ?"""
+DROP_DEDUPE_KEY = "DELETE FROM dedupe_keys WHERE subscription = ? AND message_id = ?"
+OLDEST_AVAILABLE_KEY = """
+SELECT batch_key FROM jobs INDEXED BY jobs_claimable
+WHERE state IN ('pending', 'claimed') AND available_at <= ?
+ORDER BY available_at, id LIMIT 1"""
+CLAIM_JOBS = f"""
+UPDATE jobs SET state = 'claimed', lease_owner = ?, available_at = ?, attempts = attempts + 1, updated_at = ?
+WHERE id IN (SELECT id FROM jobs INDEXED BY jobs_claimable_by_key
+             WHERE batch_key = ? AND state IN ('pending', 'claimed') AND available_at <= ?
+             ORDER BY available_at, id LIMIT ?)
+RETURNING {JOB_COLUMNS}"""
+_OWNED = "id = ? AND state = 'claimed' AND lease_owner = ?"
+MARK_DELIVERED = f"""
+UPDATE jobs SET state = 'delivered', delivered_at = ?, updated_at = ?, lease_owner = NULL WHERE {_OWNED}"""
+MARK_RETRY = f"""
+UPDATE jobs SET state = 'pending', available_at = ?, last_error = ?, updated_at = ?, lease_owner = NULL
+WHERE {_OWNED}"""
+MARK_DEAD = f"""
+UPDATE jobs SET state = 'dead', dead_reason = ?, last_error = ?, sent_row = ?, updated_at = ?, lease_owner = NULL
+WHERE {_OWNED}"""
+# Released claims were not attempted: give the attempt back.
+_RELEASE = """
+UPDATE jobs SET state = 'pending', available_at = ?, updated_at = ?, attempts = max(attempts - 1, 0),
+                lease_owner = NULL
+WHERE state = 'claimed' AND lease_owner = ?"""
+RELEASE_ALL = _RELEASE
+RELEASE_ONE = _RELEASE + " AND id = ?"
+GET_JOB = f"SELECT {JOB_COLUMNS} FROM jobs WHERE id = ?"
+LIST_DEAD = f"""
+SELECT {JOB_COLUMNS} FROM jobs
+WHERE state IN ('dead', :other_state)
+  AND (:subscription IS NULL OR subscription = :subscription)
+  AND (:since IS NULL OR updated_at >= :since)
+  AND (:reason IS NULL OR instr(lower(dead_reason), lower(:reason)) > 0)
+  AND (:replayed OR replayed_at IS NULL)
+ORDER BY updated_at DESC, id DESC LIMIT :limit"""
+TAKE_FOR_REPLAY = f"""
+UPDATE jobs SET replayed_at = ? WHERE id = ? AND state IN ('dead', 'rejected') AND replayed_at IS NULL
+RETURNING {JOB_COLUMNS}"""
+STATS_COUNTS = "SELECT subscription, state, count(*), min(created_at) FROM jobs GROUP BY state, subscription"
+STATS_ERRORS = """
+SELECT id, subscription, state, last_error, updated_at FROM jobs WHERE last_error IS NOT NULL
+ORDER BY updated_at DESC LIMIT ?"""
+PURGE_DELIVERED = """
+DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE state = 'delivered' AND created_at < ? LIMIT ?)"""
+PURGE_DEDUPE = """
+DELETE FROM dedupe_keys WHERE (subscription, message_id) IN
+    (SELECT subscription, message_id FROM dedupe_keys WHERE expires_at <= ? LIMIT ?)"""
+PURGE_CHUNK = 5000  # rows per purge transaction, so a big purge never holds the write lock for long
+
+
+def _job(row: Sequence[Any]) -> Job:
+    return job_from_row(row, to_time)
+
+
+class SqliteJobStore:
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        dedupe_window: float = 24 * 3600.0,
+        synchronous: Literal["NORMAL", "FULL"] = "NORMAL",
+        busy_timeout: float = 30.0,
+        poll_interval: float = 0.2,
+        refresh_lock_lease: float = 60.0,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self.path = Path(path)
+        self._db = SqliteDatabase(self.path, synchronous=synchronous, busy_timeout=busy_timeout)
+        self._tokens = SqliteTokens(self._db, clock, refresh_lock_lease)
+        self._dedupe_window = dedupe_window
+        self._poll_interval = poll_interval
+        self._clock = clock
+        self._wake: asyncio.Event | None = None
+
+    def __repr__(self) -> str:
+        return f"SqliteJobStore({str(self.path)!r})"
+
+    def _now(self) -> float:
+        return self._clock().timestamp()
+
+    def _wake_local(self) -> None:
+        if self._wake is not None:
+            self._wake.set()
+
+    async def connect(self) -> None:
+        """Open the file now, so a bad path fails here rather than at the first enqueue."""
+        await self._db.run(lambda conn: None)
+
+    async def migrate(self) -> None:
+        now = self._now()
+        await self._db.run(lambda conn: self._db.migrate(conn, now))
+
+    # -- enqueue ---------------------------------------------------------------------------------------------
+    async def enqueue(self, jobs: Sequence[NewJob], rejected: Sequence[RejectedEvent] = ()) -> EnqueueResult:
+        def enqueue(conn: sqlite3.Connection) -> EnqueueResult:
+            with write_transaction(conn):
+                return self._insert(conn, jobs, rejected, self._now())
+
+        result = await self._db.run(enqueue)
+        self._wake_local()
+        return result
+
+    def _insert(
+        self, conn: sqlite3.Connection, jobs: Sequence[NewJob], rejected: Sequence[RejectedEvent], now: float
+    ) -> EnqueueResult:
+        keep: list[NewJob] = []
+        expires = now + self._dedupe_window
+        for job in jobs:
+            if (
+                job.deduplicated
+                and not conn.execute(TAKE_DEDUPE_KEY, (job.subscription, job.message_id, expires, now)).rowcount
+            ):
+                continue
+            keep.append(job)
+        conn.executemany(INSERT_JOB, [_job_values(job, now) for job in keep])
+        conn.executemany(INSERT_JOB, [_rejected_values(event, now) for event in rejected])
+        return EnqueueResult(accepted=len(keep), duplicates=len(jobs) - len(keep), rejected=len(rejected))
+
+    # -- claim, outcomes, release ----------------------------------------------------------------------------
+    async def claim_batch(
+        self, owner: str, lease_seconds: float, max_jobs: int, batch_key: str | None = None
+    ) -> list[Job]:
+        def claim(conn: sqlite3.Connection) -> list[Any]:
+            now = self._now()
+            with write_transaction(conn):
+                key = batch_key
+                if key is None:
+                    row = conn.execute(OLDEST_AVAILABLE_KEY, (now,)).fetchone()
+                    if row is None:
+                        return []
+                    key = row[0]
+                return conn.execute(CLAIM_JOBS, (owner, now + lease_seconds, now, key, now, max_jobs)).fetchall()
+
+        rows = await self._db.run(claim)
+        return sorted((_job(row) for row in rows), key=lambda job: job.id)
+
+    async def apply_outcomes(self, owner: str, outcomes: Sequence[tuple[int, Outcome]]) -> ApplyResult:
+        def apply(conn: sqlite3.Connection) -> list[int]:
+            now = self._now()
+            lost: list[int] = []
+            with write_transaction(conn):
+                for job_id, outcome in outcomes:
+                    if isinstance(outcome, Delivered):
+                        cursor = conn.execute(MARK_DELIVERED, (now, now, job_id, owner))
+                    elif isinstance(outcome, Retry):
+                        cursor = conn.execute(MARK_RETRY, (outcome.at.timestamp(), outcome.error, now, job_id, owner))
+                    elif isinstance(outcome, Dead):
+                        sent = None if outcome.sent_row is None else dump_json(outcome.sent_row)
+                        cursor = conn.execute(MARK_DEAD, (outcome.reason, outcome.reason, sent, now, job_id, owner))
+                    else:
+                        raise TypeError(f"job {job_id}: outcome must be Delivered, Retry or Dead, not {outcome!r}")
+                    if cursor.rowcount == 0:
+                        lost.append(job_id)
+            return lost
+
+        lost = await self._db.run(apply)
+        return ApplyResult(applied=len(outcomes) - len(lost), lost=tuple(lost))
+
+    async def release(self, owner: str, job_ids: Collection[int] | None = None) -> int:
+        def release(conn: sqlite3.Connection) -> int:
+            now = self._now()
+            with write_transaction(conn):
+                if job_ids is None:
+                    return conn.execute(RELEASE_ALL, (now, now, owner)).rowcount
+                return sum(conn.execute(RELEASE_ONE, (now, now, owner, job_id)).rowcount for job_id in job_ids)
+
+        count = await self._db.run(release)
+        if count:
+            self._wake_local()
+        return count
+
+    # -- dead letters and replay -----------------------------------------------------------------------------
+    async def get_job(self, job_id: int) -> Job | None:
+        row = await self._db.run(lambda conn: conn.execute(GET_JOB, (job_id,)).fetchone())
+        return None if row is None else _job(row)
+
+    async def list_dead(
+        self,
+        subscription: str | None = None,
+        since: datetime | None = None,
+        reason_contains: str | None = None,
+        limit: int = 100,
+        *,
+        include_rejected: bool = False,
+        include_replayed: bool = False,
+    ) -> list[Job]:
+        params = {
+            "other_state": "rejected" if include_rejected else "dead",
+            "subscription": subscription,
+            "since": None if since is None else since.timestamp(),
+            "reason": reason_contains,
+            "replayed": include_replayed,
+            "limit": limit,
+        }
+        rows = await self._db.run(lambda conn: conn.execute(LIST_DEAD, params).fetchall())
+        return [_job(row) for row in rows]
+
+    async def replay(self, job_ids: Collection[int], reroute: Reroute) -> EnqueueResult:
+        def replay(conn: sqlite3.Connection) -> EnqueueResult:
+            now = self._now()
+            with write_transaction(conn):
+                new_jobs: list[NewJob] = []
+                for job_id in sorted(set(job_ids)):
+                    row = conn.execute(TAKE_FOR_REPLAY, (now, job_id)).fetchone()
+                    if row is None:
+                        continue  # unknown, not dead/rejected, or replayed already
+                    job = _job(row)
+                    if job.subscription is not None and job.message_id is not None:
+                        conn.execute(DROP_DEDUPE_KEY, (job.subscription, job.message_id))
+                    new_jobs.extend(reroute(job))
+                return self._insert(conn, new_jobs, (), now)
+
+        result = await self._db.run(replay)
+        self._wake_local()
+        return result
+
+    # -- status, housekeeping, wake-ups ----------------------------------------------------------------------
+    async def stats(self, last_errors: int = 10) -> QueueStats:
+        def stats(conn: sqlite3.Connection) -> tuple[list[Any], list[Any]]:
+            conn.execute("BEGIN")  # one snapshot for both queries
+            try:
+                return conn.execute(STATS_COUNTS).fetchall(), conn.execute(STATS_ERRORS, (last_errors,)).fetchall()
+            finally:
+                conn.execute("COMMIT")
+
+        counts, errors = await self._db.run(stats)
+        return QueueStats(
+            counts=tuple(StateCount(sub, JobState(state), n, to_time(oldest)) for sub, state, n, oldest in counts),
+            last_errors=tuple(ErrorSample(i, sub, JobState(st), err, to_time(at)) for i, sub, st, err, at in errors),
+        )
+
+    async def purge(self, delivered_before: datetime) -> int:
+        def purge_chunk(statement: str, value: float) -> Callable[[sqlite3.Connection], int]:
+            def run(conn: sqlite3.Connection) -> int:
+                with write_transaction(conn):
+                    return int(conn.execute(statement, (value, PURGE_CHUNK)).rowcount)
+
+            return run
+
+        deleted = 0
+        while (count := await self._db.run(purge_chunk(PURGE_DELIVERED, delivered_before.timestamp()))) > 0:
+            deleted += count
+        while await self._db.run(purge_chunk(PURGE_DEDUPE, self._now())) > 0:
+            pass
+        return deleted
+
+    async def wait_for_work(self, timeout: float) -> bool:
+        if self._wake is None:
+            self._wake = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while (remaining := deadline - loop.time()) > 0:
+            try:
+                await asyncio.wait_for(self._wake.wait(), min(remaining, self._poll_interval))
+            except TimeoutError:
+                # Other processes cannot set our event; SQLite's data_version says when they committed.
+                if await self._db.run(self._db.changed_elsewhere):
+                    return True
+            else:
+                self._wake.clear()
+                return True
+        return False
+
+    # -- shared OAuth tokens ---------------------------------------------------------------------------------
+    async def get_shared_token(self, tenant_key: str) -> SharedToken | None:
+        return await self._tokens.get(tenant_key)
+
+    async def put_shared_token(self, tenant_key: str, token: SecretStr | str, expires_at: datetime) -> None:
+        await self._tokens.put(tenant_key, token, expires_at)
+
+    @asynccontextmanager
+    async def refresh_lock(self, tenant_key: str, timeout: float = 30.0) -> AsyncIterator[None]:
+        async with self._tokens.refresh_lock(tenant_key, timeout):
+            yield
+
+    async def close(self) -> None:
+        await self._db.close()
+
+
+def _job_values(job: NewJob, now: float) -> tuple[Any, ...]:
+    state = JobState.PENDING if job.dead_reason is None else JobState.DEAD
+    return (
+        job.subscription, job.action, job.batch_key, job.tenant, job.message_id, dump_json(job.event),
+        dump_json(job.payload), None, state.value, now, now, now, job.dead_reason, job.dead_reason,
+    )  # fmt: skip
+
+
+def _rejected_values(event: RejectedEvent, now: float) -> tuple[Any, ...]:
+    return (
+        None, "", "", "", event.message_id, dump_json(event.event or {}), None, event.raw_body,
+        JobState.REJECTED.value, now, now, now, None, event.reason,
+    )  # fmt: skip

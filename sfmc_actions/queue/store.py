@@ -1,0 +1,104 @@
+"""The `JobStore` protocol: the only interface the rest of sfmc-actions uses to persist and claim jobs.
+
+Stores persist and claim; policy (retry delays, batch sizes, rate limits) lives above them (procrastinate's
+job manager over its connectors). Two implementations side by side, held to one contract test suite:
+`SqliteJobStore` (one file, one machine, the default) and `PostgresJobStore` (any number of machines).
+
+Guarantees every implementation keeps:
+- `enqueue` returns only after its jobs are committed ("accepted means durable", DESIGN.md).
+- A claim is a lease: a job is claimed by one worker at a time; when the lease expires (the worker died or
+  hung) the job is claimable again, and the late worker's outcome is dropped (`ApplyResult.lost`).
+- `claim_batch` returns jobs sharing one batch key, taking the key of the oldest available job first, so
+  every key is served in age order and none starves behind a busy one.
+- Delivery is at least once: a worker killed between SFMC's answer and `apply_outcomes` leaves the job to be
+  sent again when its lease expires. Actions where that matters are de-duplicated at enqueue instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Sequence
+from contextlib import AbstractAsyncContextManager
+from datetime import datetime
+from typing import Protocol
+
+from pydantic import SecretStr
+
+from sfmc_actions.queue.jobs import (
+    ApplyResult,
+    EnqueueResult,
+    Job,
+    NewJob,
+    Outcome,
+    QueueStats,
+    RejectedEvent,
+    SharedToken,
+)
+
+# Re-routes one dead (or rejected) job's raw event with the current subscriptions (router.py supplies it).
+Reroute = Callable[[Job], Sequence[NewJob]]
+
+
+class JobStore(Protocol):
+    async def migrate(self) -> None:
+        """Apply the schema migrations not yet applied. Idempotent; safe when processes start together."""
+
+    async def enqueue(self, jobs: Sequence[NewJob], rejected: Sequence[RejectedEvent] = ()) -> EnqueueResult:
+        """Store routed jobs and rejected events in one transaction, committed when this returns.
+
+        Jobs with `deduplicated` set are skipped (and counted) when a job with the same (subscription,
+        message_id) was enqueued within the store's de-duplication window.
+        """
+
+    async def claim_batch(
+        self, owner: str, lease_seconds: float, max_jobs: int, batch_key: str | None = None
+    ) -> list[Job]:
+        """Lease up to `max_jobs` available jobs sharing one batch key (`batch_key`, or the key of the oldest
+        available job) to `owner`; each claim counts one attempt. Empty when nothing is available."""
+
+    async def apply_outcomes(self, owner: str, outcomes: Sequence[tuple[int, Outcome]]) -> ApplyResult:
+        """Record each job's outcome in one transaction, only for jobs `owner` still holds."""
+
+    async def release(self, owner: str, job_ids: Collection[int] | None = None) -> int:
+        """Give `owner`'s claims (all, or `job_ids`) back unattempted, available now. Returns how many."""
+
+    async def get_job(self, job_id: int) -> Job | None: ...
+
+    async def list_dead(
+        self,
+        subscription: str | None = None,
+        since: datetime | None = None,
+        reason_contains: str | None = None,
+        limit: int = 100,
+        *,
+        include_rejected: bool = False,
+        include_replayed: bool = False,
+    ) -> list[Job]:
+        """Dead (and optionally rejected) jobs, newest first; `since` compares with when they died."""
+
+    async def replay(self, job_ids: Collection[int], reroute: Reroute) -> EnqueueResult:
+        """Atomically mark dead/rejected jobs replayed and enqueue what `reroute` makes of each.
+
+        One transaction, so a crash cannot lose a replayed event nor replay it twice; their de-duplication
+        keys are cleared first, so a journey entry that died can enter once now. Jobs already replayed or
+        not dead/rejected are skipped. `reroute` runs inside the transaction: keep it pure and quick.
+        """
+
+    async def stats(self, last_errors: int = 10) -> QueueStats: ...
+
+    async def wait_for_work(self, timeout: float) -> bool:
+        """Sleep until new work may be available (True) or `timeout` seconds passed (False)."""
+
+    async def purge(self, delivered_before: datetime) -> int:
+        """Delete delivered jobs created before `delivered_before` and expired de-duplication keys."""
+
+    async def get_shared_token(self, tenant_key: str) -> SharedToken | None: ...
+
+    async def put_shared_token(self, tenant_key: str, token: SecretStr | str, expires_at: datetime) -> None: ...
+
+    def refresh_lock(self, tenant_key: str, timeout: float = 30.0) -> AbstractAsyncContextManager[None]:
+        """Held by at most one worker (of any process) per tenant: the one that refreshes the token.
+
+        Raises TimeoutError after `timeout` seconds of waiting.
+        """
+
+    async def close(self) -> None: ...
