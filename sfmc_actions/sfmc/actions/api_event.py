@@ -1,0 +1,40 @@
+"""`apiEvent` (Send API Event): `POST /interaction/v1/events`, one request per event.
+
+The body is the payload as Segment sends it: camelCase `eventDefinitionKey`, `contactKey`, `data` (apiEvent/index.ts;
+SFMC documents PascalCase but binds names case-insensitively, and Segment has sent camelCase since 2022).
+SFMC also has a batch endpoint (`/interaction/v1/async/events`), but no source shows its answers or per-member
+errors, so each event gets its own request and its own outcome.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from sfmc_actions.sfmc.actions.base import HookOutputs, Payload, PerEventAction
+from sfmc_actions.sfmc.fields import CONTACT_KEY_API_EVENT, EVENT_DATA, EVENT_DEFINITION_KEY
+from sfmc_actions.sfmc.outcomes import Delivered, Outcome
+
+if TYPE_CHECKING:
+    from sfmc_actions.sfmc.client import SfmcClient
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class SendApiEvent(PerEventAction):
+    def target(self, payload: Payload, hook_outputs: HookOutputs | None = None) -> str:
+        return f"event:{payload.get('eventDefinitionKey')}"
+
+    async def send_one(self, client: SfmcClient, payload: Payload) -> Outcome:
+        return Delivered(await client.fire_event(payload))
+
+
+ACTION = SendApiEvent(
+    key="apiEvent",
+    title="Send API Event",
+    description="Send events into an existing Event Definition in Salesforce Marketing Cloud.",
+    fields={
+        "eventDefinitionKey": EVENT_DEFINITION_KEY,
+        "contactKey": CONTACT_KEY_API_EVENT,
+        "data": EVENT_DATA,
+    },
+)
