@@ -1,0 +1,88 @@
+"""The request journal: every SFMC call the emulator received, with secrets replaced.
+
+Tokens are replaced by a label naming the client and MID they were issued to (never the value), and
+`client_secret` in token requests by "***", so the journal can be shown and logged freely.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+import orjson
+
+from sfmc_actions.emulator.state import EmulatorState
+
+BODY_LIMIT = 65536  # characters of a body kept in the journal
+_FUELOAUTH = re.compile(r"(<fueloauth[^>]*>)([^<]*)(</fueloauth>)", re.IGNORECASE)
+
+
+class Journal:
+    def __init__(self, size: int) -> None:
+        self.entries: deque[dict[str, Any]] = deque(maxlen=size)
+        self.next_id = 1
+
+    def record(
+        self, state: EmulatorState, method: str, path: str, query: str, headers: list[tuple[bytes, bytes]],
+        body: bytes, route: str,
+    ) -> dict[str, Any]:  # fmt: skip
+        shown: dict[str, str] = {}
+        for raw_name, raw_value in headers:
+            name = raw_name.decode("latin-1").lower()
+            value = raw_value.decode("latin-1")
+            shown[name] = token_label(state, value) if name == "authorization" else value
+        entry = {
+            "id": self.next_id, "time": state.clock.now(), "method": method, "path": path, "query": query,
+            "route": route, "headers": shown, "body": redact_body(state, route, shown.get("content-type", ""), body),
+            "status": None,
+        }  # fmt: skip
+        self.next_id += 1
+        self.entries.append(entry)
+        return entry
+
+    def list(self, limit: int | None = None, route: str | None = None, path: str | None = None) -> list[dict[str, Any]]:
+        entries = [e for e in self.entries if (route is None or e["route"] == route) and
+                   (path is None or e["path"].startswith(path))]  # fmt: skip
+        return entries[-limit:] if limit else entries
+
+    def clear(self) -> None:
+        self.entries.clear()
+
+
+def token_label(state: EmulatorState, authorization: str) -> str:
+    scheme, _, value = authorization.partition(" ")
+    if scheme.lower() != "bearer":
+        return "<redacted>"
+    token = state.token(value.strip())
+    return f"Bearer <{token.label}>" if token else "Bearer <unknown token>"
+
+
+def redact_body(state: EmulatorState, route: str, content_type: str, body: bytes) -> Any:
+    """The body for the journal: JSON parsed when it is JSON, secrets replaced, size capped."""
+    text = body.decode("utf-8", errors="replace")
+    if route == "token":
+        if "json" in content_type:
+            try:
+                data = orjson.loads(body)
+            except orjson.JSONDecodeError:
+                return "<token request body: not valid JSON>"
+            if isinstance(data, dict) and "client_secret" in data:
+                data["client_secret"] = "***"
+            return data
+        pairs = [(k, "***" if k == "client_secret" else v) for k, v in parse_qsl(text, keep_blank_values=True)]
+        return urlencode(pairs)
+    if route == "soap":
+        return _FUELOAUTH.sub(lambda m: m.group(1) + _soap_label(state, m.group(2)) + m.group(3), text)[:BODY_LIMIT]
+    if "json" in content_type and len(body) <= BODY_LIMIT:
+        try:
+            return orjson.loads(body)
+        except orjson.JSONDecodeError:
+            return text
+    return text[:BODY_LIMIT]
+
+
+def _soap_label(state: EmulatorState, value: str) -> str:
+    token = state.token(value.strip())
+    return f"<{token.label}>" if token else "<unknown token>"
