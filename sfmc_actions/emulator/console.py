@@ -1,0 +1,50 @@
+"""`sfmc-actions emulator`: start-up checks, the banner (tenant, base URL, inspection URL), serve."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from sfmc_actions.emulator.app import create_app
+from sfmc_actions.emulator.faults import FaultConfigError
+from sfmc_actions.emulator.persist import StateFileError
+from sfmc_actions.emulator.seed import SeedError
+from sfmc_actions.emulator.server import serve_forever
+
+
+class EmulatorStartError(RuntimeError):
+    """The emulator cannot start: bad seed, faults or state file (the message says which)."""
+
+
+def run_cli(
+    host: str, port: int, seed: Path | None, faults: Path | None, state: Path | None, console: Console
+) -> None:
+    try:
+        app = create_app(seed, faults, state_file=state)
+    except (SeedError, FaultConfigError, StateFileError, ValueError) as exc:
+        raise EmulatorStartError(str(exc)) from None
+    emulator = app.state.emulator
+
+    def banner(base_url: str) -> None:
+        console.print(f"[bold green]SFMC emulator[/] listening on [bold]{base_url}[/]", highlight=False)
+        table = Table("subdomain", "account_id (MID)", "client_id", "client_secret", title="tenants")
+        for tenant in emulator.state.tenants.values():
+            for package in tenant.packages.values():
+                # The secret is shown only for the published demo package; seeded secrets stay hidden.
+                secret = package.client_secret if package.client_id == "demo-client-id" else "(from the seed)"
+                table.add_row(tenant.subdomain, str(package.mid), package.client_id, secret)
+        console.print(table)
+        console.print(f"token URL        {base_url}/v2/token  (REST and SOAP on the same base URL)", highlight=False)
+        console.print(f"inspection API   {base_url}/__emulator/", highlight=False)
+        if faults is not None:
+            console.print(f"fault rules      {len(emulator.faults.rules)} from {faults}", highlight=False)
+        if state is not None:
+            console.print(f"state file       {state} (survives restarts)", highlight=False)
+        console.print("Press Ctrl+C to stop.", style="dim")
+
+    try:
+        serve_forever(app, host, port, on_ready=banner)
+    except OSError as exc:
+        raise EmulatorStartError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
