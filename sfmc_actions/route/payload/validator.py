@@ -32,14 +32,19 @@ class PayloadSchema:
 
     __slots__ = ("_array_keys", "_check", "_clean_batch", "_clean_single", "_fast", "json_schema")
 
-    def __init__(self, json_schema: Schema) -> None:
+    def __init__(self, json_schema: Schema, *, single_pass: bool = True) -> None:
+        """Compile a JSON Schema as `fields_to_json_schema` builds it (prefer `from_fields`).
+
+        `single_pass=False` keeps every payload on the step-by-step path (clean, arrify, check),
+        which the single pass must always agree with; tests run both.
+        """
         self.json_schema = json_schema
         self._check = compile_schema(json_schema)
         self._clean_single = compile_clean(json_schema, root=True)
         self._clean_batch = compile_clean(json_schema)
         properties: dict[str, Any] = json_schema.get("properties") or {}
         self._array_keys = tuple(key for key, sub in properties.items() if sub.get("type") == "array")
-        self._fast = _RootPass.build(json_schema, self._array_keys)
+        self._fast = _RootPass.build(json_schema, self._array_keys) if single_pass else None
 
     @classmethod
     def from_fields(cls, fields: dict[str, dict[str, Any]]) -> PayloadSchema:
