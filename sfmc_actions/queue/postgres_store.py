@@ -39,12 +39,18 @@ from sfmc_actions.queue.store import Reroute
 
 # "claimable" = state IN ('pending', 'claimed') AND available_at <= now: a claimed job's available_at is its
 # lease expiry, so an expired lease is claimable again with no reaper (the partial indexes' WHERE matches).
+# One statement for the whole batch: ids drawn first, so a job and its body share one.
 INSERT_JOBS = """
-INSERT INTO jobs (subscription, action, batch_key, tenant, message_id, event, payload, raw_body, state,
-                  last_error, dead_reason, created_at, available_at, updated_at)
-SELECT s, a, b, t, m, e::jsonb, p::jsonb, r, st, d, coalesce(d, reason), $12, $12, $12
-FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
-            $9::text[], $10::text[], $11::text[]) AS u(s, a, b, t, m, e, p, r, st, d, reason)"""
+WITH input AS MATERIALIZED (
+    SELECT nextval(pg_get_serial_sequence('jobs', 'id')) AS id, u.*
+    FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
+                $9::text[], $10::text[], $11::text[]) AS u(s, a, b, t, m, e, p, r, st, d, reason)
+), states AS (
+    INSERT INTO jobs (id, subscription, action, batch_key, tenant, message_id, state, last_error, dead_reason,
+                      created_at, available_at, updated_at)
+    SELECT id, s, a, b, t, m, st, d, coalesce(d, reason), $12, $12, $12 FROM input
+)
+INSERT INTO job_bodies (job_id, event, payload, raw_body) SELECT id, e::jsonb, p::jsonb, r FROM input"""
 # Writes only when there is no key or it has expired: the keys returned are the new ones.
 TAKE_DEDUPE_KEYS = """
 INSERT INTO dedupe_keys (subscription, message_id, expires_at)
@@ -56,10 +62,13 @@ DROP_DEDUPE_KEYS = """
 DELETE FROM dedupe_keys d USING unnest($1::text[], $2::text[]) AS u(s, m)
 WHERE d.subscription = u.s AND d.message_id = u.m"""
 NOTIFY = "SELECT pg_notify($1, '')"
-_CLAIM = f"""
-UPDATE jobs j SET state = 'claimed', lease_owner = $2, available_at = $3, attempts = j.attempts + 1, updated_at = $1
-FROM picked WHERE j.id = picked.id
-RETURNING {", ".join("j." + c.strip() for c in JOB_COLUMNS.split(","))}"""
+_CLAIM = f""",
+claimed AS (
+    UPDATE jobs j SET state = 'claimed', lease_owner = $2, available_at = $3, attempts = j.attempts + 1,
+                      updated_at = $1
+    FROM picked WHERE j.id = picked.id
+    RETURNING j.*)
+SELECT {JOB_COLUMNS} FROM claimed j JOIN job_bodies b ON b.job_id = j.id"""
 _PICK = """
 picked AS (
     SELECT id FROM jobs
@@ -94,25 +103,30 @@ RELEASE = """
 UPDATE jobs SET state = 'pending', available_at = $1, updated_at = $1, attempts = greatest(attempts - 1, 0),
                 lease_owner = NULL
 WHERE state = 'claimed' AND lease_owner = $2 AND ($3::bigint[] IS NULL OR id = ANY($3::bigint[]))"""
-GET_JOB = f"SELECT {JOB_COLUMNS} FROM jobs WHERE id = $1"
-LIST_DEAD = f"""
-SELECT {JOB_COLUMNS} FROM jobs
-WHERE state IN ('dead', $1)
-  AND ($2::text IS NULL OR subscription = $2)
-  AND ($3::timestamptz IS NULL OR updated_at >= $3)
-  AND ($4::text IS NULL OR strpos(lower(dead_reason), lower($4)) > 0)
-  AND ($5 OR replayed_at IS NULL)
-ORDER BY updated_at DESC, id DESC LIMIT $6"""
+_WHOLE_JOB = f"SELECT {JOB_COLUMNS} FROM jobs j JOIN job_bodies b ON b.job_id = j.id"
+GET_JOB = _WHOLE_JOB + " WHERE j.id = $1"
+LIST_DEAD = f"""{_WHOLE_JOB}
+WHERE j.state IN ('dead', $1)
+  AND ($2::text IS NULL OR j.subscription = $2)
+  AND ($3::timestamptz IS NULL OR j.updated_at >= $3)
+  AND ($4::text IS NULL OR strpos(lower(j.dead_reason), lower($4)) > 0)
+  AND ($5 OR j.replayed_at IS NULL)
+ORDER BY j.updated_at DESC, j.id DESC LIMIT $6"""
 TAKE_FOR_REPLAY = f"""
-UPDATE jobs SET replayed_at = $1
-WHERE id = ANY($2::bigint[]) AND state IN ('dead', 'rejected') AND replayed_at IS NULL
-RETURNING {JOB_COLUMNS}"""
+WITH taken AS (
+    UPDATE jobs SET replayed_at = $1
+    WHERE id = ANY($2::bigint[]) AND state IN ('dead', 'rejected') AND replayed_at IS NULL
+    RETURNING *)
+SELECT {JOB_COLUMNS} FROM taken j JOIN job_bodies b ON b.job_id = j.id ORDER BY j.id"""
 STATS_COUNTS = "SELECT subscription, state, count(*), min(created_at) FROM jobs GROUP BY state, subscription"
 STATS_ERRORS = """
 SELECT id, subscription, state, last_error, updated_at FROM jobs WHERE last_error IS NOT NULL
 ORDER BY updated_at DESC LIMIT $1"""
 PURGE_DELIVERED = """
-DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE state = 'delivered' AND created_at < $1 LIMIT $2)"""
+WITH gone AS (
+    DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE state = 'delivered' AND created_at < $1 LIMIT $2)
+    RETURNING id)
+DELETE FROM job_bodies WHERE job_id IN (SELECT id FROM gone)"""
 PURGE_DEDUPE = """
 DELETE FROM dedupe_keys WHERE ctid IN (SELECT ctid FROM dedupe_keys WHERE expires_at <= $1 LIMIT $2)"""
 PURGE_CHUNK = 5000
@@ -246,8 +260,7 @@ class PostgresJobStore:
         now = self._clock()
         async with self._db.pool.acquire() as conn, conn.transaction():
             # Row locks taken here make a concurrent replay of the same ids wait, then skip them.
-            taken = sorted((_job(row) for row in await conn.fetch(TAKE_FOR_REPLAY, now, sorted(set(job_ids)))),
-                           key=lambda job: job.id)  # fmt: skip
+            taken = [_job(row) for row in await conn.fetch(TAKE_FOR_REPLAY, now, sorted(set(job_ids)))]
             keyed = [(j.subscription, j.message_id) for j in taken if j.subscription and j.message_id]
             if keyed:
                 await conn.execute(DROP_DEDUPE_KEYS, [k[0] for k in keyed], [k[1] for k in keyed])

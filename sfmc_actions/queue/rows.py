@@ -10,12 +10,18 @@ import orjson
 
 from sfmc_actions.queue.jobs import Job, JobState
 
-# Every SELECT / RETURNING of a whole job lists exactly these, in this order.
-JOB_COLUMNS = (
-    "id, subscription, action, batch_key, tenant, message_id, event, payload, raw_body, state, attempts, "
-    "created_at, available_at, updated_at, lease_owner, last_error, dead_reason, sent_row, delivered_at, "
-    "replayed_at"
-)
+# A job is a row of `jobs` (its state, rewritten by claims and outcomes) and a row of `job_bodies` (event and
+# payload, written once). Whole-job reads select STATE_COLUMNS then BODY_COLUMNS, in this order.
+STATE_COLUMNS = (
+    "id", "subscription", "action", "batch_key", "tenant", "message_id", "state", "attempts", "created_at",
+    "available_at", "updated_at", "lease_owner", "last_error", "dead_reason", "sent_row", "delivered_at",
+    "replayed_at",
+)  # fmt: skip
+BODY_COLUMNS = ("event", "payload", "raw_body")
+JOB_STATE_COLUMNS = ", ".join(STATE_COLUMNS)
+# For "FROM jobs j JOIN job_bodies b ON b.job_id = j.id".
+JOB_COLUMNS = ", ".join([f"j.{c}" for c in STATE_COLUMNS] + [f"b.{c}" for c in BODY_COLUMNS])
+_STATES = {state.value: state for state in JobState}
 
 
 def utc_now() -> datetime:
@@ -39,11 +45,8 @@ def load_json(text: str | None) -> Any:
 
 
 def job_from_row(row: Sequence[Any], to_time: Callable[[Any], datetime]) -> Job:
-    """Build a Job from a row in JOB_COLUMNS order; `to_time` converts the backend's time values."""
-
-    def opt_time(value: Any) -> datetime | None:
-        return None if value is None else to_time(value)
-
+    """Build a Job from STATE_COLUMNS + BODY_COLUMNS values; `to_time` converts the backend's time values."""
+    delivered_at, replayed_at = row[15], row[16]
     return Job(
         id=row[0],
         subscription=row[1],
@@ -51,18 +54,18 @@ def job_from_row(row: Sequence[Any], to_time: Callable[[Any], datetime]) -> Job:
         batch_key=row[3],
         tenant=row[4],
         message_id=row[5],
-        event=load_json(row[6]),
-        payload=load_json(row[7]),
-        raw_body=row[8],
-        state=JobState(row[9]),
-        attempts=row[10],
-        created_at=to_time(row[11]),
-        available_at=to_time(row[12]),
-        updated_at=to_time(row[13]),
-        lease_owner=row[14],
-        last_error=row[15],
-        dead_reason=row[16],
-        sent_row=load_json(row[17]),
-        delivered_at=opt_time(row[18]),
-        replayed_at=opt_time(row[19]),
+        state=_STATES[row[6]],
+        attempts=row[7],
+        created_at=to_time(row[8]),
+        available_at=to_time(row[9]),
+        updated_at=to_time(row[10]),
+        lease_owner=row[11],
+        last_error=row[12],
+        dead_reason=row[13],
+        sent_row=load_json(row[14]),
+        delivered_at=None if delivered_at is None else to_time(delivered_at),
+        replayed_at=None if replayed_at is None else to_time(replayed_at),
+        event=load_json(row[17]),
+        payload=load_json(row[18]),
+        raw_body=row[19],
     )

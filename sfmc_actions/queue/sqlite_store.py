@@ -32,7 +32,7 @@ from sfmc_actions.queue.jobs import (
     SharedToken,
     StateCount,
 )
-from sfmc_actions.queue.rows import JOB_COLUMNS, dump_json, job_from_row, utc_now
+from sfmc_actions.queue.rows import JOB_COLUMNS, JOB_STATE_COLUMNS, dump_json, job_from_row, utc_now
 from sfmc_actions.queue.sqlite_db import SqliteDatabase, to_time, write_transaction
 from sfmc_actions.queue.sqlite_tokens import SqliteTokens
 from sfmc_actions.queue.store import Reroute
@@ -42,10 +42,14 @@ from sfmc_actions.queue.store import Reroute
 # lease expiry, so an expired lease is claimable again with no reaper. The state term is spelled exactly as in
 # the partial indexes' WHERE, which is what lets SQLite use them; INDEXED BY pins them, because without
 # ANALYZE statistics the planner prefers jobs_by_state and sorts every pending job (a full scan at 1M jobs).
+# Ids are assigned under the write lock, from AUTOINCREMENT's counter, so a job and its body share one id
+# without a round trip per row.
+LAST_ID = "SELECT seq FROM sqlite_sequence WHERE name = 'jobs'"
 INSERT_JOB = """
-INSERT INTO jobs (subscription, action, batch_key, tenant, message_id, event, payload, raw_body, state,
-                  created_at, available_at, updated_at, last_error, dead_reason)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
+INSERT INTO jobs (id, subscription, action, batch_key, tenant, message_id, state, created_at, available_at,
+                  updated_at, last_error, dead_reason)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
+INSERT_BODY = "INSERT INTO job_bodies (job_id, event, payload, raw_body) VALUES (?, ?, ?, ?)"
 # Writes only when there is no key or it has expired; rowcount 0 means "a duplicate inside the window".
 TAKE_DEDUPE_KEY = """
 INSERT INTO dedupe_keys (subscription, message_id, expires_at) VALUES (?, ?, ?)
@@ -61,45 +65,52 @@ UPDATE jobs SET state = 'claimed', lease_owner = ?, available_at = ?, attempts =
 WHERE id IN (SELECT id FROM jobs INDEXED BY jobs_claimable_by_key
              WHERE batch_key = ? AND state IN ('pending', 'claimed') AND available_at <= ?
              ORDER BY available_at, id LIMIT ?)
-RETURNING {JOB_COLUMNS}"""
-_OWNED = "id = ? AND state = 'claimed' AND lease_owner = ?"
+RETURNING {JOB_STATE_COLUMNS}"""
+# Id lists travel as one JSON array parameter, so these statements stay constants.
+GET_BODIES = """
+SELECT job_id, event, payload, raw_body FROM job_bodies WHERE job_id IN (SELECT value FROM json_each(?))"""
+_OWNED = "state = 'claimed' AND lease_owner = ?"
 MARK_DELIVERED = f"""
-UPDATE jobs SET state = 'delivered', delivered_at = ?, updated_at = ?, lease_owner = NULL WHERE {_OWNED}"""
+UPDATE jobs SET state = 'delivered', delivered_at = ?, updated_at = ?, lease_owner = NULL
+WHERE id IN (SELECT value FROM json_each(?)) AND {_OWNED} RETURNING id"""
 MARK_RETRY = f"""
 UPDATE jobs SET state = 'pending', available_at = ?, last_error = ?, updated_at = ?, lease_owner = NULL
-WHERE {_OWNED}"""
+WHERE id = ? AND {_OWNED}"""
 MARK_DEAD = f"""
 UPDATE jobs SET state = 'dead', dead_reason = ?, last_error = ?, sent_row = ?, updated_at = ?, lease_owner = NULL
-WHERE {_OWNED}"""
+WHERE id = ? AND {_OWNED}"""
 # Released claims were not attempted: give the attempt back.
-_RELEASE = """
+_RELEASE = f"""
 UPDATE jobs SET state = 'pending', available_at = ?, updated_at = ?, attempts = max(attempts - 1, 0),
                 lease_owner = NULL
-WHERE state = 'claimed' AND lease_owner = ?"""
+WHERE {_OWNED}"""
 RELEASE_ALL = _RELEASE
-RELEASE_ONE = _RELEASE + " AND id = ?"
-GET_JOB = f"SELECT {JOB_COLUMNS} FROM jobs WHERE id = ?"
-LIST_DEAD = f"""
-SELECT {JOB_COLUMNS} FROM jobs
-WHERE state IN ('dead', :other_state)
-  AND (:subscription IS NULL OR subscription = :subscription)
-  AND (:since IS NULL OR updated_at >= :since)
-  AND (:reason IS NULL OR instr(lower(dead_reason), lower(:reason)) > 0)
-  AND (:replayed OR replayed_at IS NULL)
-ORDER BY updated_at DESC, id DESC LIMIT :limit"""
-TAKE_FOR_REPLAY = f"""
-UPDATE jobs SET replayed_at = ? WHERE id = ? AND state IN ('dead', 'rejected') AND replayed_at IS NULL
-RETURNING {JOB_COLUMNS}"""
+RELEASE_SOME = _RELEASE + " AND id IN (SELECT value FROM json_each(?))"
+_WHOLE_JOB = f"SELECT {JOB_COLUMNS} FROM jobs j JOIN job_bodies b ON b.job_id = j.id"
+GET_JOB = _WHOLE_JOB + " WHERE j.id = ?"
+GET_JOBS = _WHOLE_JOB + " WHERE j.id IN (SELECT value FROM json_each(?)) ORDER BY j.id"
+LIST_DEAD = f"""{_WHOLE_JOB}
+WHERE j.state IN ('dead', :other_state)
+  AND (:subscription IS NULL OR j.subscription = :subscription)
+  AND (:since IS NULL OR j.updated_at >= :since)
+  AND (:reason IS NULL OR instr(lower(j.dead_reason), lower(:reason)) > 0)
+  AND (:replayed OR j.replayed_at IS NULL)
+ORDER BY j.updated_at DESC, j.id DESC LIMIT :limit"""
+TAKE_FOR_REPLAY = """
+UPDATE jobs SET replayed_at = ?
+WHERE id IN (SELECT value FROM json_each(?)) AND state IN ('dead', 'rejected') AND replayed_at IS NULL
+RETURNING id"""
 STATS_COUNTS = "SELECT subscription, state, count(*), min(created_at) FROM jobs GROUP BY state, subscription"
 STATS_ERRORS = """
 SELECT id, subscription, state, last_error, updated_at FROM jobs WHERE last_error IS NOT NULL
 ORDER BY updated_at DESC LIMIT ?"""
-PURGE_DELIVERED = """
-DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE state = 'delivered' AND created_at < ? LIMIT ?)"""
+PURGEABLE = "SELECT id FROM jobs WHERE state = 'delivered' AND created_at < ? LIMIT ?"
+DELETE_BODIES = "DELETE FROM job_bodies WHERE job_id IN (SELECT value FROM json_each(?))"
+DELETE_JOBS = "DELETE FROM jobs WHERE id IN (SELECT value FROM json_each(?))"
 PURGE_DEDUPE = """
 DELETE FROM dedupe_keys WHERE (subscription, message_id) IN
     (SELECT subscription, message_id FROM dedupe_keys WHERE expires_at <= ? LIMIT ?)"""
-PURGE_CHUNK = 5000  # rows per purge transaction, so a big purge never holds the write lock for long
+PURGE_CHUNK = 5000
 
 
 def _job(row: Sequence[Any]) -> Job:
@@ -166,8 +177,11 @@ class SqliteJobStore:
             ):
                 continue
             keep.append(job)
-        conn.executemany(INSERT_JOB, [_job_values(job, now) for job in keep])
-        conn.executemany(INSERT_JOB, [_rejected_values(event, now) for event in rejected])
+        row = conn.execute(LAST_ID).fetchone()
+        first = (row[0] if row else 0) + 1
+        values = [_job_values(job, now) for job in keep] + [_rejected_values(event, now) for event in rejected]
+        conn.executemany(INSERT_JOB, [(first + n, *state) for n, (state, _) in enumerate(values)])
+        conn.executemany(INSERT_BODY, [(first + n, *body) for n, (_, body) in enumerate(values)])
         return EnqueueResult(accepted=len(keep), duplicates=len(jobs) - len(keep), rejected=len(rejected))
 
     # -- claim, outcomes, release ----------------------------------------------------------------------------
@@ -183,7 +197,8 @@ class SqliteJobStore:
                     if row is None:
                         return []
                     key = row[0]
-                return conn.execute(CLAIM_JOBS, (owner, now + lease_seconds, now, key, now, max_jobs)).fetchall()
+                states = conn.execute(CLAIM_JOBS, (owner, now + lease_seconds, now, key, now, max_jobs)).fetchall()
+                return _with_bodies(conn, states)
 
         rows = await self._db.run(claim)
         return sorted((_job(row) for row in rows), key=lambda job: job.id)
@@ -191,21 +206,25 @@ class SqliteJobStore:
     async def apply_outcomes(self, owner: str, outcomes: Sequence[tuple[int, Outcome]]) -> ApplyResult:
         def apply(conn: sqlite3.Connection) -> list[int]:
             now = self._now()
-            lost: list[int] = []
+            applied: set[int] = set()
+            delivered = [job_id for job_id, outcome in outcomes if isinstance(outcome, Delivered)]
             with write_transaction(conn):
+                if delivered:  # the common case: one statement for the whole batch
+                    rows = conn.execute(MARK_DELIVERED, (now, now, dump_json(delivered), owner)).fetchall()
+                    applied.update(row[0] for row in rows)
                 for job_id, outcome in outcomes:
-                    if isinstance(outcome, Delivered):
-                        cursor = conn.execute(MARK_DELIVERED, (now, now, job_id, owner))
-                    elif isinstance(outcome, Retry):
+                    if isinstance(outcome, Retry):
                         cursor = conn.execute(MARK_RETRY, (outcome.at.timestamp(), outcome.error, now, job_id, owner))
                     elif isinstance(outcome, Dead):
                         sent = None if outcome.sent_row is None else dump_json(outcome.sent_row)
                         cursor = conn.execute(MARK_DEAD, (outcome.reason, outcome.reason, sent, now, job_id, owner))
+                    elif isinstance(outcome, Delivered):
+                        continue
                     else:
                         raise TypeError(f"job {job_id}: outcome must be Delivered, Retry or Dead, not {outcome!r}")
-                    if cursor.rowcount == 0:
-                        lost.append(job_id)
-            return lost
+                    if cursor.rowcount:
+                        applied.add(job_id)
+            return [job_id for job_id, _ in outcomes if job_id not in applied]
 
         lost = await self._db.run(apply)
         return ApplyResult(applied=len(outcomes) - len(lost), lost=tuple(lost))
@@ -216,7 +235,7 @@ class SqliteJobStore:
             with write_transaction(conn):
                 if job_ids is None:
                     return conn.execute(RELEASE_ALL, (now, now, owner)).rowcount
-                return sum(conn.execute(RELEASE_ONE, (now, now, owner, job_id)).rowcount for job_id in job_ids)
+                return conn.execute(RELEASE_SOME, (now, now, owner, dump_json(list(job_ids)))).rowcount
 
         count = await self._db.run(release)
         if count:
@@ -254,10 +273,9 @@ class SqliteJobStore:
             now = self._now()
             with write_transaction(conn):
                 new_jobs: list[NewJob] = []
-                for job_id in sorted(set(job_ids)):
-                    row = conn.execute(TAKE_FOR_REPLAY, (now, job_id)).fetchone()
-                    if row is None:
-                        continue  # unknown, not dead/rejected, or replayed already
+                # Ids not taken are unknown, neither dead nor rejected, or replayed already: skipped.
+                taken = [row[0] for row in conn.execute(TAKE_FOR_REPLAY, (now, dump_json(sorted(set(job_ids)))))]
+                for row in conn.execute(GET_JOBS, (dump_json(taken),)).fetchall():
                     job = _job(row)
                     if job.subscription is not None and job.message_id is not None:
                         conn.execute(DROP_DEDUPE_KEY, (job.subscription, job.message_id))
@@ -284,17 +302,22 @@ class SqliteJobStore:
         )
 
     async def purge(self, delivered_before: datetime) -> int:
-        def purge_chunk(statement: str, value: float) -> Callable[[sqlite3.Connection], int]:
-            def run(conn: sqlite3.Connection) -> int:
-                with write_transaction(conn):
-                    return int(conn.execute(statement, (value, PURGE_CHUNK)).rowcount)
+        before = delivered_before.timestamp()
 
-            return run
+        def purge_jobs(conn: sqlite3.Connection) -> int:
+            with write_transaction(conn):
+                ids = dump_json([row[0] for row in conn.execute(PURGEABLE, (before, PURGE_CHUNK))])
+                conn.execute(DELETE_BODIES, (ids,))
+                return int(conn.execute(DELETE_JOBS, (ids,)).rowcount)
+
+        def purge_keys(conn: sqlite3.Connection) -> int:
+            with write_transaction(conn):
+                return int(conn.execute(PURGE_DEDUPE, (self._now(), PURGE_CHUNK)).rowcount)
 
         deleted = 0
-        while (count := await self._db.run(purge_chunk(PURGE_DELIVERED, delivered_before.timestamp()))) > 0:
+        while (count := await self._db.run(purge_jobs)) > 0:  # in chunks: never hold the write lock for long
             deleted += count
-        while await self._db.run(purge_chunk(PURGE_DEDUPE, self._now())) > 0:
+        while await self._db.run(purge_keys) > 0:
             pass
         return deleted
 
@@ -331,16 +354,25 @@ class SqliteJobStore:
         await self._db.close()
 
 
-def _job_values(job: NewJob, now: float) -> tuple[Any, ...]:
+def _with_bodies(conn: sqlite3.Connection, states: list[Any]) -> list[tuple[Any, ...]]:
+    """Whole-job rows: each state row (STATE_COLUMNS) followed by its body (BODY_COLUMNS)."""
+    if not states:
+        return []
+    bodies = {row[0]: row[1:] for row in conn.execute(GET_BODIES, (dump_json([row[0] for row in states]),))}
+    return [(*state, *bodies[state[0]]) for state in states]
+
+
+def _job_values(job: NewJob, now: float) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
     state = JobState.PENDING if job.dead_reason is None else JobState.DEAD
     return (
-        job.subscription, job.action, job.batch_key, job.tenant, job.message_id, dump_json(job.event),
-        dump_json(job.payload), None, state.value, now, now, now, job.dead_reason, job.dead_reason,
+        (job.subscription, job.action, job.batch_key, job.tenant, job.message_id, state.value, now, now, now,
+         job.dead_reason, job.dead_reason),
+        (dump_json(job.event), dump_json(job.payload), None),
     )  # fmt: skip
 
 
-def _rejected_values(event: RejectedEvent, now: float) -> tuple[Any, ...]:
+def _rejected_values(event: RejectedEvent, now: float) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
     return (
-        None, "", "", "", event.message_id, dump_json(event.event or {}), None, event.raw_body,
-        JobState.REJECTED.value, now, now, now, None, event.reason,
-    )  # fmt: skip
+        (None, "", "", "", event.message_id, JobState.REJECTED.value, now, now, now, None, event.reason),
+        (dump_json(event.event or {}), None, event.raw_body),
+    )
