@@ -5,12 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from rich.console import Console
-from rich.table import Table
 
 from sfmc_actions.emulator.app import create_app
 from sfmc_actions.emulator.faults import FaultConfigError
 from sfmc_actions.emulator.persist import StateFileError
-from sfmc_actions.emulator.seed import SeedError
+from sfmc_actions.emulator.seed import DEMO_CLIENT_ID, SeedError
 from sfmc_actions.emulator.server import serve_forever
 
 
@@ -29,15 +28,16 @@ def run_cli(
 
     def banner(base_url: str) -> None:
         console.print(f"[bold green]SFMC emulator[/] listening on [bold]{base_url}[/]", highlight=False)
-        table = Table("subdomain", "account_id (MID)", "client_id", "client_secret", title="tenants")
         for tenant in emulator.state.tenants.values():
             for package in tenant.packages.values():
                 # The secret is shown only for the published demo package; seeded secrets stay hidden.
-                secret = package.client_secret if package.client_id == "demo-client-id" else "(from the seed)"
-                table.add_row(tenant.subdomain, str(package.mid), package.client_id, secret)
-        console.print(table)
-        console.print(f"token URL        {base_url}/v2/token  (REST and SOAP on the same base URL)", highlight=False)
-        console.print(f"inspection API   {base_url}/__emulator/", highlight=False)
+                secret = package.client_secret if package.client_id == DEMO_CLIENT_ID else "(from the seed)"
+                console.print(f"  subdomain      {tenant.subdomain}\n  account_id     {package.mid}\n"
+                              f"  client_id      {package.client_id}\n  client_secret  {secret}",
+                              highlight=False, soft_wrap=True)  # fmt: skip
+        console.print(f"token URL        {base_url}/v2/token  (REST and SOAP share this base URL)",
+                      highlight=False, soft_wrap=True)  # fmt: skip
+        console.print(f"inspection API   {base_url}/__emulator/", highlight=False, soft_wrap=True)
         if faults is not None:
             console.print(f"fault rules      {len(emulator.faults.rules)} from {faults}", highlight=False)
         if state is not None:

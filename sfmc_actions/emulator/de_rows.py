@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sfmc_actions.emulator.fieldtypes import NULL_PROBLEM, check_value, value_message
-from sfmc_actions.emulator.model import DataExtension, Options
+from sfmc_actions.emulator.model import DataExtension, Field, Options
 
 # §3 T1 OBS: the text SFMC puts first in additionalErrors when `values` has no known column.
 AT_LEAST_ONE = "At least one existing field is required in the values property"
@@ -19,6 +19,7 @@ AT_LEAST_ONE = "At least one existing field is required in the values property"
 @dataclass
 class RowCheck:
     row: dict[str, Any] = field(default_factory=dict)  # stored column name -> value (keys and values)
+    columns: dict[str, Field] = field(default_factory=dict)  # stored column name -> its field
     errors: list[str] = field(default_factory=list)
     missing_keys: list[str] = field(default_factory=list)  # PK columns with no value
     bad_columns: list[tuple[str, str]] = field(default_factory=list)  # (column, problem) for async results
@@ -40,6 +41,7 @@ def check_keyed_row(de: DataExtension, keys: Any, values: Any, options: Options)
             check.errors.append(f"Primary key '{name.lower()}' does not exist.")  # §3 T9 OBS
             continue
         check.row[column.name] = value
+        check.columns[column.name] = column
     check.missing_keys = [f.name for f in de.primary_keys if f.name not in check.row]
     for name in check.missing_keys:
         check.errors.append(value_message(shown(options, name), "is required: it is part of the primary key."))
@@ -74,15 +76,14 @@ def _take_values(de: DataExtension, values: dict[str, Any], options: Options, ch
         if column.is_primary_key and column.name in check.row:
             continue  # the keys object wins over a PK column repeated in values
         check.row[column.name] = value
+        check.columns[column.name] = column
     if require_one and known == 0:
         check.errors.insert(0, AT_LEAST_ONE)
 
 
 def _check_types(de: DataExtension, options: Options, check: RowCheck) -> None:
     for name, value in check.row.items():
-        column = de.column(name)
-        assert column is not None
-        problem = check_value(column, value, options.strict_nulls)
+        problem = check_value(check.columns[name], value, options.strict_nulls)
         if problem is not None:
             check.errors.append(value_message(shown(options, name), problem))
             check.bad_columns.append((shown(options, name), problem))

@@ -135,6 +135,7 @@ class DataExtension:
     # DEs) keys rows by an insertion counter.
     rows: dict[tuple[str, ...], dict[str, Any]] = field(default_factory=dict, repr=False)
     by_name: dict[str, Field] = field(default_factory=dict, repr=False)
+    pk_fields: list[Field] = field(default_factory=list, repr=False)
     case_sensitive: bool = False
 
     def __post_init__(self) -> None:
@@ -142,6 +143,7 @@ class DataExtension:
 
     def reindex(self) -> None:
         self.by_name = {self.norm(f.name): f for f in self.fields}
+        self.pk_fields = [f for f in self.fields if f.is_primary_key]
 
     def norm(self, name: str) -> str:
         return name if self.case_sensitive else name.lower()
@@ -151,7 +153,7 @@ class DataExtension:
 
     @property
     def primary_keys(self) -> list[Field]:
-        return [f for f in self.fields if f.is_primary_key]
+        return self.pk_fields
 
 
 @dataclass

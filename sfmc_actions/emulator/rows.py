@@ -56,21 +56,26 @@ def _transient(faults: list[FaultRule]) -> bool:
 def _save(call: Call, de: DataExtension, items: list[Any]) -> Response:
     state, options = call.state, call.state.options
     checks: list[RowCheck] = []
+    pks: list[tuple[str, ...] | None] = []
     for item in items:
         if not isinstance(item, dict):
             checks.append(RowCheck(errors=["Each row must be an object with keys and values."]))
+            pks.append(None)
             continue
         check = check_keyed_row(de, item.get("keys"), item.get("values"), options)
         if not check.errors:
-            check_required(de, check, options, exists=state.pk_of(de, check.row) in de.rows)
+            pks.append(state.pk_of(de, check.row))
+            check_required(de, check, options, exists=pks[-1] in de.rows)
+        else:
+            pks.append(None)
         checks.append(check)
     for index, message in _fault_rejects(call.row_faults, len(items)).items():
         checks[index].errors.append(message)
     if _transient(call.row_faults):
         return unable_to_save(de, None)  # §3 T9: 10006 with no additionalErrors, nothing saved
     bad = [i for i, check in enumerate(checks) if check.errors]
-    for check in checks[: bad[0] if bad else len(checks)]:
-        state.put_row(de, check.row)
+    for check, pk in zip(checks[: bad[0] if bad else len(checks)], pks, strict=False):
+        state.put_row(de, check.row, pk=pk)
     if bad:
         return unable_to_save(de, aggregate([m for i in bad for m in checks[i].errors]))
     return json_response([{"keys": item.get("keys"), "values": item.get("values") or {}} for item in items])

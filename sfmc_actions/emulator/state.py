@@ -140,12 +140,14 @@ class EmulatorState:
             values.append(text.lower() if lower else text)
         return tuple(values)
 
-    def put_row(self, de: DataExtension, row: dict[str, Any], insert_only: bool = False) -> bool:
+    def put_row(
+        self, de: DataExtension, row: dict[str, Any], insert_only: bool = False, pk: tuple[str, ...] | None = None
+    ) -> bool:
         """Upsert `row` (stored column names): existing columns not in `row` keep their values (§3).
 
         Returns False, changing nothing, when `insert_only` and the key exists.
         """
-        pk = self.pk_of(de, row)
+        pk = pk if pk is not None else self.pk_of(de, row)
         existing = de.rows.get(pk)
         if existing is not None:
             if insert_only:
