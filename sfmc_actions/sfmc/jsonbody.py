@@ -21,8 +21,8 @@ def encode_json(value: Any) -> bytes:
 
 def _js_numbers(value: Any) -> Any:
     if isinstance(value, float):
-        if math.isfinite(value) and value.is_integer() and abs(value) < 1e21:
-            return int(value)  # 20.0 -> 20; JavaScript switches to exponent notation from 1e21
+        if math.isfinite(value) and value.is_integer() and abs(value) < _INT64:
+            return int(value)  # 20.0 -> 20 (beyond 2**63 orjson's notation may differ from JavaScript's)
         return value
     if isinstance(value, bool):
         return value

@@ -68,7 +68,7 @@ class Endpoints:
                         "settings",
                         "subdomain",
                         "Invalid Salesforce Marketing Cloud subdomain. The subdomain may only contain letters, "
-                        "numbers and hyphens, and must not include the \".rest.marketingcloudapis.com\" part of "
+                        'numbers and hyphens, and must not include the ".rest.marketingcloudapis.com" part of '
                         "your subdomain URL.",
                         hint="copy the part before '.auth.marketingcloudapis.com' from Setup > Apps > Installed "
                         "Packages > your package > API Integration",

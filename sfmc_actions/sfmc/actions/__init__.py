@@ -1,7 +1,7 @@
 """The seven actions of Segment's "Salesforce Marketing Cloud (Actions)" destination, by partnerAction key.
 
-    from sfmc_actions.sfmc.actions import ACTIONS, get_action
-    outcomes = await get_action("dataExtension").send(client, payloads)
+from sfmc_actions.sfmc.actions import ACTIONS, get_action
+outcomes = await get_action("dataExtension").send(client, payloads)
 """
 
 from __future__ import annotations

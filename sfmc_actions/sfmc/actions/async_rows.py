@@ -109,9 +109,11 @@ class JobWatcher:
                     return self._all(Retry(self._timeout_message()))
                 continue
             except DeliveryError as error:
-                return self._all(outcome_for(error, None) if isinstance(error, AuthenticationError) else Retry(
-                    f"cannot read the results of async request {self._id}: {error}"
-                ))
+                return self._all(
+                    outcome_for(error, None)
+                    if isinstance(error, AuthenticationError)
+                    else Retry(f"cannot read the results of async request {self._id}: {error}")
+                )
             found = body.get("items")
             found = found if isinstance(found, list) else []
             items += found

@@ -9,12 +9,13 @@ Segment does that we do better (DESIGN.md "Where Segment falls short"):
   row with the first message. SFMC does not say which row failed, and its messages are de-duplicated and
   unordered, but it commits the rows before the first bad one and rejects that row and everything after
   (sfmc-rest-api.md §3, partial commits). So the first bad row is found by binary search over prefixes: a prefix
-  that is accepted is delivered, one that is rejected contains it. The bad row is then sent alone for its own
-  message, and the rows after it go on as a new rowset. Upserts by primary key make resending safe, and
-  prefixes are resent in the original order, so a key that appears twice ends with its last value.
-  Cost: about log2(rows) + 2 extra requests per bad row. Rows rejected one after another at the head of the
-  remaining rowset mean nearly every row is bad (say, an unknown primary key column): the rest then go one per
-  request, which bounds the cost at about one request per row.
+  that is accepted is delivered, one that is rejected contains it. The bad row gets its own message (sent alone
+  when the rejection listed several), and the rows after it go on as a new rowset. Upserts by primary key make
+  resending safe, and prefixes are resent in the original order, so a key that appears twice ends with its last
+  value.
+  Cost: about log2(rows) + 2 extra requests per bad row. When the bad row was the first row sent, the next row
+  is tried alone before the rest (bad rows come in runs, e.g. every row when a key column is unknown), so a run
+  of bad rows costs one request per row.
 
 The search itself does not rely on the partial-commit behaviour: every row is reported delivered only after a
 2xx for a request that contained it.
@@ -43,7 +44,6 @@ if TYPE_CHECKING:
     from sfmc_actions.sfmc.client import SfmcClient
 
 SYNC_BATCH_SIZE = 50  # "post a maximum of 50 columns and 50 records at a time" (sfmc-rest-api.md §3 Limits)
-DENSE_BAD_ROWS = 2  # bad rows found in a row at the head of the rest before switching to one row per request
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -100,11 +100,19 @@ class RowsetDelivery:
         self._out: list[Outcome | None] = [None] * len(rows)
 
     async def run(self) -> list[Outcome]:
-        start, head_hits, total = 0, 0, len(self._rows)
+        start, total = 0, len(self._rows)
+        dense = False  # the last bad row was the first of the rows sent: the next one may well be bad too
         while start < total:
-            if head_hits >= DENSE_BAD_ROWS:
-                await self._one_by_one(start)
-                break
+            if dense:
+                error = await self._send(start, start + 1)
+                if error is not None and row_errors(error) is None:
+                    self._fail_from(start, error)
+                    break
+                if error is not None:
+                    self._out[start] = Dead(row_message(error), self._rows[start])
+                dense = error is not None
+                start += 1
+                continue
             error = await self._send(start, total)
             if error is None:
                 break
@@ -114,7 +122,7 @@ class RowsetDelivery:
             done = await self._isolate_first_bad(start, total, error)
             if done is None:
                 break
-            head_hits = head_hits + 1 if done == start and isinstance(self._out[done], Dead) else 0
+            dense = done == start and isinstance(self._out[done], Dead)
             start = done + 1
         return [o or Dead("internal error: no outcome", self._rows[i]) for i, o in enumerate(self._out)]
 
@@ -132,7 +140,7 @@ class RowsetDelivery:
     async def _isolate_first_bad(self, lo: int, hi: int, error: DeliveryError) -> int | None:
         """rows[lo:hi] was rejected for row errors. Deliver the rows before the first bad row and give that row
         its outcome; return its index, or None when a non-row error ended the search (rest already marked)."""
-        failed_lo, failed_hi = lo, hi
+        start, end = failed_lo, failed_hi = lo, hi
         while hi - lo > 1:
             mid = (lo + hi) // 2
             probe = await self._send(lo, mid)
@@ -143,8 +151,11 @@ class RowsetDelivery:
                 self._fail_from(lo, probe)
                 return None
             hi, failed_lo, failed_hi, error = mid, lo, mid, probe
-        if (failed_lo, failed_hi) != (lo, lo + 1):
-            alone = await self._send(lo, lo + 1)  # for this row's own message
+        # The row's own message: SFMC lists the first bad row's errors, so when the smallest rejected range had a
+        # single (de-duplicated) message, that is this row's; otherwise send the row alone to learn it.
+        narrowed = (failed_lo, failed_hi) != (start, end)  # a probe was rejected too, not just the whole rowset
+        if (failed_lo, failed_hi) != (lo, lo + 1) and not (narrowed and len(set(row_errors(error) or [])) == 1):
+            alone = await self._send(lo, lo + 1)
             if alone is None:
                 return lo  # accepted on its own: the rejection did not repeat
             if row_errors(alone) is None:
@@ -153,16 +164,6 @@ class RowsetDelivery:
             error = alone
         self._out[lo] = Dead(row_message(error), self._rows[lo])
         return lo
-
-    async def _one_by_one(self, start: int) -> None:
-        for k in range(start, len(self._rows)):
-            error = await self._send(k, k + 1)
-            if error is None:
-                continue
-            if row_errors(error) is None:
-                self._fail_from(k, error)
-                return
-            self._out[k] = Dead(row_message(error), self._rows[k])
 
     def _fail_from(self, lo: int, error: DeliveryError) -> None:
         for k in range(lo, len(self._rows)):
