@@ -1,0 +1,13 @@
+"""Segment's mapping language (mapping-kit), compiled once per mapping.
+
+    compile_mapping(mapping).resolve(event)   -> the mapped value (MISSING members removed)
+    validate_mapping(mapping)                 -> every problem, in Segment's words
+
+The semantics follow spec/segment-runtime.md §1, checked against Segment's own code; MISSING is
+JavaScript's `undefined`, distinct from `None` (JSON null).
+"""
+
+from sfmc_actions.route.mapping.compiler import CompiledMapping, compile_mapping, validate_mapping
+from sfmc_actions.route.mapping.jsvalues import MISSING, is_missing
+
+__all__ = ["MISSING", "CompiledMapping", "compile_mapping", "is_missing", "validate_mapping"]

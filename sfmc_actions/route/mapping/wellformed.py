@@ -1,0 +1,37 @@
+"""Reject mapping values that JSON cannot hold before Segment's rules are applied.
+
+Segment's mappings are JSON, so its validator never meets a date, a set or a number key. A mapping
+written in YAML can hold them (`when: 2024-01-01` is a date, `1: x` has an integer key); Segment's
+rules would then misjudge them, so they are reported first, with their location and the fix.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+_SCALARS = (str, int, float, bool, type(None))
+
+
+def json_problems(value: Any, path: str = "", limit: int = 20) -> list[str]:
+    """Where `value` holds something that is not JSON, one message per place (at most `limit`)."""
+    problems: list[str] = []
+    stack: list[tuple[str, Any]] = [(path, value)]
+    while stack and len(problems) < limit:
+        where, item = stack.pop()
+        if isinstance(item, dict):
+            for key, member in reversed(list(item.items())):
+                if not isinstance(key, str):
+                    problems.append(
+                        f"/{where.lstrip('/')} has the key {key!r}, which is not a string; quote it."
+                    )
+                else:
+                    stack.append((f"{where}/{key}", member))
+        elif isinstance(item, list):
+            stack.extend((f"{where}/{i}", member) for i, member in reversed(list(enumerate(item))))
+        elif isinstance(item, float) and not math.isfinite(item):
+            problems.append(f"/{where.lstrip('/')} is {item!r}, which JSON cannot hold; use a number or a string.")
+        elif not isinstance(item, _SCALARS):
+            kind = type(item).__name__
+            problems.append(f"/{where.lstrip('/')} is a {kind}, not a JSON value; quote it to make it a string.")
+    return problems
