@@ -389,7 +389,7 @@ def _legacy(scanner: _Scanner, token: _Token, day: _Day, time: _Time, zone: _Zon
 
 def _days_from_civil(year: int, month: int, day: int) -> int:
     year -= month <= 2
-    era = (year if year >= 0 else year - 399) // 400
+    era = year // 400  # floor division: the C++ "(y - 399) / 400" idiom is not needed in Python
     year_of_era = year - era * 400
     day_of_year = (153 * (month + (-3 if month > 2 else 9)) + 2) // 5 + day - 1
     day_of_era = year_of_era * 365 + year_of_era // 4 - year_of_era // 100 + day_of_year

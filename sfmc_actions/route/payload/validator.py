@@ -16,7 +16,7 @@ from typing import Any, Literal
 import orjson
 
 from sfmc_actions.errors import PayloadValidationError
-from sfmc_actions.route.payload.cleanup import REMOVED, compile_clean
+from sfmc_actions.route.payload.cleanup import REMOVED, Clean, compile_clean, compile_copy
 from sfmc_actions.route.payload.compiler import compile_schema, property_checks
 from sfmc_actions.route.payload.fields import Schema, fields_to_json_schema
 from sfmc_actions.route.payload.jsvalues import UNDEFINED
@@ -43,7 +43,11 @@ class PayloadSchema:
         self._clean_single = compile_clean(json_schema, root=True)
         self._clean_batch = compile_clean(json_schema)
         properties: dict[str, Any] = json_schema.get("properties") or {}
-        self._array_keys = tuple(key for key, sub in properties.items() if sub.get("type") == "array")
+        # arrifyFields wraps the value as it is (removeEmptyValues leaves a non-array alone under an
+        # array schema), so the wrapped value is copied along the items schema before Ajv changes it.
+        self._array_keys = tuple(
+            (key, compile_copy(sub.get("items"))) for key, sub in properties.items() if sub.get("type") == "array"
+        )
         self._fast = _RootPass.build(json_schema, self._array_keys) if single_pass else None
 
     @classmethod
@@ -84,11 +88,11 @@ class PayloadSchema:
             raise ValueError(f'mode must be "single" or "batch", not {mode!r}')
         exempt = UNDEFINED
         if type(data) is dict:
-            for key in self._array_keys:
+            exempt = data.get(_EXEMPT, UNDEFINED)  # validateSchema copies it before arrifyFields
+            for key, copy in self._array_keys:
                 value = data.get(key)
                 if value is not None and type(value) is not list:
-                    data[key] = [value]
-            exempt = data.get(_EXEMPT, UNDEFINED)
+                    data[key] = [copy(value)]
         elif data is REMOVED:
             data = UNDEFINED
         errors: list[SchemaError] = []
@@ -109,7 +113,7 @@ class _RootPass:
 
     __slots__ = ("array_keys", "children", "cleans", "required", "schema")
 
-    def __init__(self, schema: Schema, array_keys: tuple[str, ...]) -> None:
+    def __init__(self, schema: Schema, array_keys: tuple[tuple[str, Clean], ...]) -> None:
         properties: dict[str, Any] = schema["properties"]
         self.schema = schema
         self.cleans = {key: compile_clean(sub) for key, sub in properties.items()}
@@ -118,7 +122,7 @@ class _RootPass:
         self.array_keys = array_keys
 
     @classmethod
-    def build(cls, schema: Schema, array_keys: tuple[str, ...]) -> _RootPass | None:
+    def build(cls, schema: Schema, array_keys: tuple[tuple[str, Clean], ...]) -> _RootPass | None:
         plain = set(schema) <= {"type", "additionalProperties", "properties", "required"}
         if plain and schema.get("additionalProperties") is False and isinstance(schema.get("properties"), dict):
             return cls(schema, array_keys)
@@ -140,10 +144,10 @@ class _RootPass:
                 exempt = value
             if clean is not None:
                 out[key] = value
-        for key in self.array_keys:
+        for key, copy in self.array_keys:
             value = out.get(key)
             if value is not None and type(value) is not list:
-                out[key] = [value]
+                out[key] = [copy(value)]
         errors: list[SchemaError] = []
         for key in self.required:
             if key not in out:
