@@ -47,8 +47,9 @@ async def _body(request: Request) -> Any:
 
 
 async def index(request: Request) -> Response:
-    return json_response({"routes": sorted({f"{', '.join(sorted(r.methods or []))} /__emulator{r.path}"
-                                            for r in routes()}), "tenants": await _tenant_list(request)})  # fmt: skip
+    listed = [f"{method} /__emulator{r.path}" for r in routes()
+              for method in sorted(r.methods or []) if method != "HEAD"]  # fmt: skip
+    return json_response({"routes": listed, "tenants": await _tenant_list(request)})
 
 
 async def _tenant_list(request: Request) -> list[dict[str, Any]]:
