@@ -145,5 +145,7 @@ def serve_forever(app: Starlette, host: str, port: int, on_ready: Any = None, lo
     server = _Server(_config(app, log_level), embedded=False)
     try:
         server.run(sockets=[sock])
+    except KeyboardInterrupt:  # uvicorn re-raises the Ctrl+C it handled; the shutdown was clean
+        pass
     finally:
         sock.close()
