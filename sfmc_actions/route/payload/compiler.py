@@ -44,7 +44,7 @@ class Stop(Exception):
 
 
 def _present(schema: dict[str, Any], key: str) -> bool:
-    return schema.get(key) is not None  # a key set to JavaScript `undefined` counts as absent
+    return key in schema  # `"const": None` is a real keyword: JSON null
 
 
 def _finite(value: Any) -> bool:
