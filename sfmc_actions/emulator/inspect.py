@@ -202,6 +202,10 @@ async def options(request: Request) -> Response:
             if name not in known:
                 return _problem(f"unknown option '{name}'; expected one of: {', '.join(known)}")
             setattr(emulator.options, name, value)
+        for tenant in emulator.state.tenants.values():  # name matching may have been switched
+            for de in tenant.data_extensions.values():
+                de.case_sensitive = emulator.options.case_sensitive_names
+                de.reindex()
     return json_response(dataclasses.asdict(emulator.options))
 
 

@@ -51,6 +51,7 @@ class Options:
     strict_nulls: bool = False  # §3 T9: reject JSON null even in nullable columns
     body_limit_bytes: int = 5 * 1024 * 1024  # §3 S6: 5 MB
     body_limit_status: int = 413  # §3 INF: 413 or 400
+    rowset_timeout_rows: int | None = None  # §3 T1: big sync rowsets time out; hang above this many rows
     async_not_visible_seconds: float = 0.2  # §4 T7: the status record is not visible at first
     async_pending_seconds: float = 0.1
     async_executing_seconds: float = 0.1

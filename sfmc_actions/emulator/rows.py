@@ -16,6 +16,7 @@ from sfmc_actions.emulator.faults import FaultRule
 from sfmc_actions.emulator.model import DataExtension
 from sfmc_actions.emulator.responses import JsonBodyError, json_response, read_json, validation
 from sfmc_actions.emulator.state import is_guid
+from sfmc_actions.emulator.transport import Hang
 
 REJECTED = "Row rejected by the emulator's reject_row fault."
 
@@ -92,6 +93,9 @@ async def rowset(call: Call) -> Response:
         return exc.response
     if not isinstance(items, list):
         return validation("The request body must be a JSON array of {keys, values} objects.", 10003)
+    if options.rowset_timeout_rows is not None and len(items) > options.rowset_timeout_rows:
+        # Segment cut its batch to 10 because large synchronous rowsets time out (§3 T1).
+        return Hang(3600.0, call.request.app.state.emulator.closing)
     return _save(call, de, items)
 
 

@@ -17,12 +17,15 @@ CREDENTIALS = {"grant_type": "client_credentials", "client_id": "demo-client-id"
 def test_thread_server_serves_sfmc_calls_and_network_faults() -> None:
     faults = {"rules": [{"fault": "drop", "route": "contacts", "nth": 1},
                         {"fault": "timeout", "route": "events", "nth": 1, "seconds": 30}]}  # fmt: skip
-    with EmulatorServer(create_app(SEED, faults)) as base_url, httpx.Client(base_url=base_url, timeout=5) as client:
+    app = create_app(SEED, faults, options={"rowset_timeout_rows": 60})
+    with EmulatorServer(app) as base_url, httpx.Client(base_url=base_url, timeout=5) as client:
         token = client.post("/v2/token", data=CREDENTIALS).json()
         assert token["rest_instance_url"] == base_url + "/" and token["expires_in"] == 1079
         auth = {"Authorization": f"Bearer {token['access_token']}"}
         rows = [{"keys": {"contactKey": f"u{i}"}, "values": {"Email": f"u{i}@example.com"}} for i in range(50)]
         assert client.post("/hub/v1/dataevents/key:Customers/rowset", json=rows, headers=auth).json() == rows
+        with pytest.raises(httpx.ReadTimeout):  # a rowset over `rowset_timeout_rows` is never answered
+            client.post("/hub/v1/dataevents/key:Customers/rowset", json=rows * 2, headers=auth, timeout=0.5)
         with pytest.raises((httpx.RemoteProtocolError, httpx.ReadError)):  # the connection is reset
             client.post("/contacts/v1/contacts", json={"contactKey": "c", "attributeSets": []}, headers=auth)
         retried = client.post("/contacts/v1/contacts", json={"contactKey": "c", "attributeSets": []}, headers=auth)

@@ -10,7 +10,7 @@ from starlette.applications import Starlette
 
 from sfmc_actions.emulator import create_app
 
-from .conftest import SEED, rows_of
+from .conftest import rows_of
 
 URL = "/hub/v1/dataevents/key:Customers/rowset"
 
@@ -146,13 +146,11 @@ async def test_single_row_put_with_composite_url_keys(client: httpx.AsyncClient,
     assert rows == [{"Contact Key": "a:b", "Region": "EU", "Score": 5}]
 
 
-async def test_case_sensitive_names_can_be_switched_on() -> None:
-    app = create_app(SEED, options={"case_sensitive_names": True})
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://e") as c:
-        token = (await c.post("/v2/token", json={"grant_type": "client_credentials", "client_id": "demo-client-id",
-                                                 "client_secret": "demo-client-secret"})).json()["access_token"]
-        response = await c.post(URL, headers={"Authorization": f"Bearer {token}"},
-                                json=[{"keys": {"contactkey": "u"}, "values": {"plan": "x"}}])  # fmt: skip
-    messages = [e["message"] for e in response.json()["additionalErrors"]]
+async def test_case_sensitive_names_can_be_switched_on(client: httpx.AsyncClient, auth: dict[str, str]) -> None:
+    lenient = await client.post(URL, headers=auth, json=[{"keys": {"contactkey": "u"}, "values": {"plan": "x"}}])
+    assert lenient.status_code == 200
+    await client.patch("/__emulator/options", json={"case_sensitive_names": True})
+    strict = await client.post(URL, headers=auth, json=[{"keys": {"contactkey": "u"}, "values": {"plan": "x"}}])
+    messages = [e["message"] for e in strict.json()["additionalErrors"]]
     assert "Primary key 'contactkey' does not exist." in messages
-
+    assert (await client.post("/hub/v1/dataevents/key:customers/rowset", headers=auth, json=[])).status_code == 400
