@@ -6,7 +6,8 @@ Keys: `enqueue_events_per_sec` (batches of 100 from one task, each committed bef
 API does per request), `enqueue_events_per_sec_4_clients` (four tasks at once), `claim_apply_jobs_per_sec`
 (claim 100 jobs of one batch key, mark them delivered, repeat), `claim_p50_ms` / `claim_p99_ms` (one claim of
 up to 100 jobs). With `--backlog N` the store is first filled with N pending jobs, and the claim latency is
-measured again on top of that backlog (`backlog_claim_p50_ms`, `backlog_claim_p99_ms`).
+measured again on top of that backlog (`backlog_claim_p50_ms`, `backlog_claim_p99_ms`), and one `stats()`
+call, which scans the table (`backlog_stats_ms`).
 """
 
 from __future__ import annotations
@@ -116,6 +117,9 @@ async def bench_store(name: str, url: str, events: int, backlog: int) -> dict[st
             result["backlog_fill_events_per_sec"] = round(backlog / (time.perf_counter() - started))
             _, latencies = await drain(store, limit=300)
             result["backlog_claim_p50_ms"], result["backlog_claim_p99_ms"] = percentiles(latencies)
+            started = time.perf_counter()
+            await store.stats()
+            result["backlog_stats_ms"] = round((time.perf_counter() - started) * 1000, 1)
         return result
     finally:
         await store.close()

@@ -98,15 +98,18 @@ UPDATE jobs j SET state = 'dead', dead_reason = u.reason, last_error = u.reason,
                   updated_at = $1, lease_owner = NULL
 FROM unnest($3::bigint[], $4::text[], $5::text[]) AS u(id, reason, sent)
 WHERE j.id = u.id AND {_OWNED} RETURNING j.id"""
-# Released claims were not attempted: give the attempt back.
-RELEASE = """
+# Released claims were not attempted: give the attempt back. A live lease ends in the future, so all of an
+# owner's live claims lie in the claimable index's range available_at > now.
+_RELEASE = """
 UPDATE jobs SET state = 'pending', available_at = $1, updated_at = $1, attempts = greatest(attempts - 1, 0),
                 lease_owner = NULL
-WHERE state = 'claimed' AND lease_owner = $2 AND ($3::bigint[] IS NULL OR id = ANY($3::bigint[]))"""
+WHERE state = 'claimed' AND lease_owner = $2"""
+RELEASE_ALL = _RELEASE + " AND state IN ('pending', 'claimed') AND available_at > $1"
+RELEASE_SOME = _RELEASE + " AND id = ANY($3::bigint[])"
 _WHOLE_JOB = f"SELECT {JOB_COLUMNS} FROM jobs j JOIN job_bodies b ON b.job_id = j.id"
 GET_JOB = _WHOLE_JOB + " WHERE j.id = $1"
 LIST_DEAD = f"""{_WHOLE_JOB}
-WHERE j.state IN ('dead', $1)
+WHERE j.state IN ('dead', 'rejected') AND (j.state = 'dead' OR $1)
   AND ($2::text IS NULL OR j.subscription = $2)
   AND ($3::timestamptz IS NULL OR j.updated_at >= $3)
   AND ($4::text IS NULL OR strpos(lower(j.dead_reason), lower($4)) > 0)
@@ -228,8 +231,10 @@ class PostgresJobStore:
 
     async def release(self, owner: str, job_ids: Collection[int] | None = None) -> int:
         async with self._db.pool.acquire() as conn, conn.transaction():
-            ids = None if job_ids is None else list(job_ids)
-            status = await conn.execute(RELEASE, self._clock(), owner, ids)
+            if job_ids is None:
+                status = await conn.execute(RELEASE_ALL, self._clock(), owner)
+            else:
+                status = await conn.execute(RELEASE_SOME, self._clock(), owner, list(job_ids))
             count = int(status.split()[-1])
             if count:
                 await conn.execute(NOTIFY, self._db.channel)
@@ -250,9 +255,8 @@ class PostgresJobStore:
         include_rejected: bool = False,
         include_replayed: bool = False,
     ) -> list[Job]:
-        other_state = "rejected" if include_rejected else "dead"
         rows = await self._db.pool.fetch(
-            LIST_DEAD, other_state, subscription, since, reason_contains, include_replayed, limit
+            LIST_DEAD, include_rejected, subscription, since, reason_contains, include_replayed, limit
         )
         return [_job(row) for row in rows]
 

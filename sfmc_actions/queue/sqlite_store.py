@@ -79,18 +79,20 @@ WHERE id = ? AND {_OWNED}"""
 MARK_DEAD = f"""
 UPDATE jobs SET state = 'dead', dead_reason = ?, last_error = ?, sent_row = ?, updated_at = ?, lease_owner = NULL
 WHERE id = ? AND {_OWNED}"""
-# Released claims were not attempted: give the attempt back.
-_RELEASE = f"""
-UPDATE jobs SET state = 'pending', available_at = ?, updated_at = ?, attempts = max(attempts - 1, 0),
-                lease_owner = NULL
-WHERE {_OWNED}"""
-RELEASE_ALL = _RELEASE
-RELEASE_SOME = _RELEASE + " AND id IN (SELECT value FROM json_each(?))"
+# Released claims were not attempted: give the attempt back. A live lease ends in the future, so all of an
+# owner's live claims lie in the claimable index's range available_at > now.
+_RELEASED = (
+    "SET state = 'pending', available_at = ?, updated_at = ?, attempts = max(attempts - 1, 0), lease_owner = NULL"
+)
+RELEASE_ALL = f"""
+UPDATE jobs INDEXED BY jobs_claimable {_RELEASED}
+WHERE state IN ('pending', 'claimed') AND available_at > ? AND {_OWNED}"""
+RELEASE_SOME = f"UPDATE jobs {_RELEASED} WHERE id IN (SELECT value FROM json_each(?)) AND {_OWNED}"
 _WHOLE_JOB = f"SELECT {JOB_COLUMNS} FROM jobs j JOIN job_bodies b ON b.job_id = j.id"
 GET_JOB = _WHOLE_JOB + " WHERE j.id = ?"
 GET_JOBS = _WHOLE_JOB + " WHERE j.id IN (SELECT value FROM json_each(?)) ORDER BY j.id"
 LIST_DEAD = f"""{_WHOLE_JOB}
-WHERE j.state IN ('dead', :other_state)
+WHERE j.state IN ('dead', 'rejected') AND (j.state = 'dead' OR :rejected)
   AND (:subscription IS NULL OR j.subscription = :subscription)
   AND (:since IS NULL OR j.updated_at >= :since)
   AND (:reason IS NULL OR instr(lower(j.dead_reason), lower(:reason)) > 0)
@@ -234,8 +236,8 @@ class SqliteJobStore:
             now = self._now()
             with write_transaction(conn):
                 if job_ids is None:
-                    return conn.execute(RELEASE_ALL, (now, now, owner)).rowcount
-                return conn.execute(RELEASE_SOME, (now, now, owner, dump_json(list(job_ids)))).rowcount
+                    return conn.execute(RELEASE_ALL, (now, now, now, owner)).rowcount
+                return conn.execute(RELEASE_SOME, (now, now, dump_json(list(job_ids)), owner)).rowcount
 
         count = await self._db.run(release)
         if count:
@@ -258,7 +260,7 @@ class SqliteJobStore:
         include_replayed: bool = False,
     ) -> list[Job]:
         params = {
-            "other_state": "rejected" if include_rejected else "dead",
+            "rejected": include_rejected,
             "subscription": subscription,
             "since": None if since is None else since.timestamp(),
             "reason": reason_contains,

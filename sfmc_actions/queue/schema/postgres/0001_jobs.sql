@@ -33,10 +33,11 @@ CREATE TABLE job_bodies (
 -- The claim hot path (FOR UPDATE SKIP LOCKED over these). Partial, so delivered and dead jobs never slow it.
 CREATE INDEX jobs_claimable ON jobs (available_at, id) WHERE state IN ('pending', 'claimed');
 CREATE INDEX jobs_claimable_by_key ON jobs (batch_key, available_at, id) WHERE state IN ('pending', 'claimed');
--- release(owner) at shutdown finds its claims without a scan.
-CREATE INDEX jobs_leases ON jobs (lease_owner) WHERE state = 'claimed';
--- Stats (counts per subscription and state), dead-letter listings and purges.
-CREATE INDEX jobs_by_state ON jobs (state, subscription, created_at);
+-- Every index here is updated on every change of state, so the job life cycle keeps to these few: no index
+-- serves release(owner) (rare, at shutdown: a range of the claimable index) or stats() (an admin command
+-- that scans the table). Dead letters and purgeable jobs have partial indexes that each row enters once.
+CREATE INDEX jobs_dead ON jobs (updated_at) WHERE state IN ('dead', 'rejected');
+CREATE INDEX jobs_delivered ON jobs (created_at) WHERE state = 'delivered';
 CREATE INDEX jobs_errors ON jobs (updated_at) WHERE last_error IS NOT NULL;
 
 CREATE TABLE dedupe_keys (
