@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 
 run: $(STAMP)
 	$(BIN)/sfmc-actions check-config examples/quickstart.yaml
-	$(BIN)/sfmc-actions route --config examples/quickstart.yaml examples/events.ndjson
+	$(BIN)/sfmc-actions route -c examples/quickstart.yaml examples/events.ndjson
 
 test: $(STAMP)
 	$(BIN)/ruff check .

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
+import orjson
 import typer
 from rich.console import Console
 
 from sfmc_actions import __version__
+from sfmc_actions.errors import ConfigError, FqlSyntaxError, InvalidEventError, MappingError
 
 app = typer.Typer(
     name="sfmc-actions",
@@ -32,6 +35,85 @@ def version() -> None:
     console.print(f"sfmc-actions {__version__}")
 
 
+def _read_json(source: str, what: str) -> Any:
+    """A JSON document from a file path or '-' (stdin), or a clear error and exit 2."""
+    try:
+        data = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
+    except OSError as exc:
+        _fail(f"cannot read {what} {source}: {exc.strerror}")
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        _fail(f"{what} {source} is not valid JSON: {exc}")
+
+
+def _fail(message: str, code: int = 2) -> Any:
+    err_console.print(f"[bold red]error:[/] {message}", highlight=False)
+    raise typer.Exit(code)
+
+
+def _print_json(value: object) -> None:
+    sys.stdout.write(orjson.dumps(value, option=orjson.OPT_INDENT_2).decode() + "\n")
+
+
+@app.command()
+def match(
+    fql: Annotated[str, typer.Argument(help='Segment FQL trigger, e.g. \'type = "track"\'')],
+    event: Annotated[str, typer.Argument(help="event JSON file, or - for stdin")] = "-",
+) -> None:
+    """Print true or false: does the event match the trigger, as Segment would decide."""
+    from sfmc_actions.route.fql import compile_trigger
+
+    try:
+        trigger = compile_trigger(fql)
+    except FqlSyntaxError as exc:
+        _fail(f"invalid trigger: {exc}")
+    for warning in trigger.warnings:
+        err_console.print(f"[yellow]warning:[/] {warning}", highlight=False)
+    payload = _read_json(event, "event")
+    if not isinstance(payload, dict):
+        _fail(f"event {event} must be a JSON object")
+    console.print("true" if trigger.matches(payload) else "false", highlight=False)
+
+
+@app.command(name="map")
+def map_event(
+    mapping: Annotated[str, typer.Argument(help="mapping JSON file (Segment mapping language)")],
+    event: Annotated[str, typer.Argument(help="event JSON file, or - for stdin")] = "-",
+) -> None:
+    """Resolve a Segment mapping against an event and print the payload as JSON."""
+    from sfmc_actions.route.mapping import compile_mapping
+
+    definition = _read_json(mapping, "mapping")
+    try:
+        compiled = compile_mapping(definition)
+        _print_json(compiled.resolve(_read_json(event, "event")))
+    except MappingError as exc:
+        _fail("invalid mapping:\n  " + "\n  ".join(exc.errors))
+
+
+@app.command(name="check-config")
+def check_config(config: Annotated[Path, typer.Argument(help="config YAML file")]) -> None:
+    """Check a config file: settings, sources, and every subscription's trigger and mapping."""
+    from sfmc_actions.app import load
+
+    try:
+        loaded = load(config)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            err_console.print(f"[bold red]error:[/] {problem}", highlight=False)
+        err_console.print(f"{len(exc.problems)} problem(s) in {config}", style="bold red")
+        raise typer.Exit(2) from None
+    for warning in loaded.warnings:
+        err_console.print(f"[yellow]warning:[/] {warning}", highlight=False)
+    target = "SFMC tenant " + loaded.config.settings.subdomain if loaded.config.settings else "built-in emulator"
+    summary = (
+        f"[green]ok[/] {config}: {len(loaded.subscriptions)} subscription(s), "
+        f"{len(loaded.config.sources)} source(s), delivering to the {target}"
+    )
+    console.print(summary, highlight=False, soft_wrap=True)
+
+
 @app.command()
 def emulator(
     host: Annotated[str, typer.Option(help="interface to listen on")] = "127.0.0.1",
@@ -48,6 +130,43 @@ def emulator(
     except EmulatorStartError as exc:
         err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
         raise typer.Exit(2) from None
+
+
+@app.command(name="route")
+def route_file(
+    config: Annotated[Path, typer.Option("--config", "-c", help="config YAML file")],
+    events: Annotated[str, typer.Argument(help="NDJSON file of Segment events, or - for stdin")] = "-",
+) -> None:
+    """Dry run: route events through the config's subscriptions and print each payload (nothing is sent)."""
+    from sfmc_actions.app import load, tenant_key
+    from sfmc_actions.events import parse_event
+    from sfmc_actions.route.router import Router
+
+    try:
+        loaded = load(config)
+    except ConfigError as exc:
+        _fail(f"{config} has problems; run `sfmc-actions check-config {config}`:\n{exc}")
+    router = Router(loaded.subscriptions, tenant_key(loaded.config.settings))
+    stream = sys.stdin if events == "-" else open(events, encoding="utf-8")  # noqa: SIM115
+    counts = {"events": 0, "payloads": 0, "dead": 0, "unmatched": 0, "rejected": 0}
+    with stream:
+        for number, line in enumerate(stream, 1):
+            if not line.strip():
+                continue
+            counts["events"] += 1
+            try:
+                routed = router.route(parse_event(orjson.loads(line)).to_dict())
+            except (orjson.JSONDecodeError, InvalidEventError) as exc:
+                counts["rejected"] += 1
+                err_console.print(f"[red]rejected[/] {events}:{number}: {exc}", highlight=False, soft_wrap=True)
+                continue
+            counts["unmatched"] += routed.unmatched
+            for job in routed.jobs:
+                counts["dead" if job.dead_reason else "payloads"] += 1
+                out = {"line": number, "subscription": job.subscription, "batch_key": job.batch_key}
+                out |= {"dead": job.dead_reason} if job.dead_reason else {"payload": job.payload}
+                sys.stdout.write(orjson.dumps(out).decode() + "\n")
+    err_console.print(" · ".join(f"{v} {k}" for k, v in counts.items()), highlight=False)
 
 
 def main() -> None:

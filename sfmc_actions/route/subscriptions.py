@@ -1,0 +1,107 @@
+"""Compile the config's subscriptions: trigger (FQL) + mapping + the action's payload schema.
+
+Everything is checked and compiled once, at load; every problem is reported with its YAML line. Routing an
+event later only calls the compiled pieces.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sfmc_actions.config import Config, SubscriptionConfig
+from sfmc_actions.errors import ConfigError, ConfigProblem, FqlSyntaxError, MappingError
+from sfmc_actions.route.fql import Trigger, compile_trigger
+from sfmc_actions.route.mapping import CompiledMapping, compile_mapping
+from sfmc_actions.route.payload import PayloadSchema
+from sfmc_actions.sfmc.actions import ACTIONS, Action
+
+# Mapping keys that are not action fields but that Segment stores in the mapping (segment-runtime.md §8).
+HOOK_KEYS = ("onMappingSave", "retlOnMappingSave")
+
+
+@dataclass(frozen=True)
+class Subscription:
+    name: str
+    action: Action
+    trigger: Trigger
+    mapping: CompiledMapping
+    schema: PayloadSchema
+    hook_outputs: dict[str, Any] = field(default_factory=dict)
+    enabled: bool = True
+
+
+def compile_subscriptions(config: Config) -> tuple[list[Subscription], list[str]]:
+    """Compiled subscriptions (enabled or not) and load warnings; raises ConfigError with every problem."""
+    compiled: list[Subscription] = []
+    problems: list[ConfigProblem] = []
+    warnings: list[str] = []
+    for index, sub in enumerate(config.subscriptions):
+        result = _compile_one(config, index, sub, problems, warnings)
+        if result is not None:
+            compiled.append(result)
+    if problems:
+        raise ConfigError(problems)
+    return compiled, warnings
+
+
+def _compile_one(
+    config: Config, index: int, sub: SubscriptionConfig, problems: list[ConfigProblem], warnings: list[str]
+) -> Subscription | None:
+    where = ("subscriptions", index)
+    action = ACTIONS.get(sub.action)
+    if action is None:
+        problems.append(
+            config.problem(
+                (*where, "action"),
+                f"unknown action '{sub.action}'",
+                "use one of: " + ", ".join(sorted(ACTIONS)),
+            )
+        )
+        return None
+    fql = sub.trigger if sub.trigger is not None else action.default_trigger
+    trigger = mapping = None
+    if fql is None:
+        problems.append(
+            config.problem(
+                where,
+                f"a trigger is required: action '{action.key}' has no default trigger",
+                "add e.g. trigger: type = \"track\" and event = \"Order Completed\"",
+            )
+        )
+    else:
+        try:
+            trigger = compile_trigger(fql)
+            location = f"{config.path}:{config.line_of((*where, 'trigger'))}: subscription '{sub.name}'"
+            warnings.extend(f"{location}: {w}" for w in trigger.warnings)
+        except FqlSyntaxError as exc:
+            problems.append(
+                config.problem(
+                    (*where, "trigger"),
+                    f"invalid trigger: {exc.reason} at column {exc.column + 1}\n    {fql}\n    {exc.caret}",
+                    "write the trigger in Segment's FQL, e.g. type = \"track\" and event = \"Order Completed\"",
+                )
+            )
+    try:
+        mapping = compile_mapping(sub.mapping)
+    except MappingError as exc:
+        for message in exc.errors:
+            pointer, _, text = message.partition(" ")
+            path = tuple(part for part in pointer.split("/") if part)
+            problems.append(
+                config.problem((*where, "mapping", *path), f"invalid mapping: {message}", _mapping_hint(text))
+            )
+    for message in action.mapping_problems(sub.mapping):
+        problems.append(config.problem((*where, "mapping"), message))
+    if trigger is None or mapping is None:
+        return None
+    hooks = {k: sub.mapping[k] for k in HOOK_KEYS if k in sub.mapping}
+    schema = PayloadSchema.from_fields(action.fields)
+    return Subscription(sub.name, action, trigger, mapping, schema, hooks, sub.enabled)
+
+
+def _mapping_hint(message: str) -> str:
+    if "invalid directive" in message:
+        return "directives are @path, @template, @if, @literal, @arrayPath, @case, @replace, @json, @flatten, " \
+            "@merge, @transform, @excludeWhenNull, @liquid"
+    return "see Segment's mapping language: https://segment.com/docs/connections/destinations/actions/"
