@@ -85,11 +85,30 @@ class SubscriptionConfig(_Strict):
     trigger: str | None = None  # None: the action's default trigger
     mapping: dict[str, Any] = Field(default_factory=dict)
     enabled: bool = True
+    batch_size: int | None = Field(default=None, ge=1, description="rows per SFMC request; the action's default")
+
+
+class Webhook(_Strict):
+    """Events forwarded by a Segment workspace's Webhooks destination, signed with this shared secret."""
+
+    shared_secret: SecretStr = Field(min_length=1)
+
+
+class Delivery(_Strict):
+    """How the workers deliver. Defaults follow Segment's pipeline where it has one."""
+
+    flush_interval: float = Field(default=1.0, gt=0, le=60, description="seconds a partial batch may wait")
+    max_attempts: int = Field(default=10, ge=1, description="dead only when attempts AND max_age are exceeded")
+    max_age: float = Field(default=4 * 3600, gt=0, description="seconds; Segment retries for up to 4 hours")
+    tenant_concurrency: int = Field(default=8, ge=1, le=64, description="SFMC requests in flight per tenant")
+    dedupe_window: float = Field(default=24 * 3600, ge=0, description="seconds journey entries are de-duplicated")
 
 
 class _File(_Strict):
     settings: dict[str, Any] | None = None
     sources: list[Source] = Field(default_factory=list)
+    webhook: Webhook | None = None
+    delivery: Delivery = Field(default_factory=Delivery)
     subscriptions: list[SubscriptionConfig] = Field(default_factory=list)
 
 
@@ -99,6 +118,8 @@ class Config:
     settings: SfmcSettings | None  # None: no credentials, deliver to the built-in emulator
     sources: list[Source]
     subscriptions: list[SubscriptionConfig]
+    webhook: Webhook | None = None
+    delivery: Delivery = field(default_factory=Delivery)
     lines: dict[tuple[str | int, ...], int] = field(default_factory=dict, repr=False)
 
     def line_of(self, path: tuple[str | int, ...]) -> int | None:
@@ -150,6 +171,7 @@ def load_config(path: str | Path, environ: dict[str, str] | None = None) -> Conf
         _settings(settings if isinstance(settings, dict) else None, config, problems)  # report those too
         raise ConfigError(_first_per_path(problems)) from None
     config.sources, config.subscriptions = parsed.sources, parsed.subscriptions
+    config.webhook, config.delivery = parsed.webhook, parsed.delivery
     config.settings = _settings(parsed.settings, config, problems)
     problems += _duplicates(config)
     if problems:
@@ -221,6 +243,8 @@ def _known_keys(loc: tuple[str | int, ...]) -> list[str]:
         ("settings",): SfmcSettings,
         ("sources",): Source,
         ("subscriptions",): SubscriptionConfig,
+        ("webhook",): Webhook,
+        ("delivery",): Delivery,
     }
     model = models.get(tuple(names), _File)
     return list(model.model_fields)

@@ -116,3 +116,12 @@ def test_api_base_url_must_be_http(tmp_path: Path) -> None:
     text = SETTINGS + "  api_base_url: ftp://x\n"
     (problem,) = problems_of(write(tmp_path, text), {"SFMC_SECRET": "x"})
     assert "settings.api_base_url: must be an http:// or https:// URL" in problem
+
+
+def test_webhook_and_delivery_sections(tmp_path: Path) -> None:
+    text = "webhook:\n  shared_secret: ${HOOK}\ndelivery:\n  flush_interval: 0.5\n  max_attempts: 3\n"
+    config = load_config(write(tmp_path, text), environ={"HOOK": "hook-secret"})
+    assert config.webhook is not None and config.webhook.shared_secret.get_secret_value() == "hook-secret"
+    assert config.delivery.flush_interval == 0.5 and config.delivery.max_age == 4 * 3600
+    (problem,) = problems_of(write(tmp_path, "delivery:\n  flush_intervall: 2\n"))
+    assert "did you mean 'flush_interval'?" in problem
