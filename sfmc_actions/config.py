@@ -155,7 +155,7 @@ def load_config(path: str | Path, environ: dict[str, str] | None = None) -> Conf
         line = mark.line + 1 if mark is not None else None
         reason = getattr(exc, "problem", None) or str(exc)
         raise ConfigError([ConfigProblem(file, "", f"not valid YAML: {reason}", line)]) from None
-    config = Config(file, None, [], [], lines)
+    config = Config(file, None, [], [], lines=lines)
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):
