@@ -17,16 +17,25 @@ are supported; anything else is refused when compiling.
 from __future__ import annotations
 
 import contextlib
-import math
-from collections.abc import Callable
 from typing import Any
 
-from sfmc_actions.route.payload import formats
-from sfmc_actions.route.payload.jsvalues import deep_equal, is_number, js_number, js_string, number_value, strict_equal
+from sfmc_actions.route.payload.checks import (
+    Check,
+    Report,
+    Step,
+    Stop,
+    js_key_order,
+    number_step,
+    reject,
+    reporter,
+    run_silently,
+    string_step,
+)
+from sfmc_actions.route.payload.coercion import COERCIBLE, UNSET, coerce_one, finite, type_test, unwrapped_matches
+from sfmc_actions.route.payload.jsvalues import deep_equal, strict_equal
 from sfmc_actions.route.payload.messages import SchemaError
 
-Check = Callable[[Any, str, list[SchemaError]], Any]
-Step = Callable[[Any, str, list[SchemaError]], None]
+__all__ = ["Check", "Stop", "compile_schema", "property_checks"]
 
 _ANNOTATIONS = frozenset({"title", "description", "default", "$schema", "type", "then", "else"})
 _UNTYPED = ("const", "enum", "not", "anyOf", "allOf", "if")
@@ -35,98 +44,10 @@ _STRING = ("maxLength", "minLength", "format")
 _ARRAY = ("items",)
 _OBJECT = ("required", "additionalProperties", "properties")
 _KNOWN = _ANNOTATIONS.union(_UNTYPED, _NUMBER, _STRING, _ARRAY, _OBJECT)
-_COERCIBLE = frozenset({"string", "number", "integer", "boolean", "null", "array"})
-_UNSET: Any = object()
-
-
-class Stop(Exception):
-    """First error inside a subschema that Ajv evaluates without `allErrors` (if / not clauses)."""
 
 
 def _present(schema: dict[str, Any], key: str) -> bool:
     return key in schema  # `"const": None` is a real keyword: JSON null
-
-
-def _finite(value: Any) -> bool:
-    """A JSON number that is neither NaN nor ±Infinity (Python ints always are)."""
-    return type(value) is int or (type(value) is float and math.isfinite(value))
-
-
-_TYPE_TESTS: dict[str, Callable[[Any], bool]] = {
-    "string": lambda value: type(value) is str,
-    "number": _finite,
-    "integer": lambda value: type(value) is int or (_finite(value) and value.is_integer()),
-    "boolean": lambda value: type(value) is bool,
-    "null": lambda value: value is None,
-    "object": lambda value: type(value) is dict,
-    "array": lambda value: type(value) is list,
-}
-
-
-def _is_type(kind: str, value: Any) -> bool:
-    """Ajv's checkDataType with strictNumbers: NaN and Infinity are not numbers."""
-    return _TYPE_TESTS[kind](value)
-
-
-def _type_test(types: list[str]) -> Callable[[Any], bool]:
-    """Whether a value has one of `types` (Ajv's "wrong type" test, negated)."""
-    tests = [_TYPE_TESTS[kind] for kind in types]
-    if len(tests) == 1:
-        return tests[0]
-    return lambda value: any(test(value) for test in tests)
-
-
-def _js_truthy(value: Any) -> bool:
-    return not (value is None or value is False or value == "" or (is_number(value) and (value == 0 or value != value)))
-
-
-def _unwrapped_matches(types: list[str], value: Any) -> bool:
-    """Ajv's checkDataTypes(types, data) in "correct" mode, used after unwrapping `[x]`.
-
-    For several types Ajv joins the checks with AND (it is written for the "wrong type" test), so
-    e.g. `["2021"]` for a datetime (string|number) field never matches and goes on to be coerced to
-    the number 2021. Kept as Ajv 8.18 does it.
-    """
-    if len(types) == 1:
-        return _is_type(types[0], value)
-    remaining = set(types)
-    matches = True
-    if "array" in remaining and "object" in remaining:
-        not_object = not (value is None or type(value) in (dict, list))
-        matches = not_object if "null" in remaining else (not _js_truthy(value) or not_object)
-        remaining -= {"null", "array", "object"}
-    if "number" in remaining:
-        remaining.discard("integer")
-    return matches and all(_is_type(kind, value) for kind in remaining)
-
-
-def _coerce_one(kind: str, data: Any) -> Any:
-    """Ajv's coerceData branch for one target type; `_UNSET` when it does not apply."""
-    if kind == "string":
-        if is_number(data) or type(data) is bool:
-            return js_string(data)
-        return "" if data is None else _UNSET
-    if kind in ("number", "integer"):
-        if type(data) is bool or data is None:
-            return int(data or 0)
-        if type(data) is str and data:
-            number = js_number(data)
-            if number != number:
-                return _UNSET
-            # `!(data % 1)`: Infinity % 1 is NaN, which also passes.
-            if kind == "integer" and math.isfinite(number) and not number.is_integer():
-                return _UNSET
-            return number_value(number)
-        return _UNSET
-    if kind == "boolean":
-        if data == "false" or data is None or (is_number(data) and data == 0):
-            return False
-        return True if data == "true" or (is_number(data) and data == 1) else _UNSET
-    if kind == "null":
-        return None if data == "" or data is False or (is_number(data) and data == 0) else _UNSET
-    if kind == "array" and (type(data) in (str, bool) or is_number(data) or data is None):
-        return [data]
-    return _UNSET
 
 
 def compile_schema(schema: Any, all_errors: bool = True) -> Check:
@@ -134,7 +55,7 @@ def compile_schema(schema: Any, all_errors: bool = True) -> Check:
     if schema is True or schema == {}:
         return lambda data, path, errors: data
     if schema is False:
-        return _reject("false schema", {}, all_errors)
+        return reject("false schema", {}, all_errors)
     unknown = sorted(key for key in schema if key not in _KNOWN and schema[key] is not None)
     if unknown:
         raise ValueError(f"unsupported JSON Schema keyword(s) {unknown} in {schema!r}")
@@ -146,24 +67,24 @@ def compile_schema(schema: Any, all_errors: bool = True) -> Check:
     for kind in types:
         if kind not in ("string", "number", "integer", "boolean", "null", "object", "array"):
             raise ValueError(f"unknown JSON Schema type {kind!r} in {schema!r}")
-    coerce_to = [kind for kind in types if kind in _COERCIBLE]
+    coerce_to = [kind for kind in types if kind in COERCIBLE]
     object_rules = any(_present(schema, key) for key in _OBJECT)
     array_rules = _present(schema, "items")
     has_rules = {"object": object_rules, "array": array_rules}
     check_types = bool(types) and not (not coerce_to and len(types) == 1 and has_rules.get(types[0], False))
 
-    report = _reporter(all_errors)
+    report = reporter(all_errors)
     untyped = [_untyped_step(key, schema, all_errors) for key in _UNTYPED if _present(schema, key)]
     number: list[Step] = [
-        step for key in _NUMBER if _present(schema, key) if (step := _number_step(key, schema, report))
+        step for key in _NUMBER if _present(schema, key) if (step := number_step(key, schema, report))
     ]
     string: list[Step] = [
-        step for key in _STRING if _present(schema, key) if (step := _string_step(key, schema, report))
+        step for key in _STRING if _present(schema, key) if (step := string_step(key, schema, report))
     ]
     items = compile_schema(schema["items"], all_errors) if array_rules else None
     obj = _object_steps(schema, all_errors, report) if object_rules else []
     object_type_error = not check_types and types == ["object"]
-    type_ok = _type_test(types)
+    type_ok = type_test(types)
     type_param = raw_type if isinstance(raw_type, list) else [raw_type]
 
     def type_error(data: Any, path: str, errors: list[SchemaError]) -> None:
@@ -173,21 +94,21 @@ def compile_schema(schema: Any, all_errors: bool = True) -> Check:
         """(value for the keywords, value for the parent), as Ajv's coerceData leaves them."""
         if len(data) == 1 if type(data) is list else False:
             data = data[0]  # coerceTypes "array": a one-element array is unwrapped first
-            if _unwrapped_matches(types, data):
+            if unwrapped_matches(types, data):
                 return data, data
         for kind in coerce_to:
-            value = _coerce_one(kind, data)
-            if value is not _UNSET:
+            value = coerce_one(kind, data)
+            if value is not UNSET:
                 return value, value
         type_error(data, path, errors)
-        return data, _UNSET
+        return data, UNSET
 
     def check(data: Any, path: str, errors: list[SchemaError]) -> Any:
         stored = data
         if check_types and not type_ok(data):
             if coerce_to:
                 data, value = coerce(data, path, errors)
-                if value is not _UNSET:
+                if value is not UNSET:
                     stored = value
             else:
                 type_error(data, path, errors)
@@ -195,7 +116,7 @@ def compile_schema(schema: Any, all_errors: bool = True) -> Check:
             replaced = apply(data, path, errors)
             if replaced is not data:  # an in-place clause coerced the value itself
                 data = stored = replaced
-        if number and _finite(data):
+        if number and finite(data):
             for step in number:
                 step(data, path, errors)
         if string and type(data) is str:
@@ -219,36 +140,9 @@ def compile_schema(schema: Any, all_errors: bool = True) -> Check:
     return lambda data, path, errors: data if type_ok(data) else check(data, path, errors)
 
 
-def _reporter(all_errors: bool) -> Callable[[list[SchemaError], SchemaError], None]:
-    def report(errors: list[SchemaError], error: SchemaError) -> None:
-        errors.append(error)
-        if not all_errors:
-            raise Stop
-
-    return report
-
-
-def _reject(keyword: str, schema: dict[str, Any], all_errors: bool) -> Check:
-    report = _reporter(all_errors)
-
-    def check(data: Any, path: str, errors: list[SchemaError]) -> Any:
-        report(errors, SchemaError(keyword, path, schema, data))
-        return data
-
-    return check
-
-
-def _valid(clause: Check, data: Any, path: str) -> tuple[bool, Any]:
-    """Run a clause whose errors Ajv never reports (`if`, `not`): (valid, value it left)."""
-    scratch: list[SchemaError] = []
-    with contextlib.suppress(Stop):
-        data = clause(data, path, scratch)
-    return not scratch, data
-
-
 def _untyped_step(keyword: str, schema: dict[str, Any], all_errors: bool) -> Check:
     """const / enum / not / anyOf / allOf / if: keywords Ajv applies whatever the data's type."""
-    report = _reporter(all_errors)
+    report = reporter(all_errors)
     value = schema[keyword]
     if keyword == "const":
 
@@ -277,7 +171,7 @@ def _untyped_step(keyword: str, schema: dict[str, Any], all_errors: bool) -> Che
         clause = compile_schema(value, all_errors=False)
 
         def negate(data: Any, path: str, errors: list[SchemaError]) -> Any:
-            valid, data = _valid(clause, data, path)
+            valid, data = run_silently(clause, data, path)
             if valid:
                 report(errors, SchemaError("not", path, schema, data))
             return data
@@ -313,7 +207,7 @@ def _untyped_step(keyword: str, schema: dict[str, Any], all_errors: bool) -> Che
 
 def _if_step(schema: dict[str, Any], all_errors: bool) -> Check:
     """if/then/else. The `if` clause runs without reporting, but its coercions stay, as in Ajv."""
-    report = _reporter(all_errors)
+    report = reporter(all_errors)
     condition = compile_schema(schema["if"], all_errors=False)
     branches = {
         name: compile_schema(schema[name], all_errors) if _present(schema, name) else None for name in ("then", "else")
@@ -322,7 +216,7 @@ def _if_step(schema: dict[str, Any], all_errors: bool) -> Check:
         return lambda data, path, errors: data
 
     def if_then(data: Any, path: str, errors: list[SchemaError]) -> Any:
-        valid, data = _valid(condition, data, path)
+        valid, data = run_silently(condition, data, path)
         name = "then" if valid else "else"
         branch = branches[name]
         if branch is None:
@@ -337,67 +231,6 @@ def _if_step(schema: dict[str, Any], all_errors: bool) -> Check:
     return if_then
 
 
-def _number_step(keyword: str, schema: dict[str, Any], report: Callable[..., None]) -> Step | None:
-    limit = schema[keyword]
-    if keyword == "format":
-        name = limit
-        if not formats.is_known(name):
-            raise ValueError(f'unknown format "{name}" in {schema!r}')
-        validator = formats.NUMBER_FORMATS.get(name)
-        if validator is None:  # string formats are not checked on numbers
-            return None
-
-        def number_format(data: Any, path: str, errors: list[SchemaError]) -> None:
-            if not validator(data):
-                report(errors, SchemaError("format", path, schema, data, name))
-
-        return number_format
-    fails: Callable[[Any], bool] = {
-        "maximum": lambda data: data > limit,
-        "minimum": lambda data: data < limit,
-        "exclusiveMaximum": lambda data: data >= limit,
-        "exclusiveMinimum": lambda data: data <= limit,
-    }[keyword]
-
-    def bound(data: Any, path: str, errors: list[SchemaError]) -> None:
-        if fails(data):
-            report(errors, SchemaError(keyword, path, schema, data, limit))
-
-    return bound
-
-
-def _string_step(keyword: str, schema: dict[str, Any], report: Callable[..., None]) -> Step | None:
-    value = schema[keyword]
-    if keyword == "format":
-        if not formats.is_known(value):
-            raise ValueError(f'unknown format "{value}" in {schema!r}')
-        validator = formats.STRING_FORMATS.get(value)
-        if validator is None:  # always-valid formats (text, password, binary) and number-only formats
-            return None
-
-        def string_format(data: Any, path: str, errors: list[SchemaError]) -> None:
-            if not validator(data):
-                report(errors, SchemaError("format", path, schema, data, value))
-
-        return string_format
-    too_long = keyword == "maxLength"
-
-    def length(data: Any, path: str, errors: list[SchemaError]) -> None:
-        # Ajv counts code points (ucs2length), as len() does; the message prints UTF-16 units.
-        if (len(data) > value) if too_long else (len(data) < value):
-            report(errors, SchemaError(keyword, path, schema, data, value))
-
-    return length
-
-
-def js_key_order(keys: list[str]) -> list[str]:
-    """Object.keys order: array-index keys ascending, then the other keys as inserted."""
-    indices = sorted(
-        (k for k in keys if k.isdigit() and k.isascii() and str(int(k)) == k and int(k) < 2**32 - 1), key=int
-    )
-    return indices + [k for k in keys if k not in set(indices)]
-
-
 def property_checks(properties: dict[str, Any], all_errors: bool = True) -> list[tuple[str, str, Check]]:
     """(key, JSON pointer suffix, compiled check) per property, in the order Ajv validates them."""
     return [
@@ -407,7 +240,7 @@ def property_checks(properties: dict[str, Any], all_errors: bool = True) -> list
     ]
 
 
-def _object_steps(schema: dict[str, Any], all_errors: bool, report: Callable[..., None]) -> list[Step]:
+def _object_steps(schema: dict[str, Any], all_errors: bool, report: Report) -> list[Step]:
     steps: list[Step] = []
     required = list(schema.get("required") or [])
     properties: dict[str, Any] = schema.get("properties") or {}

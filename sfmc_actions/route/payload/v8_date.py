@@ -12,125 +12,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sfmc_actions.route.payload.jsvalues import JS_WHITESPACE
+from sfmc_actions.route.payload.v8_date_scan import (
+    AM_PM,
+    END,
+    INVALID,
+    KEYWORD,
+    MAX_DIGITS,
+    MONTH,
+    NONE,
+    NUMBER,
+    SPACE,
+    TIME_SEP,
+    ZONE,
+    Scanner,
+    Token,
+)
 
-_NONE = 2**31 - 1  # kNone
-_MAX_DIGITS = 9  # kMaxSignificantDigits
 _MAX_TIME_MS = 8.64e15
-
-# Token kinds (DateToken tags).
-_INVALID, _UNKNOWN, _SPACE, _NUMBER, _SYMBOL, _END, _KEYWORD = range(7)
-# Keyword types.
-_MONTH, _ZONE, _TIME_SEP, _AM_PM, _BAD_WORD = range(5)
-
-_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
-_KEYWORDS: list[tuple[str, int, int]] = [
-    *((name, _MONTH, i + 1) for i, name in enumerate(_MONTHS)),
-    ("am", _AM_PM, 0), ("pm", _AM_PM, 12),
-    ("ut", _ZONE, 0), ("utc", _ZONE, 0), ("z", _ZONE, 0), ("gmt", _ZONE, 0),
-    ("cdt", _ZONE, -5), ("cst", _ZONE, -6), ("edt", _ZONE, -4), ("est", _ZONE, -5),
-    ("mdt", _ZONE, -6), ("mst", _ZONE, -7), ("pdt", _ZONE, -7), ("pst", _ZONE, -8),
-    ("t", _TIME_SEP, 0),
-]  # fmt: skip
-
-
-@dataclass
-class _Token:
-    kind: int
-    length: int = 0
-    value: int = -1  # number value, symbol code, or keyword value
-    keyword: int = _BAD_WORD
-
-    def is_symbol(self, char: str) -> bool:
-        return self.kind == _SYMBOL and self.value == ord(char)
-
-    def is_sign(self) -> bool:
-        return self.kind == _SYMBOL and self.value in (43, 45)
-
-    def is_fixed_number(self, length: int) -> bool:
-        return self.kind == _NUMBER and self.length == length
-
-    def is_z(self) -> bool:
-        return self.kind == _KEYWORD and self.keyword == _ZONE and self.length == 1 and self.value == 0
-
-
-def _lookup(prefix: str, length: int) -> tuple[int, int]:
-    for name, kind, value in _KEYWORDS:
-        if prefix == name and (length <= 3 or kind == _MONTH):
-            return kind, value
-    return _BAD_WORD, 0
-
-
-class _Scanner:
-    """DateStringTokenizer over InputReader. A NUL character ends the input, as in V8."""
-
-    def __init__(self, text: str) -> None:
-        end = text.find("\0")
-        self.text = text if end < 0 else text[:end]
-        self.pos = 0
-        self.next_token = self._scan()
-
-    def _ch(self) -> str:
-        return self.text[self.pos] if self.pos < len(self.text) else ""
-
-    def _scan(self) -> _Token:
-        text, start = self.text, self.pos
-        if start >= len(text):
-            return _Token(_END)
-        char = text[start]
-        if "0" <= char <= "9":
-            number, pos = 0, start
-            while pos < len(text) and text[pos] == "0":  # leading zeros do not count as significant
-                pos += 1
-            first = pos
-            while pos < len(text) and "0" <= text[pos] <= "9":
-                if pos - first < _MAX_DIGITS:
-                    number = number * 10 + ord(text[pos]) - 48
-                pos += 1
-            self.pos = pos
-            return _Token(_NUMBER, pos - start, number)
-        if char in ":-+.)":
-            self.pos += 1
-            return _Token(_SYMBOL, 1, ord(char))
-        if char >= "A" and char not in JS_WHITESPACE:  # a "word": [ \ ] ^ _ ` { | } ~ and non-ASCII count
-            pos = start
-            while pos < len(text) and text[pos] >= "A" and text[pos] not in JS_WHITESPACE:
-                pos += 1
-            self.pos = pos
-            prefix = "".join(chr(ord(c) | 0x20) for c in text[start : min(pos, start + 3)])
-            kind, value = _lookup(prefix, pos - start)
-            return _Token(_KEYWORD, pos - start, value, kind)
-        if char in JS_WHITESPACE:
-            self.pos += 1
-            return _Token(_SPACE, 1)
-        if char == "(":
-            balance = 0
-            while True:
-                current = self._ch()
-                if current == ")":
-                    balance -= 1
-                elif current == "(":
-                    balance += 1
-                self.pos += 1
-                if not (balance > 0 and self._ch()):
-                    break
-            return _Token(_UNKNOWN, 1)
-        self.pos += 1
-        return _Token(_UNKNOWN, 1)
-
-    def next(self) -> _Token:
-        token = self.next_token
-        self.next_token = self._scan()
-        return token
-
-    def peek(self) -> _Token:
-        return self.next_token
-
-    def skip_symbol(self, char: str) -> bool:
-        if self.next_token.is_symbol(char):
-            self.next_token = self._scan()
-            return True
-        return False
 
 
 def _between(x: int, lo: int, hi: int) -> bool:
@@ -140,7 +38,7 @@ def _between(x: int, lo: int, hi: int) -> bool:
 @dataclass
 class _Day:
     comp: list[int] = field(default_factory=list)
-    named_month: int = _NONE
+    named_month: int = NONE
     iso: bool = False
 
     def add(self, n: int) -> bool:
@@ -155,7 +53,7 @@ class _Day:
         # V8 pads the components to three before choosing an order, so its "index_ == 1" and
         # "index_ == 3" tests always see 3: a lone number is a day or a year, never "MD".
         comp = self.comp + [1] * (3 - len(self.comp))
-        if self.named_month == _NONE:
+        if self.named_month == NONE:
             if self.iso or not _between(comp[0], 1, 31):
                 year, month, day = comp
             else:
@@ -179,7 +77,7 @@ class _Day:
 @dataclass
 class _Time:
     comp: list[int] = field(default_factory=list)
-    hour_offset: int = _NONE
+    hour_offset: int = NONE
 
     def add(self, n: int) -> bool:
         if len(self.comp) < 4:
@@ -199,7 +97,7 @@ class _Time:
 
     def write(self) -> int | None:
         hour, minute, second, milli = self.comp + [0] * (4 - len(self.comp))
-        if self.hour_offset != _NONE:
+        if self.hour_offset != NONE:
             if not _between(hour, 0, 12):
                 return None
             hour = hour % 12 + self.hour_offset
@@ -211,42 +109,42 @@ class _Time:
 
 @dataclass
 class _Zone:
-    sign: int = _NONE
-    hour: int = _NONE
-    minute: int = _NONE
+    sign: int = NONE
+    hour: int = NONE
+    minute: int = NONE
 
     def set(self, offset_hours: int) -> None:
         self.sign = -1 if offset_hours < 0 else 1
         self.hour, self.minute = offset_hours * self.sign, 0
 
     def expecting(self, n: int) -> bool:
-        return self.hour != _NONE and self.minute == _NONE and _between(n, 0, 59)
+        return self.hour != NONE and self.minute == NONE and _between(n, 0, 59)
 
     def is_utc(self) -> bool:
         return self.hour == 0 and self.minute == 0
 
     def write(self) -> int | bool | None:
         """Offset in seconds, None when no zone was given, False when it overflows."""
-        if self.sign == _NONE:
+        if self.sign == NONE:
             return None
-        total = (0 if self.hour == _NONE else self.hour) * 3600 + (0 if self.minute == _NONE else self.minute) * 60
+        total = (0 if self.hour == NONE else self.hour) * 3600 + (0 if self.minute == NONE else self.minute) * 60
         if total > 2**30 - 1:  # Smi::kMaxValue (pointer compression)
             return False
         return -total if self.sign < 0 else total
 
 
-def _milliseconds(token: _Token) -> int:
+def _milliseconds(token: Token) -> int:
     number, length = token.value, token.length
     if length == 1:
         return number * 100
     if length == 2:
         return number * 10
     if length > 3:
-        return number // 10 ** (min(length, _MAX_DIGITS) - 3)
+        return number // 10 ** (min(length, MAX_DIGITS) - 3)
     return number
 
 
-def _es5(scanner: _Scanner, day: _Day, time: _Time, zone: _Zone) -> _Token:
+def _es5(scanner: Scanner, day: _Day, time: _Time, zone: _Zone) -> Token:
     """ParseES5DateTime: returns the next token for the legacy parser, END when done, INVALID to fail."""
     if scanner.peek().is_sign():
         sign_token = scanner.next()
@@ -270,30 +168,30 @@ def _es5(scanner: _Scanner, day: _Day, time: _Time, zone: _Zone) -> _Token:
                 return scanner.next()
             day.add(scanner.next().value)
     peek = scanner.peek()
-    if not (peek.kind == _KEYWORD and peek.keyword == _TIME_SEP):
-        if peek.kind != _END:
+    if not (peek.kind == KEYWORD and peek.keyword == TIME_SEP):
+        if peek.kind != END:
             return scanner.next()
     else:
         scanner.next()
         if not scanner.peek().is_fixed_number(2) or not _between(scanner.peek().value, 0, 24):
-            return _Token(_INVALID)
+            return Token(INVALID)
         hour_is_24 = scanner.peek().value == 24
         time.add(scanner.next().value)
         if not scanner.skip_symbol(":"):
-            return _Token(_INVALID)
+            return Token(INVALID)
         peek = scanner.peek()
         if not peek.is_fixed_number(2) or not _between(peek.value, 0, 59) or (hour_is_24 and peek.value > 0):
-            return _Token(_INVALID)
+            return Token(INVALID)
         time.add(scanner.next().value)
         if scanner.skip_symbol(":"):
             peek = scanner.peek()
             if not peek.is_fixed_number(2) or not _between(peek.value, 0, 59) or (hour_is_24 and peek.value > 0):
-                return _Token(_INVALID)
+                return Token(INVALID)
             time.add(scanner.next().value)
             if scanner.skip_symbol("."):
                 peek = scanner.peek()
-                if peek.kind != _NUMBER or (hour_is_24 and peek.value > 0):
-                    return _Token(_INVALID)
+                if peek.kind != NUMBER or (hour_is_24 and peek.value > 0):
+                    return Token(INVALID)
                 time.add(_milliseconds(scanner.next()))
         if scanner.peek().is_z():
             scanner.next()
@@ -303,30 +201,30 @@ def _es5(scanner: _Scanner, day: _Day, time: _Time, zone: _Zone) -> _Token:
             if scanner.peek().is_fixed_number(4):
                 hour, minute = divmod(scanner.next().value, 100)
                 if not (_between(hour, 0, 23) and _between(minute, 0, 59)):
-                    return _Token(_INVALID)
+                    return Token(INVALID)
                 zone.hour, zone.minute = hour, minute
             else:
                 if not scanner.peek().is_fixed_number(2) or not _between(scanner.peek().value, 0, 23):
-                    return _Token(_INVALID)
+                    return Token(INVALID)
                 zone.hour = scanner.next().value
                 if not scanner.skip_symbol(":"):
-                    return _Token(_INVALID)
+                    return Token(INVALID)
                 if not scanner.peek().is_fixed_number(2) or not _between(scanner.peek().value, 0, 59):
-                    return _Token(_INVALID)
+                    return Token(INVALID)
                 zone.minute = scanner.next().value
-        if scanner.peek().kind != _END:
-            return _Token(_INVALID)
-    if zone.hour == _NONE and not time.comp:
+        if scanner.peek().kind != END:
+            return Token(INVALID)
+    if zone.hour == NONE and not time.comp:
         zone.set(0)
     day.iso = True
-    return _Token(_END)
+    return Token(END)
 
 
-def _legacy(scanner: _Scanner, token: _Token, day: _Day, time: _Time, zone: _Zone) -> bool:
+def _legacy(scanner: Scanner, token: Token, day: _Day, time: _Time, zone: _Zone) -> bool:
     """The legacy loop of DateParser::Parse; False as soon as V8 gives up."""
     has_read_number = bool(day.comp)
-    while token.kind != _END:
-        if token.kind == _NUMBER:
+    while token.kind != END:
+        if token.kind == NUMBER:
             has_read_number = True
             n = token.value
             if scanner.skip_symbol(":"):
@@ -342,7 +240,7 @@ def _legacy(scanner: _Scanner, token: _Token, day: _Day, time: _Time, zone: _Zon
                         scanner.next()
             elif scanner.skip_symbol(".") and time.expecting(n):  # the '.' is consumed either way, as in V8
                 time.add(n)
-                if scanner.peek().kind != _NUMBER:
+                if scanner.peek().kind != NUMBER:
                     return False
                 time.add_final(_milliseconds(scanner.next()))
             elif zone.expecting(n):
@@ -350,31 +248,31 @@ def _legacy(scanner: _Scanner, token: _Token, day: _Day, time: _Time, zone: _Zon
             elif time.expecting(n):
                 time.add_final(n)
                 peek = scanner.peek()
-                if not (peek.kind in (_END, _SPACE) or peek.is_z() or peek.is_sign()):
+                if not (peek.kind in (END, SPACE) or peek.is_z() or peek.is_sign()):
                     return False
             else:
                 if not day.add(n):
                     return False
                 scanner.skip_symbol("-")
-        elif token.kind == _KEYWORD:
-            if token.keyword == _AM_PM and time.comp:
+        elif token.kind == KEYWORD:
+            if token.keyword == AM_PM and time.comp:
                 time.hour_offset = token.value
-            elif token.keyword == _MONTH:
+            elif token.keyword == MONTH:
                 day.named_month = token.value
                 scanner.skip_symbol("-")
-            elif token.keyword == _ZONE and has_read_number:
+            elif token.keyword == ZONE and has_read_number:
                 zone.set(token.value)
-            elif has_read_number or scanner.peek().kind == _NUMBER:
+            elif has_read_number or scanner.peek().kind == NUMBER:
                 return False  # garbage words are only allowed before the first number
         elif token.is_sign() and (zone.is_utc() or time.comp):
             zone.sign = 1 if token.value == 43 else -1
             number, length = 0, 0
-            if scanner.peek().kind == _NUMBER:
+            if scanner.peek().kind == NUMBER:
                 following = scanner.next()
                 number, length = following.value, following.length
             has_read_number = True
             if scanner.peek().is_symbol(":"):
-                zone.hour, zone.minute = number, _NONE
+                zone.hour, zone.minute = number, NONE
             elif length in (1, 2):
                 zone.hour, zone.minute = number, 0
             elif length in (3, 4):
@@ -398,10 +296,10 @@ def _days_from_civil(year: int, month: int, day: int) -> int:
 
 def js_date_parses(text: str) -> bool:
     """`!isNaN(new Date(text))` in Node 20 with the process time zone set to UTC."""
-    scanner = _Scanner(text)
+    scanner = Scanner(text)
     day, time, zone = _Day(), _Time(), _Zone()
     token = _es5(scanner, day, time, zone)
-    if token.kind == _INVALID or not _legacy(scanner, token, day, time, zone):
+    if token.kind == INVALID or not _legacy(scanner, token, day, time, zone):
         return False
     ymd = day.write()
     millis = time.write()
