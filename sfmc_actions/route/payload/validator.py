@@ -10,7 +10,7 @@ Per payload, in Segment's order (actions-core Action.execute / executeBatch, sch
 
 from __future__ import annotations
 
-from collections import OrderedDict
+import functools
 from typing import Any, Literal
 
 import orjson
@@ -23,8 +23,6 @@ from sfmc_actions.route.payload.jsvalues import UNDEFINED
 from sfmc_actions.route.payload.messages import SchemaError, aggregate_message
 
 _EXEMPT = "dynamicAuthSettings"  # Action.execute passes `exempt: ['dynamicAuthSettings']`
-_CACHE_SIZE = 256
-_cache: OrderedDict[bytes, PayloadSchema] = OrderedDict()
 
 
 class PayloadSchema:
@@ -59,17 +57,9 @@ class PayloadSchema:
         """
         try:
             key = orjson.dumps(fields)
-        except TypeError:
+        except TypeError:  # not plain JSON (say, a set in a choices list): compile without caching
             return cls(fields_to_json_schema(fields))
-        cached = _cache.get(key)
-        if cached is not None:
-            _cache.move_to_end(key)
-            return cached
-        schema = cls(fields_to_json_schema(fields))
-        _cache[key] = schema
-        if len(_cache) > _CACHE_SIZE:
-            _cache.popitem(last=False)
-        return schema
+        return _compiled(key)
 
     def validate(self, payload: object, mode: Literal["single", "batch"] = "single") -> object:
         """The cleaned, coerced payload (a new object; the input is never changed).
@@ -160,3 +150,9 @@ class _RootPass:
         if errors:
             raise PayloadValidationError(aggregate_message(errors))
         return out
+
+
+@functools.lru_cache(maxsize=256)
+def _compiled(fields_json: bytes) -> PayloadSchema:
+    """`from_fields`' cache, keyed by the fields' JSON (thread-safe; field order is part of the key)."""
+    return PayloadSchema(fields_to_json_schema(orjson.loads(fields_json)))
