@@ -235,7 +235,8 @@ def compile_mapping(mapping: Any) -> CompiledMapping:
     except TypeError:
         return CompiledMapping(mapping)  # not JSON: compiling reports where and why
     compiled = _CACHE.get(key)
-    if compiled is None:
+    # orjson writes NaN and Infinity as null, so a key with a null needs an exact comparison.
+    if compiled is None or (b"null" in key and compiled.mapping != mapping):
         compiled = CompiledMapping(mapping)
         if len(_CACHE) >= _CACHE_SIZE:
             with contextlib.suppress(RuntimeError, StopIteration):  # another thread may evict too

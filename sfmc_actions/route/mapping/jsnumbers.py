@@ -48,7 +48,12 @@ def _float_to_string(x: float) -> str:
 
 def js_number_to_string(x: int | float) -> str:
     """`String(number)`: `100.0` → "100", `1e21` → "1e+21", integers beyond 2**53 rounded like JS."""
-    if type(x) is int and -(2**53) < x < 2**53:
+    if type(x) is float:
+        text = repr(x)
+        # Python writes 1e-4 <= |x| < 1e16 in plain notation exactly like JavaScript, bar ".0".
+        if "e" not in text and "n" not in text and x != 0:
+            return text[:-2] if text.endswith(".0") else text
+    elif type(x) is int and -(2**53) < x < 2**53:
         return str(x)
     try:
         return _float_to_string(float(x))

@@ -142,10 +142,13 @@ def js_to_string(value: Any) -> str:
 
 def template_text(value: Any) -> str:
     """How @template writes a value: `value ?? ""` then `String(...)`."""
-    if type(value) is str:
+    t = type(value)
+    if t is str:
         return value
     if value is None or value is MISSING:
         return ""
+    if t is int and -(2**53) < value < 2**53:
+        return str(value)
     return js_to_string(value)
 
 

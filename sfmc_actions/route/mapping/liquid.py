@@ -39,9 +39,26 @@ MEMORY_LIMIT = 100_000_000  # Segment's LiquidJS memoryLimit (1e8)
 
 DISABLED_TAGS = ("case", "for", "include", "layout", "render", "tablerow")
 DISABLED_FILTERS = (
-    "array_to_sentence_string", "concat", "find", "find_exp", "find_index", "find_index_exp", "group_by",
-    "group_by_exp", "has", "has_exp", "map", "newline_to_br", "reject", "reject_exp", "reverse", "sort",
-    "sort_natural", "uniq", "where_exp", "type",
+    "array_to_sentence_string",
+    "concat",
+    "find",
+    "find_exp",
+    "find_index",
+    "find_index_exp",
+    "group_by",
+    "group_by_exp",
+    "has",
+    "has_exp",
+    "map",
+    "newline_to_br",
+    "reject",
+    "reject_exp",
+    "reverse",
+    "sort",
+    "sort_natural",
+    "uniq",
+    "where_exp",
+    "type",
 )
 _NOT_IN_LIQUIDJS = ("ifchanged", "doc")  # python-liquid tags that LiquidJS does not know
 

@@ -27,10 +27,33 @@ from sfmc_actions.route.mapping.jsvalues import MISSING, js_to_number, js_to_str
 Filter = Callable[..., Any]
 
 STRING_FILTERS = (
-    "append", "capitalize", "downcase", "escape", "escape_once", "lstrip", "prepend", "remove", "remove_first",
-    "remove_last", "replace", "replace_first", "replace_last", "rstrip", "split", "strip", "strip_html",
-    "strip_newlines", "truncate", "truncatewords", "upcase", "url_encode", "url_decode", "base64_encode",
-    "base64_decode", "base64_url_safe_encode", "base64_url_safe_decode",
+    "append",
+    "capitalize",
+    "downcase",
+    "escape",
+    "escape_once",
+    "lstrip",
+    "prepend",
+    "remove",
+    "remove_first",
+    "remove_last",
+    "replace",
+    "replace_first",
+    "replace_last",
+    "rstrip",
+    "split",
+    "strip",
+    "strip_html",
+    "strip_newlines",
+    "truncate",
+    "truncatewords",
+    "upcase",
+    "url_encode",
+    "url_decode",
+    "base64_encode",
+    "base64_decode",
+    "base64_url_safe_encode",
+    "base64_url_safe_decode",
 )
 
 

@@ -35,6 +35,7 @@ class Mode:
 CLEAN = Mode(clean=True, payload_clean=True)
 KEEP = Mode(clean=False, payload_clean=False)
 
+
 class Compiler(Protocol):
     """What a directive compiler may compile its sub-values with."""
 

@@ -22,6 +22,7 @@ Renderer = Callable[[Any], str]
 _TRIPLE = re.compile(r"\{\{\{([^}]+)\}\}\}")
 _DOUBLE = re.compile(r"\{\{([^}]+)\}\}")
 
+
 def _substitute(pattern: re.Pattern[str], text: str, payload: Any) -> str:
     return pattern.sub(lambda m: template_text(get(payload, js_trim(m.group(1)))), text)
 

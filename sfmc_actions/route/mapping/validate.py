@@ -197,16 +197,19 @@ def _merge(value: Any, stack: Stack) -> None:
 
 
 _DIRECTIVES: dict[str, Check] = {
-    "@if": _fields({"exists": (False, _directive_or_raw), "then": (False, _directive_or_raw),
-                    "else": (False, _directive_or_raw)}),
+    "@if": _fields(
+        {"exists": (False, _directive_or_raw), "then": (False, _directive_or_raw), "else": (False, _directive_or_raw)}
+    ),
     "@case": _fields({"operator": (False, _string), "value": (False, _directive_or_string)}),
-    "@replace": _fields({
-        "pattern": (True, _chain(_string, _string_length(1, MAX_PATTERN_LENGTH))),
-        "replacement": (False, _chain(_string, _string_length(0, MAX_REPLACEMENT_LENGTH))),
-        "value": (True, _directive_or_string),
-        "ignorecase": (False, _boolean),
-        "global": (False, _boolean),
-    }),
+    "@replace": _fields(
+        {
+            "pattern": (True, _chain(_string, _string_length(1, MAX_PATTERN_LENGTH))),
+            "replacement": (False, _chain(_string, _string_length(0, MAX_REPLACEMENT_LENGTH))),
+            "value": (True, _directive_or_string),
+            "ignorecase": (False, _boolean),
+            "global": (False, _boolean),
+        }
+    ),
     "@arrayPath": _array_path,
     "@path": _directive_or_string,
     "@json": _fields({"value": (True, _directive_or_raw), "mode": (True, _allowed_strings("encode", "decode"))}),

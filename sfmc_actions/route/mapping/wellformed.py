@@ -13,22 +13,21 @@ from typing import Any
 _SCALARS = (str, int, float, bool, type(None))
 
 
-def json_problems(value: Any, path: str = "", limit: int = 20) -> list[str]:
-    """Where `value` holds something that is not JSON, one message per place (at most `limit`)."""
+def json_problems(value: Any, limit: int = 20) -> list[str]:
+    """Where `value` holds something that is not JSON, in document order (at most `limit`)."""
     problems: list[str] = []
-    stack: list[tuple[str, Any]] = [(path, value)]
+    stack: list[tuple[str, Any, bool]] = [("", value, True)]  # (path, item, item-is-a-value)
     while stack and len(problems) < limit:
-        where, item = stack.pop()
-        if isinstance(item, dict):
-            for key, member in reversed(list(item.items())):
-                if not isinstance(key, str):
-                    problems.append(
-                        f"/{where.lstrip('/')} has the key {key!r}, which is not a string; quote it."
-                    )
-                else:
-                    stack.append((f"{where}/{key}", member))
+        where, item, is_value = stack.pop()
+        if not is_value:
+            problems.append(f"/{where.lstrip('/')} has the key {item!r}, which is not a string; quote it.")
+        elif isinstance(item, dict):
+            stack.extend(
+                (f"{where}/{key}", member, True) if isinstance(key, str) else (where, key, False)
+                for key, member in reversed(list(item.items()))
+            )
         elif isinstance(item, list):
-            stack.extend((f"{where}/{i}", member) for i, member in reversed(list(enumerate(item))))
+            stack.extend((f"{where}/{i}", member, True) for i, member in reversed(list(enumerate(item))))
         elif isinstance(item, float) and not math.isfinite(item):
             problems.append(f"/{where.lstrip('/')} is {item!r}, which JSON cannot hold; use a number or a string.")
         elif not isinstance(item, _SCALARS):
