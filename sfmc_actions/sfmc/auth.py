@@ -28,7 +28,7 @@ import httpx
 from pydantic import SecretStr
 
 from sfmc_actions.errors import AuthenticationError, RetryableError
-from sfmc_actions.sfmc.classify import classify, error_message, response_body
+from sfmc_actions.sfmc.classify import classify, error_message, response_body, retry_after
 from sfmc_actions.sfmc.settings import Endpoints, SfmcSettingsLike, tenant_key
 
 log = logging.getLogger(__name__)
@@ -202,7 +202,8 @@ class SfmcAuth(httpx.Auth):
             return SecretStr(body["access_token"]), seconds
         message = error_message(body, response)
         if status == 429 or status >= 500:
-            raise RetryableError(f"SFMC's token endpoint answered {status}: {message}", status, None)
+            wait = retry_after(response, body)
+            raise RetryableError(f"SFMC's token endpoint answered {status}: {message}", status, None, wait)
         if status == 404:
             raise AuthenticationError(
                 f"SFMC's token endpoint {self._endpoints.token_url} answered 404: {message}. Check settings.subdomain "

@@ -153,6 +153,11 @@ async def test_second_401_is_an_authentication_error() -> None:
             RetryableError,
             ["temporarily blocked"],
         ),
+        (
+            httpx.Response(503, headers={"Retry-After": "30"}, json={"message": "Service Unavailable"}),
+            RetryableError,
+            ["Service Unavailable"],
+        ),
         (httpx.Response(500, text="oops"), RetryableError, ["500"]),
         (httpx.Response(200, json={"token_type": "Bearer"}), AuthenticationError, ["no access_token"]),
     ],
@@ -165,6 +170,8 @@ async def test_token_endpoint_errors(answer: httpx.Response, kind: type[Exceptio
     for word in words:
         assert word in str(caught.value)
     assert fake.api_requests() == []
+    if answer.status_code == 503:
+        assert isinstance(caught.value, RetryableError) and caught.value.retry_after == 30.0
 
 
 async def test_network_error_on_token_is_retryable() -> None:
