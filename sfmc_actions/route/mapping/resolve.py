@@ -63,6 +63,8 @@ def member(value: Any, key: str) -> Any:
 
 def step(value: Any, key: str) -> Any:
     """One reduce step of `get()`: `prev && prev[key]`."""
+    if value is MISSING or value is None:
+        return value
     if type(value) is dict:
         return value.get(key, MISSING)
     if not js_truthy(value):
@@ -111,6 +113,8 @@ def compile_getter(path: str) -> Getter:
             p = p.get(a, MISSING) if type(p) is dict else step(p, a)
             if type(p) is dict:
                 return p.get(b, MISSING)
+            if p is MISSING:
+                return p
             return p[ib] if type(p) is list and ib is not None and ib < len(p) else step(p, b)
 
         return get2
@@ -121,10 +125,14 @@ def compile_getter(path: str) -> Getter:
             p = p.get(a, MISSING) if type(p) is dict else step(p, a)
             if type(p) is dict:
                 p = p.get(b, MISSING)
+            elif p is MISSING:
+                return p
             else:
                 p = p[ib] if type(p) is list and ib is not None and ib < len(p) else step(p, b)
             if type(p) is dict:
                 return p.get(c, MISSING)
+            if p is MISSING:
+                return p
             return p[ic] if type(p) is list and ic is not None and ic < len(p) else step(p, c)
 
         return get3
@@ -135,14 +143,20 @@ def compile_getter(path: str) -> Getter:
             p = p.get(a, MISSING) if type(p) is dict else step(p, a)
             if type(p) is dict:
                 p = p.get(b, MISSING)
+            elif p is MISSING:
+                return p
             else:
                 p = p[ib] if type(p) is list and ib is not None and ib < len(p) else step(p, b)
             if type(p) is dict:
                 p = p.get(c, MISSING)
+            elif p is MISSING:
+                return p
             else:
                 p = p[ic] if type(p) is list and ic is not None and ic < len(p) else step(p, c)
             if type(p) is dict:
                 return p.get(d, MISSING)
+            if p is MISSING:
+                return p
             return p[id_] if type(p) is list and id_ is not None and id_ < len(p) else step(p, d)
 
         return get4
