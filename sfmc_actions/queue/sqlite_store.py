@@ -41,7 +41,8 @@ from sfmc_actions.queue.store import Reroute
 # "claimable" = state IN ('pending', 'claimed') AND available_at <= now: a claimed job's available_at is its
 # lease expiry, so an expired lease is claimable again with no reaper. The state term is spelled exactly as in
 # the partial indexes' WHERE, which is what lets SQLite use them; INDEXED BY pins them, because without
-# ANALYZE statistics the planner prefers jobs_by_state and sorts every pending job (a full scan at 1M jobs).
+# ANALYZE statistics the planner may pick another index and sort every pending job (a full scan at 1M jobs).
+#
 # Ids are assigned under the write lock, from AUTOINCREMENT's counter, so a job and its body share one id
 # without a round trip per row.
 LAST_ID = "SELECT seq FROM sqlite_sequence WHERE name = 'jobs'"
@@ -133,6 +134,9 @@ class SqliteJobStore:
     ) -> None:
         self.path = Path(path)
         self._db = SqliteDatabase(self.path, synchronous=synchronous, busy_timeout=busy_timeout)
+        # stats() scans the table (over a second at 1M jobs): on its own connection and thread it never holds up
+        # enqueues and claims, and WAL lets it read while they write.
+        self._stats_db = SqliteDatabase(self.path, synchronous=synchronous, busy_timeout=busy_timeout)
         self._tokens = SqliteTokens(self._db, clock, refresh_lock_lease)
         self._dedupe_window = dedupe_window
         self._poll_interval = poll_interval
@@ -297,7 +301,7 @@ class SqliteJobStore:
             finally:
                 conn.execute("COMMIT")
 
-        counts, errors = await self._db.run(stats)
+        counts, errors = await self._stats_db.run(stats)
         return QueueStats(
             counts=tuple(StateCount(sub, JobState(state), n, to_time(oldest)) for sub, state, n, oldest in counts),
             last_errors=tuple(ErrorSample(i, sub, JobState(st), err, to_time(at)) for i, sub, st, err, at in errors),
@@ -353,6 +357,7 @@ class SqliteJobStore:
             yield
 
     async def close(self) -> None:
+        await self._stats_db.close()
         await self._db.close()
 
 
