@@ -20,6 +20,7 @@ from typing import Any
 
 from liquid.undefined import Undefined
 
+from sfmc_actions.route.mapping import liquid_dates
 from sfmc_actions.route.mapping.jsjson import js_json_stringify
 from sfmc_actions.route.mapping.jsnumbers import js_number_to_string
 from sfmc_actions.route.mapping.jsvalues import MISSING, js_to_number, js_to_string
@@ -214,4 +215,7 @@ LIQUIDJS_FILTERS: dict[str, Filter] = {
     "sha256": sha256,
     "hmac_sha256": hmac_sha256,
     "to_integer": to_integer,
+    "date": liquid_dates.date,
+    "date_to_xmlschema": liquid_dates.date_to_xmlschema,
+    "date_to_rfc822": liquid_dates.date_to_rfc822,
 }
