@@ -27,7 +27,7 @@ from sfmc_actions.route.mapping.jsvalues import (
 from sfmc_actions.route.mapping.registry import CLEAN, DIRECTIVES, KEEP, Mode, Resolver, constant, raises
 from sfmc_actions.route.mapping.structural import is_runtime_directive
 from sfmc_actions.route.mapping.validate import validation_errors
-from sfmc_actions.route.mapping.wellformed import json_problems
+from sfmc_actions.route.mapping.wellformed import json_problems, plain_json
 
 ROOT_MAPPING_FIELD_KEY = "__segment_internal_directive"
 _NULL_TO_OBJECT = "Cannot convert undefined or null to object"  # the TypeError Node throws
@@ -86,6 +86,7 @@ def prepare_mapping(mapping: Any) -> Any:
     problems = json_problems(mapping)
     if problems:
         raise _invalid(problems)
+    mapping = plain_json(mapping)  # dict/list subclasses (e.g. from a YAML loader) become dict/list
     if mapping is None or mapping is MISSING:
         raise MappingError(_NULL_TO_OBJECT)
     prepared = _spread(mapping)
@@ -202,9 +203,10 @@ class CompiledMapping:
     def resolve(self, event: Any) -> Any:
         """The mapped value for one event (MISSING only if the whole mapping yields nothing)."""
         if type(event) is not dict:
-            if event is not MISSING:
+            if event is MISSING:
+                event = {}
+            elif not isinstance(event, dict):
                 raise MappingError(f"data must be an object, got {real_type_of(event)}")
-            event = {}
         try:
             return self._resolve(event)
         except RecursionError:

@@ -56,7 +56,7 @@ def member(value: Any, key: str) -> Any:
             units = utf16_units(value)
             return units[index] if index < len(units) else MISSING
         return MISSING
-    if t is dict:
+    if isinstance(value, dict):  # also dict subclasses, which the fast paths leave to this step
         return value.get(key, MISSING)
     return MISSING  # numbers and booleans have no own members
 

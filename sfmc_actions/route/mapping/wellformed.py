@@ -34,3 +34,12 @@ def json_problems(value: Any, limit: int = 20) -> list[str]:
             kind = type(item).__name__
             problems.append(f"/{where.lstrip('/')} is a {kind}, not a JSON value; quote it to make it a string.")
     return problems
+
+
+def plain_json(value: Any) -> Any:
+    """A copy made of plain `dict`/`list` (the compiler dispatches on exact types)."""
+    if isinstance(value, dict):
+        return {key: plain_json(member) for key, member in value.items()}
+    if isinstance(value, list):
+        return [plain_json(member) for member in value]
+    return value

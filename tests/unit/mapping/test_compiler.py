@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from typing import Any
 
 import pytest
@@ -120,3 +121,13 @@ def test_cache_does_not_confuse_null_with_non_finite_numbers() -> None:
     compile_mapping({"a": [None]})
     with pytest.raises(MappingError, match="inf, which JSON cannot hold"):
         compile_mapping({"a": [float("inf")]})
+
+
+class _Tree(dict):  # type: ignore[type-arg]
+    """A dict subclass, as some YAML loaders produce."""
+
+
+def test_dict_subclasses_in_mappings_and_events_work_like_dicts() -> None:
+    mapping = _Tree(a=_Tree({"@path": "$.x.y"}), b=[_Tree({"@template": "{{x.y}}"})])
+    assert sfmc_actions.validate_mapping(mapping) == []
+    assert compile_mapping(mapping).resolve(_Tree(x=OrderedDict(y=1))) == {"a": 1, "b": ["1"]}
