@@ -78,7 +78,8 @@ async def enqueue_rate(store: JobStore, events: int, clients: int, offset: int) 
 
 async def drain(store: JobStore, limit: int | None = None) -> tuple[int, list[float]]:
     """Claim up to 100 jobs and deliver them, until empty (or `limit` claims). Returns jobs, claim latencies."""
-    done, latencies = 0, []
+    done = 0
+    latencies: list[float] = []
     while limit is None or len(latencies) < limit:
         started = time.perf_counter()
         batch = await store.claim_batch("bench", lease_seconds=60, max_jobs=BATCH)

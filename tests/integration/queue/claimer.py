@@ -21,7 +21,7 @@ async def main(url: str, owner: str) -> None:
     try:
         while batch := await store.claim_batch(owner, lease_seconds=60, max_jobs=20):
             claimed.extend(job.id for job in batch)
-            await asyncio.sleep(0.002)  # the "send": lets the other processes in
+            await asyncio.sleep(0.005)  # the "send": lets the other processes in
             result = await store.apply_outcomes(owner, [(job.id, Delivered()) for job in batch])
             if result.lost:
                 raise SystemExit(f"lost leases {result.lost}")
