@@ -78,6 +78,31 @@ def compile_template(template: str) -> Renderer:
             )
 
         return render_two
+    if len(getters) == 3:
+        g1, g2, g3 = getters
+
+        def render_three(payload: Any) -> str:
+            a, b, c = g1(payload), g2(payload), g3(payload)
+            return layout % (
+                a if type(a) is str else template_text(a),
+                b if type(b) is str else template_text(b),
+                c if type(c) is str else template_text(c),
+            )
+
+        return render_three
+    if len(getters) == 4:
+        h1, h2, h3, h4 = getters
+
+        def render_four(payload: Any) -> str:
+            a, b, c, d = h1(payload), h2(payload), h3(payload), h4(payload)
+            return layout % (
+                a if type(a) is str else template_text(a),
+                b if type(b) is str else template_text(b),
+                c if type(c) is str else template_text(c),
+                d if type(d) is str else template_text(d),
+            )
+
+        return render_four
     placeholders = tuple(getters)
 
     def render_many(payload: Any) -> str:

@@ -46,3 +46,11 @@ def test_pass_two_runs_on_pass_one_output() -> None:
     # pass 1 gives "{{{y}}}"; pass 2 matches "{{{y}}" (path "{y", undefined) and keeps the last "}"
     payload: dict[str, Any] = {"x": "{{{y}}}", "y": "{{z}}", "z": "Z"}
     assert compile_template("{{{x}}}")(payload) == "}"
+
+
+@pytest.mark.parametrize("count", range(1, 7))
+def test_every_placeholder_count_renders_in_order(count: int) -> None:
+    payload = {f"k{i}": i * 1.5 for i in range(count)}
+    template = "|".join(f"{{{{k{i}}}}}" for i in range(count)) + "|{{missing}}"
+    expected = "|".join(["0", "1.5", "3", "4.5", "6", "7.5"][:count]) + "|"
+    assert compile_template(template)(payload) == expected
