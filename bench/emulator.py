@@ -22,12 +22,8 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-# Scripts in bench/ have bench/ first on sys.path, where sibling scripts (bench/queue.py) would shadow
-# standard-library modules that httpx's dependencies import.
-sys.path = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
-
-import httpx  # noqa: E402
-import orjson  # noqa: E402
+import httpx
+import orjson
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "examples" / "emulator-seed.yaml"

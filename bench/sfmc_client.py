@@ -26,18 +26,14 @@ import time
 from pathlib import Path
 from typing import Any
 
-# Scripts in bench/ have bench/ first on sys.path, where sibling scripts (bench/queue.py) would shadow
-# standard-library modules that httpx's dependencies import.
-sys.path = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+import httpx
+import yaml
+from pydantic import SecretStr
 
-import httpx  # noqa: E402
-import yaml  # noqa: E402
-from pydantic import SecretStr  # noqa: E402
-
-from sfmc_actions.sfmc.actions import ACTIONS, PollPolicy  # noqa: E402
-from sfmc_actions.sfmc.actions.async_data_extension import AsyncRowsAction  # noqa: E402
-from sfmc_actions.sfmc.client import SfmcClient  # noqa: E402
-from sfmc_actions.sfmc.outcomes import Dead, Delivered, Outcome  # noqa: E402
+from sfmc_actions.sfmc.actions import ACTIONS, PollPolicy
+from sfmc_actions.sfmc.actions.async_data_extension import AsyncRowsAction
+from sfmc_actions.sfmc.client import SfmcClient
+from sfmc_actions.sfmc.outcomes import Dead, Delivered, Outcome
 
 ROOT = Path(__file__).resolve().parent.parent
 SUBDOMAIN, MID, CLIENT_ID, SECRET = "mcbench00000000000000000000000", 700000001, "bench-client", "bench-secret"

@@ -1,6 +1,6 @@
 """Job store throughput: one JSON line per store.
 
-    python bench/queue.py [--stores sqlite,sqlite-full,postgres] [--events 50000] [--backlog 1000000]
+    python bench/job_store.py [--stores sqlite,sqlite-full,postgres] [--events 50000] [--backlog 1000000]
 
 Keys: `enqueue_events_per_sec` (batches of 100 from one task, each committed before the next, as the ingest
 API does per request), `enqueue_events_per_sec_4_clients` (four tasks at once), `claim_apply_jobs_per_sec`
@@ -12,25 +12,18 @@ call, which scans the table (`backlog_stats_ms`).
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
+import argparse
+import asyncio
+import json
+import statistics
+import tempfile
+import time
+import uuid
+from typing import Any
 
-# Run as a script, this file's folder comes first on sys.path and this file would shadow the standard
-# library's `queue` module (which concurrent.futures imports): put the repository root there instead.
-sys.path[0] = str(Path(__file__).resolve().parents[1])
+import asyncpg
 
-import argparse  # noqa: E402
-import asyncio  # noqa: E402
-import json  # noqa: E402
-import statistics  # noqa: E402
-import tempfile  # noqa: E402
-import time  # noqa: E402
-import uuid  # noqa: E402
-from typing import Any  # noqa: E402
-
-import asyncpg  # noqa: E402
-
-from sfmc_actions.queue import Delivered, JobStore, NewJob, open_store  # noqa: E402
+from sfmc_actions.queue import Delivered, JobStore, NewJob, open_store
 
 POSTGRES_DSN = "postgresql://postgres@127.0.0.1:5432/test"
 BATCH = 100
