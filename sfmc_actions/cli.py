@@ -169,5 +169,34 @@ def route_file(
     err_console.print(" · ".join(f"{v} {k}" for k, v in counts.items()), highlight=False)
 
 
+# The store `send` writes to; serve/worker use the same default and variable, so they meet in one database.
+DEFAULT_DATABASE = "sqlite:///./sfmc-actions.db"
+DATABASE_ENV = "SFMC_ACTIONS_DATABASE"
+
+
+@app.command()
+def send(
+    config: Annotated[Path, typer.Option("--config", "-c", help="config YAML file")],
+    events: Annotated[str, typer.Argument(help="NDJSON file of Segment events, or - for stdin")] = "-",
+    database: Annotated[
+        str, typer.Option(envvar=DATABASE_ENV, help="job store: sqlite:///path.db or postgresql://...")
+    ] = DEFAULT_DATABASE,
+) -> None:
+    """Route events from an NDJSON file (backfill, replay) straight into the job store; bad lines are kept."""
+    from sfmc_actions.app import load, tenant_key
+    from sfmc_actions.ingest.console import SendFailed, run_send
+    from sfmc_actions.route.router import Router
+
+    try:
+        loaded = load(config)
+    except ConfigError as exc:
+        _fail(f"{config} has problems; run `sfmc-actions check-config {config}`:\n{exc}")
+    router = Router(loaded.subscriptions, tenant_key(loaded.config.settings))
+    try:
+        run_send(events, router, database, console, err_console, dedupe_window=loaded.config.delivery.dedupe_window)
+    except SendFailed as exc:
+        _fail(str(exc))
+
+
 def main() -> None:
     app()

@@ -1,0 +1,61 @@
+"""Ingest: parse -> route -> one enqueue per batch; Spec failures kept as rejected with index and reason."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+from sfmc_actions.ingest.service import Ingest
+from tests.unit.ingest.fakes import FakeRouter, FakeStore
+
+
+def identify(user: str = "u1", **extra: Any) -> dict[str, Any]:
+    return {"type": "identify", "userId": user, "messageId": f"m-{user}", **extra}
+
+
+async def test_good_bad_and_unmatched_events_in_one_transaction() -> None:
+    store = FakeStore()
+    ingest = Ingest(FakeRouter(), store)
+    items: list[object] = [identify("a"), {"type": "track", "userId": "b"}, 7, {"type": "page", "userId": "c"}]
+    result = await ingest.submit(items)
+    assert len(store.calls) == 1  # one enqueue, one transaction
+    assert (result.events, result.accepted, result.rejected, result.jobs, result.unmatched) == (4, 2, 2, 1, 1)
+    assert [(p.index, p.field) for p in result.problems] == [(1, "event"), (2, "")]
+    bad_track, number = store.rejected
+    assert bad_track.reason.startswith('event: track events need "event"')
+    assert orjson.loads(bad_track.raw_body) == {"type": "track", "userId": "b"}
+    assert bad_track.event == {"type": "track", "userId": "b"}
+    assert number.raw_body == "7" and number.event is None and "got a number" in number.reason
+
+
+async def test_indexes_start_where_told() -> None:
+    result = await Ingest(FakeRouter(), FakeStore()).submit([identify(), {}], first_index=10)
+    assert [p.index for p in result.problems] == [11]
+
+
+async def test_the_write_key_is_stripped_from_stored_events_but_nothing_else_changes() -> None:
+    store, router = FakeStore(), FakeRouter()
+    event = identify("a", writeKey="secret-key", context={"library": {"name": "analytics.js"}}, custom=1)
+    await Ingest(router, store).submit([event, {"type": "track", "writeKey": "secret-key"}])
+    assert router.seen == [{k: v for k, v in event.items() if k != "writeKey"}]
+    assert "writeKey" in event  # the caller's dict is left alone
+    assert "secret-key" not in store.rejected[0].raw_body and "secret-key" not in str(store.jobs[0].event)
+
+
+async def test_parse_event_normalisation_reaches_the_router() -> None:
+    router = FakeRouter()
+    await Ingest(router, FakeStore()).submit([{"type": "identify", "userId": 42}])
+    assert router.seen[0]["userId"] == "42" and router.seen[0]["messageId"]  # generated
+
+
+async def test_a_rejected_event_keeps_its_message_id_and_origin() -> None:
+    store = FakeStore()
+    ingest = Ingest(FakeRouter(), store)
+    batch = ingest.prepare([])
+    batch.origin = "backfill.ndjson"
+    ingest.add(batch, 7, {"type": "alias", "userId": "u", "messageId": "m-7"})
+    await ingest.commit(batch)
+    (rejected,) = store.rejected
+    assert rejected.message_id == "m-7"
+    assert rejected.reason.startswith('backfill.ndjson:7: previousId: alias events need "previousId"')
