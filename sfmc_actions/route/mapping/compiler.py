@@ -198,7 +198,7 @@ class CompiledMapping:
         try:
             self._resolve = _COMPILER(prepare_mapping(mapping), CLEAN)
         except RecursionError:
-            raise MappingError("invalid mapping: it is nested too deeply") from None
+            raise _invalid(["/ is nested too deeply."]) from None
 
     def resolve(self, event: Any) -> Any:
         """The mapped value for one event (MISSING only if the whole mapping yields nothing)."""

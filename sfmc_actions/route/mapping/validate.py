@@ -241,5 +241,5 @@ def validation_errors(mapping: Any) -> list[str]:
     except Invalid as e:
         return e.messages
     except RecursionError:
-        return ["/ is nested too deeply to validate."]
+        return ["/ is nested too deeply."]
     return []
