@@ -63,6 +63,17 @@ def _root(tree: Group, predicate: Predicate, recover: Callable[[Any, Exception],
                 return recover(e, error)
 
         return match_one
+    one_of = _same_key_alternatives(tree)
+    if one_of is not None:
+        key, texts = one_of
+
+        def match_in(e: Any) -> bool:
+            try:
+                return type(found := e.get(key)) is str and found in texts
+            except (AttributeError, Abort) as error:
+                return recover(e, error)
+
+        return match_in
     preds = tuple(_node(child) for child in tree.children)
     if len(preds) > 1 and tree.operator == "or":
 
@@ -117,6 +128,10 @@ def _group(group: Group) -> Predicate:
     fused = _fuse_equalities(group, preds)
     if fused is not None:
         return fused
+    one_of = _same_key_alternatives(group)
+    if one_of is not None:
+        key, texts = one_of
+        return lambda e: type(found := e.get(key)) is str and found in texts
     if group.operator == "and" and len(preds) in (2, 3):
         leading = _equalities(Group("and", group.children[:1]))
         if leading:  # `type = "x" and …`: test the type inline, it decides most events
@@ -172,6 +187,16 @@ def _fuse_equalities(group: Group, preds: list[Predicate]) -> Predicate | None:
         return lambda e: e.get(k1) == v1 and e.get(k2) == v2
     (k1, v1), (k2, v2), (k3, v3) = pairs
     return lambda e: e.get(k1) == v1 and e.get(k2) == v2 and e.get(k3) == v3
+
+
+def _same_key_alternatives(group: Group) -> tuple[str, frozenset[str]] | None:
+    """`event = "A" or event = "B" or …` as one set lookup (only strings can equal the texts)."""
+    if group.operator != "or" or len(group.children) < 2:
+        return None
+    pairs = _equalities(Group("and", group.children))
+    if pairs is None or len({key for key, _ in pairs}) != 1:
+        return None
+    return pairs[0][0], frozenset(text for _, text in pairs)
 
 
 def _equalities(group: Group) -> list[tuple[str, str]] | None:

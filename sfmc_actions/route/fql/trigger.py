@@ -14,10 +14,11 @@ from sfmc_actions.route.fql.parser import Parser
 from sfmc_actions.route.fql.quirks import warnings_for
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Trigger:
     """A Segment FQL trigger, compiled. `matches(event)` decides exactly as Segment's
-    `validate(parseFql(fql), event)`; `warnings` explain where that differs from how the FQL reads."""
+    `validate(parseFql(fql), event)`; `warnings` explain where that differs from how the FQL reads.
+    Compare triggers by `ast` (two texts can mean the same); a Trigger itself is hashable by identity."""
 
     fql: str
     ast: Group

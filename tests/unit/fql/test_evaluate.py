@@ -161,3 +161,9 @@ def test_compile_trigger_is_cached_and_public_api() -> None:
     assert first.fql == 'type = "identify"' and first.warnings == []
     assert trigger_matches('type = "identify"', {"type": "identify"})
     assert "matches" not in repr(first)
+
+
+def test_triggers_are_hashable_and_compare_by_ast() -> None:
+    one, other = compile_trigger('type = "a" or type = "b"'), compile_trigger('type = "a"  or type = "b"')
+    assert hash(one) != hash(other) or one is not other
+    assert one.ast == other.ast

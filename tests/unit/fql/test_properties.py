@@ -355,3 +355,41 @@ def test_every_operator_on_every_field_agrees_with_the_tree_walk() -> None:
                         assert matches(event) is reference(tree, event), (tree, event)
                         checked += 1
     assert checked > 50_000
+
+
+def test_fused_shapes_agree_with_the_tree_walk() -> None:
+    # The compiler merges common shapes into one closure; each must keep validate()'s meaning.
+    def eq(kind: str, text: str) -> Condition:
+        return Condition(kind, "=", value=text)
+
+    a, b, c = eq("event-type", "track"), eq("event", "A"), eq("name", "n")
+    b2, b3 = eq("event", "B"), eq("event", "C")
+    other = Condition("event-property", ">", "x", 1.0)
+    shapes = [
+        Group("and", (a,)),
+        Group("or", (a,)),
+        Group("and", (a, b)),
+        Group("and", (a, b, c)),
+        Group("or", (b, b2)),
+        Group("or", (b, b2, b3, b)),
+        Group("or", (a, b)),
+        Group("and", (b, b2)),
+        Group("and", (a, other)),
+        Group("and", (a, other, b)),
+        Group("and", (a, Group("or", (b, b2)))),
+        Group("or", (Group("and", (a, b)), Group("and", (a, other, c)), Group("or", (b2, b3)))),
+        Group("and", (a, Group("and", (a, b, c)), Group("and", (a, other)))),
+        Group("or", (Group("and", (a, other)), b)),
+        Group("and", (a, None)),
+        Group("or", (b, b2, None)),
+    ]
+    values: list[Any] = [None, "track", "A", "B", "C", "n", ["A"], {"A": 1}, 5, True]
+    events: list[Any] = [None, [], "A", {}]
+    for t in values:
+        for e in values:
+            events.append({"type": t, "event": e, "name": "n", "properties": {"x": 2}})
+            events.append({"type": t, "event": e, "properties": {"x": 0}})
+    for tree in shapes:
+        matches = compile_predicate(tree)
+        for event in events:
+            assert matches(event) is reference(tree, event), (tree, event)
