@@ -198,5 +198,18 @@ def send(
         _fail(str(exc))
 
 
+def _register_service_commands() -> None:
+    """serve, worker, status and dead-letters live in service_cli.py / dead_letters_cli.py."""
+    from sfmc_actions import dead_letters_cli, service_cli
+
+    app.command()(service_cli.serve)
+    app.command()(service_cli.worker)
+    app.command()(service_cli.status)
+    app.add_typer(dead_letters_cli.app, name="dead-letters")
+
+
+_register_service_commands()
+
+
 def main() -> None:
     app()

@@ -1,0 +1,1 @@
+"""Observability shared by every stage: structured, secret-free logging and Prometheus metrics."""

@@ -1,0 +1,114 @@
+"""Structured logging for the service: one line per record, text for people or JSON for log shippers.
+
+    configure_logging(level="INFO", json=False)   # once, at start-up (serve / worker)
+    register_secret(settings.client_secret)       # values that must never reach a log line
+    log.info("batch delivered", extra={"batch_key": key, "jobs": 50})
+
+Fields passed in `extra` become `key=value` pairs (text) or JSON keys. Every formatted line, exception text
+included, goes through `redact`: registered secret values and the shapes tokens and secrets take on the wire
+(`Bearer …`, `"access_token": "…"`, `client_secret=…`) are replaced by `***`, so a secret that reaches a
+message by accident (an exception echoing a request, a library's debug line) still never reaches the log.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+import threading
+from datetime import UTC, datetime
+from typing import Any, TextIO
+
+import orjson
+from pydantic import SecretStr
+
+MASK = "***"
+_MIN_SECRET = 4  # shorter values would mask ordinary words
+_PATTERNS = (
+    re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]+"),
+    re.compile(r"""(?i)(["']?(?:access_token|refresh_token|client_secret|password|secret|write_?key)["']?\s*[:=]\s*["']?)[^"'\s,&}]+"""),
+    re.compile(r"(?i)(<fueloauth[^>]*>)[^<]+"),
+    re.compile(r"(?i)(://[^:/@\s]+:)[^@/\s]+(?=@)"),  # a password in a URL: postgresql://user:pw@host
+)
+# LogRecord's own attributes: anything else on a record came from `extra`.
+_RESERVED = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime", "taskName"}
+
+_secrets: set[str] = set()
+_secrets_lock = threading.Lock()
+_secret_re: re.Pattern[str] | None = None
+
+
+def register_secret(value: str | SecretStr | None) -> None:
+    """Mask this value wherever it would appear in a log line (config secrets, write keys, DB passwords)."""
+    global _secret_re
+    text = value.get_secret_value() if isinstance(value, SecretStr) else value
+    if not text or len(text) < _MIN_SECRET:
+        return
+    with _secrets_lock:
+        _secrets.add(text)
+        # Longest first, so a secret containing another is masked whole.
+        _secret_re = re.compile("|".join(re.escape(s) for s in sorted(_secrets, key=len, reverse=True)))
+
+
+def redact(text: str) -> str:
+    """`text` with registered secrets and token/secret-shaped values replaced by ***."""
+    if _secret_re is not None:
+        text = _secret_re.sub(MASK, text)
+    for pattern in _PATTERNS:
+        text = pattern.sub(lambda m: m.group(1) + MASK, text)
+    return text
+
+
+def _extras(record: logging.LogRecord) -> dict[str, Any]:
+    return {k: v for k, v in vars(record).items() if k not in _RESERVED and not k.startswith("_")}
+
+
+class TextFormatter(logging.Formatter):
+    """`2025-01-01T12:00:00.123Z INFO  sfmc_actions.deliver.worker: message key=value ...`"""
+
+    def format(self, record: logging.LogRecord) -> str:
+        when = datetime.fromtimestamp(record.created, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+        line = f"{when} {record.levelname:<5} {record.name}: {record.getMessage()}"
+        fields = _extras(record)
+        if fields:
+            line += " " + " ".join(f"{k}={_text(v)}" for k, v in fields.items())
+        if record.exc_info:
+            line += "\n" + self.formatException(record.exc_info)
+        return redact(line)
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: ts, level, logger, message, the `extra` fields, and exc when there is one."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        data: dict[str, Any] = {
+            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        data.update(_extras(record))
+        if record.exc_info:
+            data["exc"] = self.formatException(record.exc_info)
+        return redact(orjson.dumps(data, default=str).decode())
+
+
+def _text(value: object) -> str:
+    text = str(value)
+    return orjson.dumps(text).decode() if (" " in text or not text) else text
+
+
+def configure_logging(level: str | int = "INFO", *, json: bool = False, stream: TextIO | None = None) -> None:
+    """Send every logger's records to `stream` (stderr) through the redacting formatter. Idempotent."""
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.setFormatter(JsonFormatter() if json else TextFormatter())
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        if getattr(old, "_sfmc_actions", False):
+            root.removeHandler(old)
+    handler._sfmc_actions = True  # type: ignore[attr-defined]
+    root.addHandler(handler)
+    root.setLevel(level if isinstance(level, int) else level.upper())
+    # httpx logs every request URL at INFO; our own lines say more and are rate-limited where it matters.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)

@@ -1,0 +1,99 @@
+"""Prometheus metrics of the service, exposed at `GET /metrics` on the serve port (prometheus-client).
+
+One `Metrics` object per registry; the process-wide `METRICS` uses prometheus-client's default registry, which
+is what `/metrics` serves. Tests pass `Metrics(CollectorRegistry())` to count in isolation.
+
+    sfmc_actions_events_accepted_total{source}            events that passed the Segment Spec checks
+    sfmc_actions_events_rejected_total{source}            events kept as rejected (Spec failures)
+    sfmc_actions_events_unmatched_total{source}           accepted events no subscription matched
+    sfmc_actions_jobs_delivered_total{subscription,action}
+    sfmc_actions_jobs_retried_total{subscription,action}  failed attempts scheduled again
+    sfmc_actions_jobs_throttled_total{subscription,action} given back after a 429, attempt not counted
+    sfmc_actions_jobs_dead_total{subscription,action}
+    sfmc_actions_batch_jobs{action}                       jobs per delivered batch (histogram)
+    sfmc_actions_sfmc_requests_total{route,status}        every SFMC call; status "timeout"/"error" without one
+    sfmc_actions_sfmc_request_seconds{route}              SFMC latency (histogram)
+    sfmc_actions_sfmc_token_requests_total                OAuth token requests
+    sfmc_actions_tenant_concurrency{tenant}               the adaptive concurrency window (AIMD)
+    sfmc_actions_queue_jobs{subscription,state}           queue depth, refreshed every few seconds
+    sfmc_actions_queue_oldest_pending_seconds             age of the oldest job not yet delivered or dead
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
+from starlette.requests import Request
+from starlette.responses import Response
+
+_P = "sfmc_actions"
+LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
+BATCH_BUCKETS = (1, 2, 5, 10, 20, 50, 100, 500, 1000, 5000, 30000)
+
+
+class Metrics:
+    def __init__(self, registry: CollectorRegistry | None = REGISTRY) -> None:
+        self.registry = registry
+        r = registry
+        job = ("subscription", "action")
+        self.events_accepted = Counter(f"{_P}_events_accepted", "Events that passed the Segment Spec checks",
+                                       ["source"], registry=r)  # fmt: skip
+        self.events_rejected = Counter(f"{_P}_events_rejected", "Events kept as rejected (Spec failures)",
+                                       ["source"], registry=r)  # fmt: skip
+        self.events_unmatched = Counter(f"{_P}_events_unmatched", "Accepted events no subscription matched",
+                                        ["source"], registry=r)  # fmt: skip
+        self.jobs_delivered = Counter(f"{_P}_jobs_delivered", "Jobs SFMC accepted", job, registry=r)
+        self.jobs_retried = Counter(f"{_P}_jobs_retried", "Failed attempts scheduled again", job, registry=r)
+        self.jobs_throttled = Counter(f"{_P}_jobs_throttled", "Jobs given back after a 429 (attempt not counted)",
+                                      job, registry=r)  # fmt: skip
+        self.jobs_dead = Counter(f"{_P}_jobs_dead", "Jobs dead-lettered by the workers", job, registry=r)
+        self.batch_jobs = Histogram(f"{_P}_batch_jobs", "Jobs per delivered batch", ["action"],
+                                    buckets=BATCH_BUCKETS, registry=r)  # fmt: skip
+        self.sfmc_requests = Counter(f"{_P}_sfmc_requests", "SFMC API calls by route and HTTP status",
+                                     ["route", "status"], registry=r)  # fmt: skip
+        self.sfmc_latency = Histogram(f"{_P}_sfmc_request_seconds", "SFMC API call latency", ["route"],
+                                      buckets=LATENCY_BUCKETS, registry=r)  # fmt: skip
+        self.token_requests = Counter(f"{_P}_sfmc_token_requests", "OAuth token requests to SFMC", registry=r)
+        self.tenant_concurrency = Gauge(f"{_P}_tenant_concurrency", "Adaptive SFMC concurrency window per tenant",
+                                        ["tenant"], registry=r)  # fmt: skip
+        self.queue_jobs = Gauge(f"{_P}_queue_jobs", "Jobs in the store by subscription and state",
+                                ["subscription", "state"], registry=r)  # fmt: skip
+        self.queue_oldest_pending = Gauge(f"{_P}_queue_oldest_pending_seconds",
+                                          "Age of the oldest job not yet delivered or dead", registry=r)  # fmt: skip
+
+    def record_ingest(self, source: str, accepted: int, rejected: int, unmatched: int) -> None:
+        """What the ingest API, the webhook and `send` call once per request or file."""
+        if accepted:
+            self.events_accepted.labels(source).inc(accepted)
+        if rejected:
+            self.events_rejected.labels(source).inc(rejected)
+        if unmatched:
+            self.events_unmatched.labels(source).inc(unmatched)
+
+    def record_queue(self, counts: Iterable[tuple[str | None, str, int]], age_of_oldest: float | None) -> None:
+        """Queue depth from the store's stats: (subscription, state, count) triples."""
+        # Labels seen before but absent now (all delivered and purged) drop to 0 rather than linger stale.
+        seen = {(subscription or "", state): count for subscription, state, count in counts}
+        for labels in list(self._queue_labels()):
+            if labels not in seen:
+                self.queue_jobs.labels(*labels).set(0)
+        for (subscription, state), count in seen.items():
+            self.queue_jobs.labels(subscription, state).set(count)
+        self.queue_oldest_pending.set(age_of_oldest or 0.0)
+
+    def _queue_labels(self) -> list[tuple[str, str]]:
+        return [(s.labels["subscription"], s.labels["state"]) for m in self.queue_jobs.collect() for s in m.samples]
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry or REGISTRY)
+
+
+METRICS = Metrics()
+
+
+async def metrics_endpoint(request: Request) -> Response:
+    """`GET /metrics`: the Prometheus text format."""
+    metrics: Metrics = getattr(request.app.state, "metrics", METRICS)
+    return Response(metrics.render(), media_type=CONTENT_TYPE_LATEST)

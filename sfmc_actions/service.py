@@ -1,0 +1,325 @@
+"""Wiring for the long-running commands: `serve` (ingest API + workers, one process) and `worker` (workers only).
+
+    serve:  config -> store (SQLite file by default) -> [built-in emulator when the config has no credentials]
+            -> SFMC client (observed transport, tenant limiter, token shared through the store)
+            -> Worker tasks + the HTTP app (ingest API mounted at /, GET /metrics) on uvicorn
+    worker: the same minus the HTTP app (and minus the emulator: it lives in the serve process)
+
+SIGTERM or SIGINT stops gracefully, in this order: stop accepting (uvicorn closes the listener and finishes
+requests in flight, whose events are committed before they are answered); then stop the workers (sends in
+flight finish within the grace period, every other claim is released); then the emulator; then the store.
+A second signal cuts the waiting short. Exit code 0.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import socket
+import time
+from collections.abc import AsyncIterator, Callable, Generator
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Mount, Route
+
+from sfmc_actions.app import Loaded, load, tenant_key
+from sfmc_actions.config import SfmcSettings
+from sfmc_actions.deliver import (
+    Routes,
+    StoreTokenCache,
+    TenantLimiter,
+    Worker,
+    WorkerOptions,
+    observed_http_client,
+    policy_for,
+)
+from sfmc_actions.observe.logging import register_secret
+from sfmc_actions.observe.metrics import METRICS, Metrics
+from sfmc_actions.queue import JobStore, open_store, redact_url
+from sfmc_actions.queue.rows import utc_now
+from sfmc_actions.route.router import Router
+from sfmc_actions.sfmc.client import SfmcClient
+
+log = logging.getLogger("sfmc_actions.service")
+
+DEFAULT_EMULATOR_SEED = Path(__file__).resolve().parent.parent / "examples" / "emulator-seed.yaml"
+QUEUE_METRICS_EVERY = 10.0  # /metrics refreshes the queue depth at most this often (a GROUP BY over the jobs)
+
+
+@dataclass
+class ServiceOptions:
+    config: Path
+    database: str  # a store URL (queue.open_store)
+    host: str = "127.0.0.1"
+    port: int = 8088
+    emulator_seed: Path | None = None
+    emulator_port: int = 8787
+    emulator_url: str | None = None  # worker: deliver to the emulator of a running serve
+    metrics_port: int | None = None  # worker: serve /metrics and /healthz on this port
+    worker: dict[str, Any] = field(default_factory=dict)  # WorkerOptions overrides (tests, the soak test)
+
+
+@dataclass
+class Started:
+    """What a running service tells whoever started it (the CLI's banner, tests)."""
+
+    loaded: Loaded
+    database: str
+    url: str | None = None  # the ingest API
+    emulator_url: str | None = None
+    worker: Worker | None = None
+
+
+class NoCredentialsError(Exception):
+    """`worker` without SFMC credentials and without --emulator-url."""
+
+
+# -- building blocks -------------------------------------------------------------------------------------------
+def emulator_settings(base_url: str, app: Starlette | None = None) -> SfmcSettings:
+    """Credentials of the emulator's first installed package (the demo tenant unless the seed says otherwise)."""
+    from sfmc_actions.emulator import DEMO_ACCOUNT_ID, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_SUBDOMAIN
+
+    values = {"subdomain": DEMO_SUBDOMAIN, "account_id": str(DEMO_ACCOUNT_ID), "client_id": DEMO_CLIENT_ID,
+              "client_secret": DEMO_CLIENT_SECRET, "api_base_url": base_url}  # fmt: skip
+    tenants = list(app.state.emulator.state.tenants.values()) if app is not None else []
+    packages = [(tenant, package) for tenant in tenants for package in tenant.packages.values()]
+    if packages:
+        tenant, package = packages[0]
+        values |= {"subdomain": tenant.subdomain, "account_id": str(package.mid), "client_id": package.client_id,
+                   "client_secret": package.client_secret}  # fmt: skip
+    return SfmcSettings.model_validate(values)
+
+
+@asynccontextmanager
+async def delivery(
+    loaded: Loaded, store: JobStore, settings: SfmcSettings, metrics: Metrics = METRICS, **overrides: Any
+) -> AsyncIterator[Worker]:
+    """A Worker for the config's subscriptions, delivering with `settings`; its HTTP client closes on exit."""
+    config = loaded.config
+    tenant = tenant_key(config.settings)
+    options = WorkerOptions.from_delivery(config.delivery, **overrides)
+    gauge = metrics.tenant_concurrency.labels(tenant)
+    limiter = TenantLimiter(tenant, config.delivery.tenant_concurrency, on_change=gauge.set)
+    batch_sizes = {s.name: s.batch_size for s in config.subscriptions}
+    try:
+        routes = Routes.build(loaded.subscriptions, batch_sizes, options.lease_seconds)
+    except ValueError as exc:
+        raise ValueError(f"{config.path}: a subscription's batch_size does not suit its action: {exc}") from None
+    http = observed_http_client(limiter, metrics)
+    try:
+        client = SfmcClient(settings, http=http, token_cache=StoreTokenCache(store))
+        yield Worker(store, client, routes, tenant=tenant, policy=policy_for(config.delivery), options=options,
+                     limiter=limiter, metrics=metrics)  # fmt: skip
+    finally:
+        await http.aclose()
+
+
+def metrics_endpoint(store: JobStore, metrics: Metrics) -> Callable[[Request], Any]:
+    """`GET /metrics`, refreshing the queue-depth gauges from the store when they are older than a few seconds."""
+    refreshed = [-QUEUE_METRICS_EVERY]
+
+    async def endpoint(request: Request) -> Response:
+        if time.monotonic() - refreshed[0] >= QUEUE_METRICS_EVERY:
+            refreshed[0] = time.monotonic()
+            with contextlib.suppress(Exception):  # a store hiccup must not break the scrape
+                stats = await store.stats(last_errors=0)
+                oldest = stats.oldest_pending_at
+                age = (utc_now() - oldest).total_seconds() if oldest is not None else None
+                metrics.record_queue(((c.subscription, c.state.value, c.count) for c in stats.counts), age)
+        return Response(metrics.render(), media_type="text/plain; version=0.0.4; charset=utf-8")
+
+    return endpoint
+
+
+def http_app(loaded: Loaded, store: JobStore, metrics: Metrics) -> Starlette:
+    """The serve port: GET /metrics, and the ingest API (Segment's Tracking API, /healthz, /readyz) at /."""
+    from sfmc_actions.ingest.http_api import create_ingest_app
+
+    router = Router(loaded.subscriptions, tenant_key(loaded.config.settings))
+    ingest = create_ingest_app(loaded.config, router, store)
+    routes: list[BaseRoute] = [Route("/metrics", metrics_endpoint(store, metrics), methods=["GET"]), Mount("/", ingest)]
+    app = Starlette(routes=routes)
+    app.state.ingest = ingest.state.ingest
+    return app
+
+
+def metrics_app(store: JobStore, metrics: Metrics) -> Starlette:
+    async def healthz(request: Request) -> Response:
+        return Response('{"status":"ok"}', media_type="application/json")
+
+    return Starlette(routes=[Route("/metrics", metrics_endpoint(store, metrics)), Route("/healthz", healthz)])
+
+
+class _Server(uvicorn.Server):
+    """uvicorn inside our loop: the service owns SIGTERM/SIGINT, so the shutdown order stays ours."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Generator[None, None, None]:
+        yield
+
+
+def bind(host: str, port: int) -> socket.socket:
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    return sock
+
+
+def url_of(sock: socket.socket) -> str:
+    host, port = sock.getsockname()[:2]
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+@asynccontextmanager
+async def http_server(app: Starlette, sock: socket.socket) -> AsyncIterator[_Server]:
+    """Serve `app` on the bound socket; on exit, stop accepting and let requests in flight finish (10 s)."""
+    config = uvicorn.Config(app, log_config=None, access_log=False, lifespan="off", timeout_graceful_shutdown=10)
+    server = _Server(config)
+    task = asyncio.create_task(server.serve(sockets=[sock]), name="sfmc-actions-http")
+    try:
+        while not server.started:
+            if task.done():
+                task.result()
+                raise RuntimeError("the HTTP server stopped during start-up")
+            await asyncio.sleep(0.01)
+        yield server
+    finally:
+        server.should_exit = True
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        sock.close()
+
+
+# -- the commands ----------------------------------------------------------------------------------------------
+class Stopper:
+    """SIGTERM/SIGINT handling: the first signal starts a graceful stop, the second cuts it short."""
+
+    def __init__(self) -> None:
+        self.requested = asyncio.Event()
+        self.signals = 0
+        self.on_force: list[Callable[[], None]] = []
+
+    def __call__(self, signum: int = signal.SIGTERM) -> None:
+        self.signals += 1
+        if self.signals == 1:
+            log.info("received %s: stopping gracefully (send it again to stop now)", signal.Signals(signum).name)
+            self.requested.set()
+        else:
+            log.warning("received %s again: stopping now", signal.Signals(signum).name)
+            for force in self.on_force:
+                force()
+
+    @contextlib.contextmanager
+    def installed(self) -> Generator[None, None, None]:
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, self, signum)
+        try:
+            yield
+        finally:
+            for signum in (signal.SIGTERM, signal.SIGINT):
+                loop.remove_signal_handler(signum)
+
+
+async def run_service(
+    options: ServiceOptions,
+    *,
+    serve_http: bool,
+    stopper: Stopper | None = None,
+    on_started: Callable[[Started], None] | None = None,
+    metrics: Metrics = METRICS,
+) -> None:
+    """Run `serve` (serve_http=True) or `worker` until stopped. Raises ConfigError, StoreError, NoCredentialsError."""
+    loaded = load(options.config)
+    _register_secrets(loaded, options.database)
+    settings = loaded.config.settings
+    if settings is None and not serve_http and options.emulator_url is None:
+        raise NoCredentialsError(
+            f"{options.config} has no SFMC credentials, and the built-in emulator runs only inside "
+            "`sfmc-actions serve`: pass --emulator-url with the emulator URL that serve printed, or add "
+            "settings (subdomain, account_id, client_id, client_secret) to the config"
+        )
+    if stopper is None:  # the commands: this process's SIGTERM and SIGINT stop it
+        stopper = Stopper()
+        with stopper.installed():
+            await _run(options, serve_http, stopper, on_started, metrics, loaded, settings)
+        return
+    await _run(options, serve_http, stopper, on_started, metrics, loaded, settings)
+
+
+async def _run(
+    options: ServiceOptions,
+    serve_http: bool,
+    stopper: Stopper,
+    on_started: Callable[[Started], None] | None,
+    metrics: Metrics,
+    loaded: Loaded,
+    settings: SfmcSettings | None,
+) -> None:
+    started = Started(loaded, redact_url(options.database))
+    async with AsyncExitStack() as stack:
+        store = await open_store(options.database, dedupe_window=loaded.config.delivery.dedupe_window)
+        stack.push_async_callback(store.close)
+        if settings is None:
+            settings, started.emulator_url = await _emulator_target(stack, options, serve_http)
+        worker = await stack.enter_async_context(delivery(loaded, store, settings, metrics, **options.worker))
+        started.worker = worker
+        worker_task = asyncio.create_task(worker.run(), name="sfmc-actions-worker")
+        stopper.on_force.append(worker.stop)
+        try:
+            # The HTTP server closes first (stop accepting, finish the requests in flight), then the worker.
+            async with AsyncExitStack() as front:
+                if serve_http:
+                    sock = bind(options.host, options.port)
+                    started.url = url_of(sock)
+                    await front.enter_async_context(http_server(http_app(loaded, store, metrics), sock))
+                elif options.metrics_port is not None:
+                    sock = bind(options.host, options.metrics_port)
+                    await front.enter_async_context(http_server(metrics_app(store, metrics), sock))
+                if on_started is not None:
+                    on_started(started)
+                stop = asyncio.create_task(stopper.requested.wait())
+                await asyncio.wait([worker_task, stop], return_when=asyncio.FIRST_COMPLETED)
+                stop.cancel()
+        finally:
+            worker.stop()
+            await worker_task  # raises what ended the worker, if it ended on its own
+
+
+async def _emulator_target(
+    stack: AsyncExitStack, options: ServiceOptions, serve_http: bool
+) -> tuple[SfmcSettings, str]:
+    if not serve_http:
+        assert options.emulator_url is not None
+        return emulator_settings(options.emulator_url.rstrip("/")), options.emulator_url.rstrip("/")
+    from sfmc_actions.emulator import create_app, run_emulator
+
+    seed = options.emulator_seed or (DEFAULT_EMULATOR_SEED if DEFAULT_EMULATOR_SEED.exists() else None)
+    app = create_app(seed)
+    try:
+        url = await stack.enter_async_context(run_emulator(app, options.host, options.emulator_port))
+    except OSError:  # the usual port is taken (another serve, a standalone emulator): any free one will do
+        url = await stack.enter_async_context(run_emulator(app, options.host, 0))
+    return emulator_settings(url, app), url
+
+
+def _register_secrets(loaded: Loaded, database: str) -> None:
+    config = loaded.config
+    if config.settings is not None:
+        register_secret(config.settings.client_secret)
+    for source in config.sources:
+        register_secret(source.write_key)
+    if config.webhook is not None:
+        register_secret(config.webhook.shared_secret)
+    with contextlib.suppress(ValueError):
+        register_secret(urlsplit(database).password)
