@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from sfmc_actions.errors import MappingError, PayloadValidationError
 from sfmc_actions.queue.jobs import NewJob
@@ -64,7 +64,7 @@ class Router:
         )  # fmt: skip
 
 
-def validation_mode(action_key: str, payload: object) -> str:
+def validation_mode(action_key: str, payload: object) -> Literal["single", "batch"]:
     """Segment validates with performBatch's rules only when the action batches and the mapping enables it.
 
     The difference is root-level "" stripping (segment-runtime.md §3.3), e.g. `key: ""` in a mapping.

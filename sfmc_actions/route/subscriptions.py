@@ -96,7 +96,7 @@ def _compile_one(
     if trigger is None or mapping is None:
         return None
     hooks = {k: sub.mapping[k] for k in HOOK_KEYS if k in sub.mapping}
-    schema = PayloadSchema.from_fields(action.fields)
+    schema = PayloadSchema.from_fields(dict(action.fields))
     return Subscription(sub.name, action, trigger, mapping, schema, hooks, sub.enabled)
 
 
