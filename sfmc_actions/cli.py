@@ -48,7 +48,7 @@ def _read_json(source: str, what: str) -> Any:
 
 
 def _fail(message: str, code: int = 2) -> Any:
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False)
+    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 

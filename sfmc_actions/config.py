@@ -229,6 +229,8 @@ def _problem_from_pydantic(config: Config, prefix: tuple[str | int, ...], err: A
         close = difflib.get_close_matches(str(loc[-1]), known, n=1)
         message = f"unknown key '{loc[-1]}'"
         hint = f"did you mean '{close[0]}'?" if close else f"known keys here: {', '.join(known)}"
+    elif kind == "string_type" and err.get("input") is not None:
+        hint = "put the value in quotes: YAML reads yes/no/on/off/true/false, numbers and dates as non-text"
     elif kind == "value_error":
         message = str(err["ctx"]["error"]) if "ctx" in err else message.removeprefix("Value error, ")
         if loc[-1] == "subdomain":
