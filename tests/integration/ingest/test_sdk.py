@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import segment.analytics as analytics
 from segment.analytics.request import APIError
@@ -104,6 +105,7 @@ async def test_the_sdk_into_postgresql(config_path: Path, postgres_url: str) -> 
     with IngestServer(config_path, postgres_url) as base_url:
         client = analytics.Client(WRITE_KEY, host=base_url, sync_mode=True, max_retries=0)
         send_one_of_each(client)
+        assert httpx.get(base_url + "/readyz").json() == {"status": "ready"}  # get_job on PostgreSQL
     store = await open_store(postgres_url)
     try:
         await check_jobs(store)
