@@ -82,12 +82,14 @@ def map_event(
     event: Annotated[str, typer.Argument(help="event JSON file, or - for stdin")] = "-",
 ) -> None:
     """Resolve a Segment mapping against an event and print the payload as JSON."""
-    from sfmc_actions.route.mapping import compile_mapping
+    from sfmc_actions.route.mapping import compile_mapping, is_missing
 
     definition = _read_json(mapping, "mapping")
     try:
-        compiled = compile_mapping(definition)
-        _print_json(compiled.resolve(_read_json(event, "event")))
+        result = compile_mapping(definition).resolve(_read_json(event, "event"))
+        if is_missing(result):
+            _fail("the mapping resolved to nothing (JavaScript undefined): its root directive found no value", 1)
+        _print_json(result)
     except MappingError as exc:
         _fail("invalid mapping:\n  " + "\n  ".join(exc.errors))
 

@@ -86,7 +86,8 @@ def _compile_one(
         mapping = compile_mapping(sub.mapping)
     except MappingError as exc:
         for message in exc.errors:
-            pointer, _, text = message.partition(" ")
+            # Most messages start with a JSON pointer ("/values/x/@path should ..."); a few root ones do not.
+            pointer, _, text = message.partition(" ") if message.startswith("/") else ("", "", message)
             path = tuple(part for part in pointer.split("/") if part)
             problems.append(
                 config.problem((*where, "mapping", *path), f"invalid mapping: {message}", _mapping_hint(text))

@@ -88,3 +88,10 @@ def test_yaml_booleans_where_text_is_expected_get_a_quoting_hint(tmp_path: Path)
     text = problems(write(tmp_path, "subscriptions:\n  - {name: off, action: contact}\n"))
     assert "subscriptions[0].name: Input should be a valid string" in text
     assert "put the value in quotes" in text
+
+
+def test_root_mapping_errors_without_a_pointer_stay_at_the_mapping(tmp_path: Path) -> None:
+    config = 'subscriptions:\n  - name: s\n    action: contact\n    mapping:\n'
+    config += '      __segment_internal_directive: {"@transform": {}, "@path": "x"}\n'
+    text = problems(write(tmp_path, config))
+    assert "subscriptions[0].mapping: invalid mapping: The root mapping must only have a single directive object" in text
