@@ -57,11 +57,16 @@ class SfmcClient:
         timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
         token_margin: float = DEFAULT_MARGIN,
         clock: Callable[[], datetime] | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
+        """`transport` (ignored with `http`) sees every request as sent: test-mapping previews and records them."""
         self.endpoints = Endpoints.for_settings(settings)
         self._owns_http = http is None
         self._http = http or httpx.AsyncClient(
-            timeout=timeout, headers={"User-Agent": USER_AGENT}, limits=httpx.Limits(max_connections=32)
+            timeout=timeout,
+            headers={"User-Agent": USER_AGENT},
+            limits=httpx.Limits(max_connections=32),
+            transport=transport,
         )
         if not self._owns_http:
             self._http.headers["User-Agent"] = USER_AGENT
