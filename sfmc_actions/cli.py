@@ -213,5 +213,16 @@ def _register_service_commands() -> None:
 _register_service_commands()
 
 
+def _register_sfmc_commands() -> None:
+    """data-extensions and test-mapping live in sfmc_actions/commands/."""
+    from sfmc_actions.commands import data_extensions, mapping_tester
+
+    app.add_typer(data_extensions.app, name="data-extensions")
+    app.command(name="test-mapping")(mapping_tester.test_mapping_command)
+
+
+_register_sfmc_commands()
+
+
 def main() -> None:
     app()
