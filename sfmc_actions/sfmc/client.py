@@ -175,9 +175,13 @@ class SfmcClient:
 
     # -- data extension metadata (the CLI's data-extensions commands) ------------------------------------
 
-    async def search_data_extensions(self, search: str = "_") -> dict[str, Any]:
-        """`GET /data/v1/customobjects?$search=`: SFMC requires a search term; Segment sends `_` for "all"."""
-        answer = await self.request_json("GET", "/data/v1/customobjects", params={"$search": search or "_"})
+    async def search_data_extensions(self, search: str = "_", page: int = 1) -> dict[str, Any]:
+        """`GET /data/v1/customobjects?$search=`: SFMC requires a search term; Segment sends `_` for "all".
+
+        The answer is one page: `{count, page, pageSize, items}`.
+        """
+        params = {"$search": search or "_"} | ({"$page": str(page)} if page > 1 else {})  # page 1: as Segment
+        answer = await self.request_json("GET", "/data/v1/customobjects", params=params)
         return answer if isinstance(answer, dict) else {}
 
     async def get_data_extension(self, de_id: str) -> dict[str, Any]:

@@ -97,10 +97,20 @@ class Columns:
         return [c.name for c in self.columns if not c.is_primary_key]
 
 
+MAX_SEARCH_PAGES = 200  # 10,000 data extensions at SFMC's 50 a page
+
+
 async def list_data_extensions(client: SfmcClient, search: str | None = None) -> list[DataExtension]:
-    body = await _privileged(client.search_data_extensions(search or "_"))
-    items = body.get("items") if isinstance(body.get("items"), list) else []
-    return [DataExtension.from_api(item) for item in items or [] if isinstance(item, dict)]
+    """Every match, following the pages (Segment's dynamic field shows only the first page)."""
+    found: list[DataExtension] = []
+    for page in range(1, MAX_SEARCH_PAGES + 1):
+        body = await _privileged(client.search_data_extensions(search or "_", page))
+        items = body.get("items") if isinstance(body.get("items"), list) else []
+        found += [DataExtension.from_api(item) for item in items or [] if isinstance(item, dict)]
+        count, size = body.get("count"), body.get("pageSize")
+        if not items or not isinstance(count, int) or not isinstance(size, int) or page * size >= count:
+            break
+    return found
 
 
 async def get_data_extension(client: SfmcClient, de_id: str) -> DataExtension:

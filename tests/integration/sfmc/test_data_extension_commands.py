@@ -67,3 +67,12 @@ async def test_create_then_deliver_through_v2(client: SfmcClient, emulator: Emul
         await create_data_extension(client, spec)
     assert "409" in str(duplicate.value)
     assert emulator.token_requests() == 1
+
+
+async def test_list_follows_every_page(client: SfmcClient, emulator: Emulator) -> None:
+    for i in range(120):  # the emulator, like SFMC, answers 50 a page
+        column = {"name": "Id", "type": "Text", "primary_key": True}
+        spec = DataExtensionSpec.parse({"name": f"Bulk_{i:03d}", "folder_id": 2002, "columns": [column]})
+        await create_data_extension(client, spec)
+    bulk = [de.name for de in await list_data_extensions(client, "Bulk_")]
+    assert sorted(bulk) == [f"Bulk_{i:03d}" for i in range(120)]
