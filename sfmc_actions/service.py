@@ -45,7 +45,7 @@ from sfmc_actions.deliver import (
 )
 from sfmc_actions.observe.logging import register_secret
 from sfmc_actions.observe.metrics import METRICS, Metrics
-from sfmc_actions.queue import JobStore, open_store, redact_url
+from sfmc_actions.queue import JobStore, RetryPolicy, open_store, redact_url
 from sfmc_actions.queue.rows import utc_now
 from sfmc_actions.route.router import Router
 from sfmc_actions.sfmc.client import SfmcClient
@@ -102,9 +102,17 @@ def emulator_settings(base_url: str, app: Starlette | None = None) -> SfmcSettin
 
 @asynccontextmanager
 async def delivery(
-    loaded: Loaded, store: JobStore, settings: SfmcSettings, metrics: Metrics = METRICS, **overrides: Any
+    loaded: Loaded,
+    store: JobStore,
+    settings: SfmcSettings,
+    metrics: Metrics = METRICS,
+    policy: RetryPolicy | None = None,
+    **overrides: Any,
 ) -> AsyncIterator[Worker]:
-    """A Worker for the config's subscriptions, delivering with `settings`; its HTTP client closes on exit."""
+    """A Worker for the config's subscriptions, delivering with `settings`; its HTTP client closes on exit.
+
+    `policy` replaces the retry policy built from `delivery` (tests); `overrides` set WorkerOptions fields.
+    """
     config = loaded.config
     tenant = tenant_key(config.settings)
     options = WorkerOptions.from_delivery(config.delivery, **overrides)
@@ -118,8 +126,9 @@ async def delivery(
     http = observed_http_client(limiter, metrics)
     try:
         client = SfmcClient(settings, http=http, token_cache=StoreTokenCache(store))
-        yield Worker(store, client, routes, tenant=tenant, policy=policy_for(config.delivery), options=options,
-                     limiter=limiter, metrics=metrics)  # fmt: skip
+        policy = policy or policy_for(config.delivery)
+        yield Worker(store, client, routes, tenant=tenant, policy=policy, options=options, limiter=limiter,
+                     metrics=metrics)  # fmt: skip
     finally:
         await http.aclose()
 
