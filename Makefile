@@ -13,9 +13,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	touch $(STAMP)
 
+# Ingest API on http://127.0.0.1:8088 and the workers, delivering to the built-in SFMC emulator
+# (the quick-start config has no SFMC credentials); the job store is ./sfmc-actions.db.
 run: $(STAMP)
-	$(BIN)/sfmc-actions check-config examples/quickstart.yaml
-	$(BIN)/sfmc-actions route -c examples/quickstart.yaml examples/events.ndjson
+	$(BIN)/sfmc-actions serve --config examples/quickstart.yaml
 
 test: $(STAMP)
 	$(BIN)/ruff check .

@@ -84,6 +84,9 @@ def dead_letter_panel(job: Job) -> Panel:
 
 
 def replay_summary(plan: ReplayPlan, result: EnqueueResult | None, console: Console) -> None:
+    if not plan.jobs and not plan.skipped:
+        console.print("no dead letters match: nothing to replay (see `sfmc-actions dead-letters list`)")
+        return
     new_jobs: list[NewJob] = plan.new_jobs
     dead_again = [j for j in new_jobs if j.dead_reason]
     verb = "would replay" if result is None else "replayed"

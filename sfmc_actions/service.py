@@ -288,13 +288,13 @@ async def _run(
         try:
             # The HTTP server closes first (stop accepting, finish the requests in flight), then the worker.
             async with AsyncExitStack() as front:
-                if serve_http:
-                    sock = bind(options.host, options.port)
-                    started.url = url_of(sock)
-                    await front.enter_async_context(http_server(http_app(loaded, store, metrics), sock))
-                elif options.metrics_port is not None:
-                    sock = bind(options.host, options.metrics_port)
-                    await front.enter_async_context(http_server(metrics_app(store, metrics), sock))
+                app = http_app(loaded, store, metrics) if serve_http else metrics_app(store, metrics)
+                port = options.port if serve_http else options.metrics_port
+                if port is not None:
+                    sock = bind(options.host, port)
+                    started.url = url_of(sock) if serve_http else None
+                    server = await front.enter_async_context(http_server(app, sock))
+                    stopper.on_force.append(lambda: setattr(server, "force_exit", True))
                 if on_started is not None:
                     on_started(started)
                 stop = asyncio.create_task(stopper.requested.wait())

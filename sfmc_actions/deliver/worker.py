@@ -101,12 +101,18 @@ class Worker:
         self._holding: set[str] = set()  # owners (tasks) between claim and outcome
         self._sending: set[str] = set()
         self._last_notice: dict[str, float] = {}
+        self._tasks: list[asyncio.Task[None]] = []
 
     def __repr__(self) -> str:
         return f"Worker({self.name!r}, tenant={self.tenant!r}, {len(self.routes)} subscription(s))"
 
     def stop(self) -> None:
-        """Begin a graceful stop: no new claims; batches not yet sending are released; sends finish."""
+        """Begin a graceful stop: no new claims; batches not yet sending are released; sends finish.
+
+        A second call stops at once: sends in flight are cancelled and their claims released."""
+        if self._stopping.is_set():
+            for task in self._tasks:
+                task.cancel()
         self._stopping.set()
         self._signal.notify_all()
 
@@ -114,6 +120,7 @@ class Worker:
         owners = [f"{self.name}/{n}" for n in range(self.options.concurrency)]
         watcher = asyncio.create_task(self._watch(), name="sfmc-actions-wake")
         tasks = {owner: asyncio.create_task(self._loop(owner), name=f"sfmc-actions-worker {owner}") for owner in owners}
+        self._tasks = list(tasks.values())
         try:
             await self._stopping.wait()
             for owner, task in tasks.items():

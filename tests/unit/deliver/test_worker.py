@@ -205,6 +205,23 @@ async def test_a_send_past_the_grace_period_is_cancelled_and_released(store: Job
     assert job is not None and (job.state, job.attempts) == (JobState.PENDING, 0)
 
 
+async def test_a_second_stop_cancels_sends_at_once(store: JobStore) -> None:
+    action = rows_action(delay=30.0, batch_size=1)
+    await store.enqueue([new_job("s", action, 1)])
+    worker = make_worker(store, ("s", action), shutdown_grace=60)
+    task = asyncio.create_task(worker.run())
+    await _until(lambda: bool(action.calls))
+    worker.stop()
+    await asyncio.sleep(0.1)
+    assert not task.done()  # the first stop waits for the send
+    started = time.monotonic()
+    worker.stop()
+    await asyncio.wait_for(task, 5)
+    assert time.monotonic() - started < 2
+    job = await store.get_job(1)
+    assert job is not None and (job.state, job.attempts) == (JobState.PENDING, 0)
+
+
 async def test_a_paused_tenant_claims_nothing(store: JobStore) -> None:
     action = rows_action(batch_size=1)
     await store.enqueue([new_job("s", action, 1)])
