@@ -80,8 +80,8 @@ class Started:
     worker: Worker | None = None
 
 
-class NoCredentialsError(Exception):
-    """`worker` without SFMC credentials and without --emulator-url."""
+class StartError(Exception):
+    """The service cannot start: no credentials for a `worker`, a port taken. The message says what to do."""
 
 
 # -- building blocks -------------------------------------------------------------------------------------------
@@ -107,11 +107,13 @@ async def delivery(
     settings: SfmcSettings,
     metrics: Metrics = METRICS,
     policy: RetryPolicy | None = None,
+    http_timeout: float | None = None,
     **overrides: Any,
 ) -> AsyncIterator[Worker]:
     """A Worker for the config's subscriptions, delivering with `settings`; its HTTP client closes on exit.
 
-    `policy` replaces the retry policy built from `delivery` (tests); `overrides` set WorkerOptions fields.
+    `policy` replaces the retry policy built from `delivery`, `http_timeout` the client's timeouts (tests);
+    `overrides` set WorkerOptions fields.
     """
     config = loaded.config
     tenant = tenant_key(config.settings)
@@ -122,8 +124,8 @@ async def delivery(
     try:
         routes = Routes.build(loaded.subscriptions, batch_sizes, options.lease_seconds)
     except ValueError as exc:
-        raise ValueError(f"{config.path}: a subscription's batch_size does not suit its action: {exc}") from None
-    http = observed_http_client(limiter, metrics)
+        raise StartError(f"{config.path}: a subscription's batch_size does not suit its action: {exc}") from None
+    http = observed_http_client(limiter, metrics, timeout=http_timeout)
     try:
         client = SfmcClient(settings, http=http, token_cache=StoreTokenCache(store))
         policy = policy or policy_for(config.delivery)
@@ -180,7 +182,11 @@ class _Server(uvicorn.Server):
 def bind(host: str, port: int) -> socket.socket:
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise StartError(f"cannot listen on {host}:{port}: {exc.strerror or exc} (pick another with --port)") from None
     return sock
 
 
@@ -248,12 +254,12 @@ async def run_service(
     on_started: Callable[[Started], None] | None = None,
     metrics: Metrics = METRICS,
 ) -> None:
-    """Run `serve` (serve_http=True) or `worker` until stopped. Raises ConfigError, StoreError, NoCredentialsError."""
+    """Run `serve` (serve_http=True) or `worker` until stopped. Raises ConfigError, StoreError, StartError."""
     loaded = load(options.config)
     _register_secrets(loaded, options.database)
     settings = loaded.config.settings
     if settings is None and not serve_http and options.emulator_url is None:
-        raise NoCredentialsError(
+        raise StartError(
             f"{options.config} has no SFMC credentials, and the built-in emulator runs only inside "
             "`sfmc-actions serve`: pass --emulator-url with the emulator URL that serve printed, or add "
             "settings (subdomain, account_id, client_id, client_secret) to the config"
@@ -311,10 +317,13 @@ async def _emulator_target(
     if not serve_http:
         assert options.emulator_url is not None
         return emulator_settings(options.emulator_url.rstrip("/")), options.emulator_url.rstrip("/")
-    from sfmc_actions.emulator import create_app, run_emulator
+    from sfmc_actions.emulator import SeedError, create_app, run_emulator
 
     seed = options.emulator_seed or (DEFAULT_EMULATOR_SEED if DEFAULT_EMULATOR_SEED.exists() else None)
-    app = create_app(seed)
+    try:
+        app = create_app(seed)
+    except (SeedError, ValueError) as exc:
+        raise StartError(f"the built-in emulator cannot start with the seed {seed}: {exc}") from None
     try:
         url = await stack.enter_async_context(run_emulator(app, options.host, options.emulator_port))
     except OSError:  # the usual port is taken (another serve, a standalone emulator): any free one will do

@@ -64,7 +64,7 @@ def _logging(level: str, fmt: str) -> None:
 
 def _run_service(options: ServiceOptions, serve_http: bool) -> None:
     from sfmc_actions.admin_views import emulator_banner
-    from sfmc_actions.service import NoCredentialsError, Started, run_service
+    from sfmc_actions.service import Started, StartError, run_service
 
     def started(info: Started) -> None:
         loaded = info.loaded
@@ -89,11 +89,7 @@ def _run_service(options: ServiceOptions, serve_http: bool) -> None:
         asyncio.run(run_service(options, serve_http=serve_http, on_started=started))
     except ConfigError as exc:
         report_config_problems(exc, options.config)
-    except (StoreError, NoCredentialsError) as exc:
-        fail(str(exc))
-    except OSError as exc:
-        fail(f"cannot listen on {options.host}:{options.port}: {exc.strerror or exc}")
-    except ValueError as exc:
+    except (StoreError, StartError) as exc:
         fail(str(exc))
 
 

@@ -6,8 +6,11 @@ is being retried has waited already and goes at once. Per-event actions (contact
 call per event) never wait: a claim of a few of them is sent as it is.
 
 The key is unknown until the first claim (the store hands out the oldest available key), so the first claim
-takes `Routes.peek_size` jobs (the smallest claim size of any subscription: never more than any key's batch),
-and the claims that follow name the key. Leases are sized, not renewed: a claim's lease covers the longest
+takes `Routes.peek_size` jobs: the largest claim size among the subscriptions, at most `PEEK_CAP`, so that a
+backlog costs one claim per batch. A key whose batch size is smaller may get more jobs than that: its action
+cuts them into requests of its batch size (rowsets.py, async_data_extension.py; per-event actions make one
+request per job anyway). A key whose batch size is larger is topped up by claims that name the key.
+Leases are sized, not renewed: a claim's lease covers the longest
 send its action may make (`Route.lease`), and the worker cuts a send off `LEASE_MARGIN` before the lease ends,
 so a slow SFMC never lets a second worker take over jobs that are still being sent.
 """
@@ -33,6 +36,7 @@ PER_EVENT_CLAIM = 10  # per-event actions: jobs per claim (sent `action.concurre
 DEFAULT_LEASE = 120.0  # seconds: four full 30 s SFMC timeouts back to back (rowset bad-row isolation)
 LEASE_MARGIN = 15.0  # a send is cut off this long before its lease ends
 MIN_TOP_UP_GAP = 0.05  # a partial batch re-claims at most 20 times a second
+PEEK_CAP = 50  # SFMC's synchronous rowset batch: a first claim never takes more
 
 
 @dataclass(frozen=True)
@@ -62,7 +66,7 @@ class Routes:
     def __init__(self, routes: Sequence[Route]) -> None:
         self._by_name = {r.subscription.name: r for r in routes}
         sizes = [r.claim_size for r in routes] or [1]
-        self.peek_size = min(sizes)
+        self.peek_size = min(max(sizes), PEEK_CAP)
         self.peek_lease = max([r.lease for r in routes] or [DEFAULT_LEASE])
 
     @classmethod

@@ -94,7 +94,12 @@ class ObservedTransport(httpx.AsyncBaseTransport):
 
 
 def observed_http_client(
-    limiter: TenantLimiter | None = None, metrics: Metrics = METRICS, inner: httpx.AsyncBaseTransport | None = None
+    limiter: TenantLimiter | None = None,
+    metrics: Metrics = METRICS,
+    inner: httpx.AsyncBaseTransport | None = None,
+    timeout: float | None = None,
 ) -> httpx.AsyncClient:
-    """An `httpx.AsyncClient` for `SfmcClient(http=...)`: the client's own timeouts over an observed transport."""
-    return httpx.AsyncClient(transport=ObservedTransport(inner, limiter, metrics), timeout=DEFAULT_TIMEOUT)
+    """An `httpx.AsyncClient` for `SfmcClient(http=...)`: the client's timeouts (or `timeout` seconds) over an
+    observed transport."""
+    chosen = DEFAULT_TIMEOUT if timeout is None else httpx.Timeout(timeout)
+    return httpx.AsyncClient(transport=ObservedTransport(inner, limiter, metrics), timeout=chosen)

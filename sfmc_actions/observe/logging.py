@@ -36,6 +36,7 @@ _RESERVED = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"m
 _secrets: set[str] = set()
 _secrets_lock = threading.Lock()
 _secret_re: re.Pattern[str] | None = None
+_installed: logging.Handler | None = None  # the handler configure_logging added, replaced on a second call
 
 
 def register_secret(value: str | SecretStr | None) -> None:
@@ -98,15 +99,30 @@ def _text(value: object) -> str:
     return orjson.dumps(text).decode() if (" " in text or not text) else text
 
 
+class _StderrHandler(logging.StreamHandler[TextIO]):
+    """Writes to whatever sys.stderr is at the time of each record (test runners swap it)."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+
+    @property
+    def stream(self) -> TextIO:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: TextIO) -> None:
+        pass
+
+
 def configure_logging(level: str | int = "INFO", *, json: bool = False, stream: TextIO | None = None) -> None:
     """Send every logger's records to `stream` (stderr) through the redacting formatter. Idempotent."""
-    handler = logging.StreamHandler(stream or sys.stderr)
+    global _installed
+    handler: logging.Handler = logging.StreamHandler(stream) if stream is not None else _StderrHandler()
     handler.setFormatter(JsonFormatter() if json else TextFormatter())
     root = logging.getLogger()
-    for old in list(root.handlers):
-        if getattr(old, "_sfmc_actions", False):
-            root.removeHandler(old)
-    handler._sfmc_actions = True  # type: ignore[attr-defined]
+    if _installed is not None:
+        root.removeHandler(_installed)
+    _installed = handler
     root.addHandler(handler)
     root.setLevel(level if isinstance(level, int) else level.upper())
     # httpx logs every request URL at INFO; our own lines say more and are rate-limited where it matters.

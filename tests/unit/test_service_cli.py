@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
+import socket
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,6 +22,16 @@ QUICKSTART = str(ROOT / "examples" / "quickstart.yaml")
 runner = CliRunner()
 ORDER = {"type": "track", "event": "Order Completed", "userId": "u1", "messageId": "m-1",
          "properties": {"order_id": "o-1", "revenue": 5, "currency": "EUR"}}  # fmt: skip
+
+
+@pytest.fixture(autouse=True)
+def _keep_logging() -> Iterator[None]:
+    """serve/worker configure the root logger: put it back for the other tests."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
 
 
 @pytest.fixture
@@ -99,3 +112,22 @@ def test_dead_letters_replay_dry_run_then_for_real(database: str) -> None:
 def test_replay_of_unknown_ids_is_refused(database: str) -> None:
     result = runner.invoke(app, ["dead-letters", "replay", "7", "8", "--config", QUICKSTART, "--database", database])
     assert result.exit_code == 2 and "no job with id 7, 8" in result.output
+
+
+def test_a_taken_port_is_explained(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = runner.invoke(app, ["serve", "--config", QUICKSTART, "--port", str(port), "--emulator-port", "0",
+                                     "--database", f"sqlite:///{tmp_path}/x.db"])  # fmt: skip
+    assert result.exit_code == 2
+    assert f"cannot listen on 127.0.0.1:{port}" in result.output and "--port" in result.output
+
+
+def test_a_bad_emulator_seed_is_explained(tmp_path: Path) -> None:
+    seed = tmp_path / "seed.yaml"
+    seed.write_text("tenants: 5\n")
+    result = runner.invoke(app, ["serve", "--config", QUICKSTART, "--emulator-seed", str(seed), "--port", "0",
+                                 "--database", f"sqlite:///{tmp_path}/x.db"])  # fmt: skip
+    assert result.exit_code == 2 and "the built-in emulator cannot start with the seed" in result.output

@@ -104,7 +104,9 @@ async def worker_for(
     settings = emulator_settings(emulator.url, emulator.app)
     options = {"flush_interval": 0.1, "idle_poll": 0.1} | overrides
     policy = options.pop("policy", FAST)
-    async with delivery(loaded, store, settings, Metrics(CollectorRegistry()), policy, **options) as worker:
+    timeout = options.pop("http_timeout", None)
+    metrics = Metrics(CollectorRegistry())
+    async with delivery(loaded, store, settings, metrics, policy, timeout, **options) as worker:
         yield worker
 
 

@@ -52,16 +52,19 @@ async def test_faults_end_delivered_and_nothing_dead(store: JobStore, quickstart
         {"fault": "rate_limit", "route": "rowset", "nth": [1, 3], "retry_after": 1},
         {"fault": "unavailable", "route": "contacts", "nth": [2], "retry_after": 1},
         {"fault": "server_error", "route": "contacts", "nth": [4, 5]},
-        {"fault": "timeout", "route": "events", "nth": [1], "seconds": 0.3},
+        {"fault": "timeout", "route": "events", "nth": [1], "seconds": 0.3},  # hangs, then drops the connection
+        {"fault": "timeout", "route": "events", "nth": [2], "seconds": 10},  # hangs past the client's timeout
         {"fault": "drop", "route": "events", "nth": [3]},
         {"fault": "expire_tokens", "route": "rowset", "nth": [2]},
         {"fault": "transient_10006", "route": "rowset", "nth": [4]},
     )
     jobs = await enqueue(store, quickstart, example_events())
-    async with worker_for(quickstart, store, emulator) as worker:
+    async with worker_for(quickstart, store, emulator, http_timeout=1.0) as worker:
         await drain(worker, store)
     stats = await store.stats()
     assert stats.total(JobState.DEAD) == 0, stats.last_errors
+    assert worker.metrics.registry.get_sample_value(  # type: ignore[union-attr]
+        "sfmc_actions_sfmc_requests_total", {"route": "events", "status": "timeout"}) == 1
     assert stats.total(JobState.DELIVERED) == len(jobs)
     await assert_all_arrived(emulator, jobs)  # journey entries exactly once each, despite the dropped calls
     faults = (await emulator.get("/faults"))["rules"]

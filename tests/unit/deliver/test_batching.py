@@ -10,6 +10,7 @@ import pytest
 from sfmc_actions.deliver.batching import (
     DEFAULT_LEASE,
     LEASE_MARGIN,
+    PEEK_CAP,
     PER_EVENT_CLAIM,
     BatchAssembler,
     Routes,
@@ -38,15 +39,17 @@ def test_routes_size_claims_and_leases_per_action() -> None:
         route_for(subscription("bulk", get_action("asyncDataExtension")), 40_000)
 
 
-def test_disabled_subscriptions_have_no_route_and_peek_takes_the_smallest_claim() -> None:
+def test_disabled_subscriptions_have_no_route_and_peek_takes_the_largest_claim() -> None:
     routes = Routes.build(
         [subscription("a", get_action("dataExtension")), subscription("b", get_action("contact")),
          subscription("off", get_action("contact"), enabled=False)],
         {"a": 20},
     )  # fmt: skip
     assert routes.get("off") is None and routes.get("nope") is None and routes.get(None) is None
-    assert routes.peek_size == min(20, PER_EVENT_CLAIM)
+    assert routes.peek_size == 20
     assert len(routes) == 2
+    bulk = Routes.build([subscription("bulk", get_action("asyncDataExtension"))], {})
+    assert bulk.peek_size == PEEK_CAP  # never 28,000 at once before the key is known
 
 
 async def test_a_full_batch_goes_without_waiting(store: JobStore) -> None:
@@ -128,13 +131,21 @@ async def test_per_event_actions_never_wait(store: JobStore) -> None:
     assert time.monotonic() - started < 1.0
 
 
-async def test_the_first_claim_is_small_then_tops_up_to_the_key_s_size(store: JobStore) -> None:
-    rows, events = rows_action(batch_size=50), per_event_action()
-    await store.enqueue([new_job("rows", rows, n) for n in range(40)])
+async def test_a_key_with_a_larger_batch_is_topped_up(store: JobStore) -> None:
+    rows, events = rows_action(batch_size=200), per_event_action()
+    await store.enqueue([new_job("rows", rows, n) for n in range(150)])
     routes = Routes.build([subscription("rows", rows), subscription("events", events)], {})
-    assert routes.peek_size == PER_EVENT_CLAIM
+    assert routes.peek_size == PEEK_CAP
     batch = await BatchAssembler(store, routes, WorkSignal(), 0.01).next_batch("w", never)
-    assert batch is not None and len(batch.jobs) == 40
+    assert batch is not None and len(batch.jobs) == 150
+
+
+async def test_a_key_with_a_smaller_batch_takes_what_the_first_claim_got(store: JobStore) -> None:
+    rows, events = rows_action(batch_size=50), per_event_action()
+    await store.enqueue([new_job("events", events, n) for n in range(30)])
+    routes = Routes.build([subscription("rows", rows), subscription("events", events)], {})
+    batch = await BatchAssembler(store, routes, WorkSignal(), 5.0).next_batch("w", never)
+    assert batch is not None and len(batch.jobs) == 30  # one claim; the action sends them one by one
 
 
 async def test_stopping_cuts_the_wait_short(store: JobStore) -> None:
