@@ -19,9 +19,10 @@ import operator
 from collections.abc import Callable
 from typing import Any, Final
 
+from sfmc_actions.jsvalues import has_surrogates, js_to_number, js_to_string, to_utf16_units
 from sfmc_actions.route.fql import ast
 from sfmc_actions.route.fql.ast import Condition
-from sfmc_actions.route.fql.jsnumber import has_surrogates, js_number, js_to_string, to_utf16_units
+from sfmc_actions.route.fql.jsnumber import js_number
 from sfmc_actions.route.fql.lookup import OBJECT_MEMBERS, PathError, path_segments, walk
 
 Event = dict[str, Any]
@@ -121,7 +122,7 @@ def _one_key_condition(root: str, cond: Condition) -> Predicate | None:
             if kind is float:
                 return compare(v, x)
             if kind is int:
-                return compare(v if -_EXACT <= v <= _EXACT else js_number(v), x)
+                return compare(v if -_EXACT <= v <= _EXACT else js_to_number(v), x)
             return False
 
         return number
@@ -183,7 +184,7 @@ def _number_test(compare: Callable[[float, float], bool], x: float) -> Test:
         if kind is float:
             return compare(v, x)
         if kind is int:
-            return compare(v if -_EXACT <= v <= _EXACT else js_number(v), x)
+            return compare(v if -_EXACT <= v <= _EXACT else js_to_number(v), x)
         return False
 
     return test

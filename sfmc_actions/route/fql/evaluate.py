@@ -14,9 +14,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from sfmc_actions.jsvalues import has_surrogates, js_to_string
 from sfmc_actions.route.fql.ast import Condition, Group, Node
 from sfmc_actions.route.fql.conditions import TOP_FIELDS, Abort, Event, Predicate, compile_condition
-from sfmc_actions.route.fql.jsnumber import has_surrogates, js_to_string
 
 
 def compile_predicate(tree: Group) -> Callable[[Any], bool]:

@@ -12,10 +12,10 @@ import re
 from dataclasses import dataclass
 from typing import Any, Final
 
+from sfmc_actions.jsvalues import js_string_to_number, js_to_string
 from sfmc_actions.route.fql import ast
 from sfmc_actions.route.fql.ast import Condition, Group, Node
 from sfmc_actions.route.fql.generate import describe_value, generate
-from sfmc_actions.route.fql.jsnumber import js_number, js_to_string
 from sfmc_actions.route.fql.tokens import (
     COMMA,
     DOT,
@@ -207,7 +207,7 @@ def _condition(fql: str, note: Note, means: str, tree: Group) -> list[str]:
             + f" ({root} cannot be tested for presence; only name, userId, properties, traits and context can)."
         )
     if kind not in ast.PATH_TYPES and value.type == NUMBER:
-        shown = js_to_string(js_number(value.value))
+        shown = js_to_string(js_string_to_number(value.value))
         if shown != value.value:
             out.append(
                 f'Segment reads {value.value} as the number {shown} and compares with the text "{shown}"; '

@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from typing import Final
 
 from sfmc_actions.errors import FqlSyntaxError
-from sfmc_actions.route.fql.jsnumber import NAN, from_utf16_units, js_number, to_utf16_units
+from sfmc_actions.jsvalues import from_utf16_units, js_string_to_number, to_utf16_units
+from sfmc_actions.route.fql.jsnumber import NAN
 
 IDENT: Final = "ident"
 DOT: Final = "dot"
@@ -267,7 +268,7 @@ def token_value(token: Token) -> str | float | bool:
         text = token.value[1:] if token.value.startswith('"') else token.value
         return text[:-1] if text.endswith('"') else text
     if token.type == NUMBER:
-        number = js_number(token.value)
+        number = js_string_to_number(token.value)
         return NAN if number != number else number
     if token.type == IDENT and token.value in ("true", "false"):
         return token.value == "true"

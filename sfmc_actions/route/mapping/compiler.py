@@ -15,14 +15,13 @@ from typing import Any
 import orjson
 
 from sfmc_actions.errors import MappingError
+from sfmc_actions.jsvalues import js_key_order, to_utf16_units, utf16_len
 from sfmc_actions.route.mapping import directives, liquid, replace, structural  # noqa: F401  (registers them)
 from sfmc_actions.route.mapping.jsvalues import (
     MISSING,
-    js_key_order,
     js_truthy,
     real_type_of,
     remove_undefined,
-    utf16_units,
 )
 from sfmc_actions.route.mapping.registry import CLEAN, DIRECTIVES, KEEP, Mode, Resolver, constant, raises
 from sfmc_actions.route.mapping.structural import is_runtime_directive
@@ -40,7 +39,7 @@ def _spread(mapping: Any) -> Any:
     if type(mapping) is list:
         return {str(i): v for i, v in enumerate(mapping)}
     if type(mapping) is str:
-        return {str(i): unit for i, unit in enumerate(utf16_units(mapping))}
+        return {str(i): unit for i, unit in enumerate(to_utf16_units(mapping))}
     return {}
 
 
@@ -53,7 +52,7 @@ def _keys(value: Any) -> list[str]:
     if type(value) is list:
         return [str(i) for i in range(len(value))]
     if type(value) is str:
-        return [str(i) for i in range(len(utf16_units(value)))]
+        return [str(i) for i in range(utf16_len(value))]
     return []
 
 
@@ -68,7 +67,7 @@ def _apply_root_directive(mapping: dict[str, Any]) -> Any:
     if first is None:
         directive: Any = MISSING
     elif type(root) is str:
-        directive = utf16_units(root)[int(first)]
+        directive = to_utf16_units(root)[int(first)]
     else:
         directive = root[first] if type(root) is dict else root[int(first)]
     if not js_truthy(directive) or type(directive) not in (dict, list):

@@ -1,16 +1,18 @@
-"""JavaScript value semantics that Segment's mapping-kit relies on, for JSON-shaped Python values.
+"""JavaScript value semantics that only Segment's mapping-kit relies on, for JSON-shaped Python values.
 
 Segment's mapping-kit is TypeScript; its results depend on `undefined` (≠ `null`), JS truthiness,
-`typeof`-style type names, `String(x)` (numbers without `.0`, arrays joined with commas) and
-`JSON.stringify`. This module reproduces exactly those, nothing more (spec §1, §9).
+`typeof`-style type names and `String(x)` of arrays (joined with commas). This module adds those to
+the rules every stage shares (`sfmc_actions.jsvalues`: number text, `Number()`, UTF-16, key order),
+nothing more (spec §1, §9).
 """
 
 from __future__ import annotations
 
-import math
 from typing import Any, Final, final
 
-from sfmc_actions.route.mapping.jsnumbers import js_number_to_string, js_string_to_number
+from sfmc_actions.jsvalues import js_number_to_string, js_string_to_number
+from sfmc_actions.jsvalues import js_to_number as primitive_to_number
+from sfmc_actions.jsvalues import js_to_string as primitive_to_string
 
 
 @final
@@ -83,56 +85,21 @@ def js_typeof(value: Any) -> str:
     return "object" if kind in ("array", "null") else kind
 
 
-def utf16_len(text: str) -> int:
-    """JavaScript `string.length`: UTF-16 code units, so characters beyond U+FFFF count twice."""
-    if text.isascii():
-        return len(text)
-    return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
-
-
-def utf16_units(text: str) -> list[str]:
-    """The string split into UTF-16 code units (astral characters become surrogate halves)."""
-    if text.isascii() or all(ord(ch) <= 0xFFFF for ch in text):
-        return list(text)
-    units: list[str] = []
-    for ch in text:
-        code = ord(ch)
-        if code > 0xFFFF:
-            code -= 0x10000
-            units.append(chr(0xD800 + (code >> 10)))
-            units.append(chr(0xDC00 + (code & 0x3FF)))
-        else:
-            units.append(ch)
-    return units
-
-
 def js_to_number(value: Any) -> float:
-    """JavaScript `Number(value)` (`+value`) for JSON values."""
-    t = type(value)
-    if t is bool:
-        return 1.0 if value else 0.0
-    if t is int or t is float:
-        return float(value)
-    if t is str:
-        return js_string_to_number(value)
-    if value is None:
-        return 0.0
-    if t is list:
+    """JavaScript `Number(value)` (`+value`) for JSON values and MISSING: arrays go through `String()`."""
+    if type(value) is list:
         return js_string_to_number(js_to_string(value))
-    return math.nan
+    return primitive_to_number(value)  # objects and MISSING are NaN, null is 0
 
 
 def js_to_string(value: Any) -> str:
-    """`String(value)` for JSON values: arrays are joined with "," and objects are "[object Object]"."""
+    """`String(value)` for JSON values and MISSING: arrays are joined with "," (null and undefined
+    elements empty) and objects are "[object Object]"."""
     t = type(value)
     if t is str:
         return value
-    if t is bool:
-        return "true" if value else "false"
-    if t is int or t is float:
-        return js_number_to_string(value)
-    if value is None:
-        return "null"
+    if t is float or t is int or t is bool or value is None:
+        return primitive_to_string(value)
     if value is MISSING:
         return "undefined"
     if t is list:
@@ -147,8 +114,8 @@ def template_text(value: Any) -> str:
         return value
     if value is None or value is MISSING:
         return ""
-    if t is int and -(2**53) < value < 2**53:
-        return str(value)
+    if t is float or t is int:
+        return js_number_to_string(value)
     return js_to_string(value)
 
 
@@ -184,21 +151,3 @@ def remove_undefined(value: Any) -> Any:
     if t is list:
         return [remove_undefined(v) for v in value]
     return value
-
-
-def _is_array_index(key: str) -> bool:
-    return key.isascii() and key.isdigit() and (key == "0" or key[0] != "0") and int(key) < 2**32 - 1
-
-
-def js_key_order(keys: list[str]) -> list[str]:
-    """`Object.keys` order: array-index-like keys first (ascending), then the rest as inserted."""
-    indices = [k for k in keys if _is_array_index(k)]
-    if not indices:
-        return keys
-    indices.sort(key=int)
-    return indices + [k for k in keys if not _is_array_index(k)]
-
-
-def is_array_index(key: str) -> bool:
-    """Whether `key` is a canonical JavaScript array index ("0", "17"; not "01" or "-1")."""
-    return _is_array_index(key)

@@ -14,7 +14,8 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
-from sfmc_actions.route.mapping.jsvalues import MISSING, is_array_index, js_truthy, utf16_len, utf16_units
+from sfmc_actions.jsvalues import is_array_index, to_utf16_units, utf16_len
+from sfmc_actions.route.mapping.jsvalues import MISSING, js_truthy
 
 Getter = Callable[[Any], Any]
 
@@ -53,7 +54,7 @@ def member(value: Any, key: str) -> Any:
             index = int(key)
             if value.isascii():
                 return value[index] if index < len(value) else MISSING
-            units = utf16_units(value)
+            units = to_utf16_units(value)
             return units[index] if index < len(units) else MISSING
         return MISSING
     if isinstance(value, dict):  # also dict subclasses, which the fast paths leave to this step

@@ -9,15 +9,13 @@ from __future__ import annotations
 from typing import Any
 
 from sfmc_actions.errors import MappingError
+from sfmc_actions.jsvalues import is_array_index, js_key_order, to_utf16_units
 from sfmc_actions.route.mapping.jsvalues import (
     MISSING,
     clean_missing,
-    is_array_index,
-    js_key_order,
     js_truthy,
     js_typeof,
     real_type_of,
-    utf16_units,
 )
 from sfmc_actions.route.mapping.registry import KEEP, Compiler, Mode, Resolver, directive, raises
 from sfmc_actions.route.mapping.resolve import compile_getter, strip_dollar_dot
@@ -83,7 +81,7 @@ def _assign(target: dict[str, Any], source: Any) -> None:
         for index, value in enumerate(source):
             target[str(index)] = value
     elif kind is str:
-        for index, unit in enumerate(utf16_units(source)):
+        for index, unit in enumerate(to_utf16_units(source)):
             target[str(index)] = unit
 
 

@@ -100,11 +100,3 @@ def string_step(keyword: str, schema: dict[str, Any], report: Report) -> Step | 
             report(errors, SchemaError(keyword, path, schema, data, value))
 
     return length
-
-
-def js_key_order(keys: list[str]) -> list[str]:
-    """Object.keys order: array-index keys ascending, then the other keys as inserted."""
-    indices = sorted(
-        (k for k in keys if k.isdigit() and k.isascii() and str(int(k)) == k and int(k) < 2**32 - 1), key=int
-    )
-    return indices + [k for k in keys if k not in set(indices)]

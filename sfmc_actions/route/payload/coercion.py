@@ -12,7 +12,8 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from sfmc_actions.route.payload.jsvalues import is_number, js_number, js_string, number_value
+from sfmc_actions.jsvalues import js_string_to_number, js_to_string
+from sfmc_actions.route.payload.jsvalues import is_number, number_value
 
 COERCIBLE = frozenset({"string", "number", "integer", "boolean", "null", "array"})
 UNSET: Any = object()  # "no conversion applies"
@@ -75,13 +76,13 @@ def coerce_one(kind: str, data: Any) -> Any:
     """Ajv's coerceData branch for one target type; `UNSET` when it does not apply."""
     if kind == "string":
         if is_number(data) or type(data) is bool:
-            return js_string(data)
+            return js_to_string(data)
         return "" if data is None else UNSET
     if kind in ("number", "integer"):
         if type(data) is bool or data is None:
             return int(data or 0)
         if type(data) is str and data:
-            number = js_number(data)
+            number = js_string_to_number(data)
             if number != number:
                 return UNSET
             # `!(data % 1)`: Infinity % 1 is NaN, which also passes.

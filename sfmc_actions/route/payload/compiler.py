@@ -19,12 +19,12 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
+from sfmc_actions.jsvalues import js_key_order
 from sfmc_actions.route.payload.checks import (
     Check,
     Report,
     Step,
     Stop,
-    js_key_order,
     number_step,
     reject,
     reporter,

@@ -13,8 +13,9 @@ import re
 from collections.abc import Callable
 from typing import Final
 
+from sfmc_actions.jsvalues import JS_WHITESPACE, js_number_to_string, js_string_to_number
 from sfmc_actions.route.payload.format_patterns import JS_PATTERNS
-from sfmc_actions.route.payload.jsvalues import JS_WHITESPACE, is_number, js_number, js_string
+from sfmc_actions.route.payload.jsvalues import is_number
 from sfmc_actions.route.payload.v8_date import js_date_parses
 
 _WS: Final = re.escape(JS_WHITESPACE)
@@ -124,8 +125,8 @@ def _regex(text: str) -> bool:
 
 def date_like(text: str) -> bool:
     """Segment's `date-like` format (schema-validation.ts): dayjs, numeric strings as Unix seconds."""
-    number = js_number(text)
-    if js_string(number) == text:
+    number = js_string_to_number(text)
+    if js_number_to_string(number) == text:
         # dayjs.unix(Number(text)): a Date of seconds * 1000 ms, valid when finite and within TimeClip.
         millis = number * 1000
         return millis == millis and abs(millis) <= 8.64e15

@@ -11,8 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from sfmc_actions.jsvalues import js_to_string, json_stringify, utf16_len
 from sfmc_actions.route.payload.formats import FORMAT_LABELS
-from sfmc_actions.route.payload.jsvalues import js_string, json_stringify, type_name, utf16_length
+from sfmc_actions.route.payload.jsvalues import UNDEFINED, type_name
 
 
 @dataclass(slots=True)
@@ -45,6 +46,11 @@ def _humanize_list(items: list[str], conjunction: str) -> str:
     return f"{', '.join(items[:-1])}, {conjunction} {items[-1]}"
 
 
+def _stringify(value: Any) -> str:
+    # `${JSON.stringify(value)}`: JSON.stringify(undefined) is undefined, which the template prints as is.
+    return "undefined" if value is UNDEFINED else json_stringify(value, UNDEFINED)
+
+
 def _article(word: str) -> str:
     return "an" if word[:1] in ("a", "e", "i", "o", "u") else "a"
 
@@ -65,23 +71,23 @@ def message(error: SchemaError) -> str:
     subject = _preamble(error)
     keyword, param, data = error.keyword, error.param, error.data
     if keyword == "enum":
-        text = f"{subject} must be one of: {_humanize_list([json_stringify(v) for v in param], 'or')}"
+        text = f"{subject} must be one of: {_humanize_list([_stringify(v) for v in param], 'or')}"
     elif keyword == "type":
         expected = _humanize_list(list(param), "or")
         text = f"{subject} must be {_article(expected)} {expected} but it was {type_name(data)}"
     elif keyword in ("minLength", "maxLength"):
-        actual = utf16_length(data)
+        actual = utf16_len(data)
         more = "more" if keyword == "minLength" else "fewer"
-        limit = js_string(param)
+        limit = js_to_string(param)
         text = f"{subject} must be {limit} {_characters(param)} or {more} but it was {actual} {_characters(actual)}"
     elif keyword == "format":
         text = f"{subject} must be a valid {FORMAT_LABELS.get(param, param)} string but it was not"
     elif keyword in ("minimum", "maximum"):
         relation = "greater" if keyword == "minimum" else "less"
-        text = f"{subject} must be equal to or {relation} than {js_string(param)}"
+        text = f"{subject} must be equal to or {relation} than {js_to_string(param)}"
     elif keyword in ("exclusiveMinimum", "exclusiveMaximum"):
         relation = "greater" if keyword == "exclusiveMinimum" else "less"
-        text = f"{subject} must be {relation} than {js_string(param)}"
+        text = f"{subject} must be {relation} than {js_to_string(param)}"
     elif keyword == "required":
         text = f"{subject} is missing the required field '{param}'"
     elif keyword == "if":
