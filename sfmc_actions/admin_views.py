@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
+from rich import box
 from rich.console import Console, Group
 from rich.panel import Panel
 from rich.table import Table
@@ -19,11 +20,13 @@ REASON_WIDTH = 100
 
 
 def status_tables(report: dict[str, Any]) -> Group:
-    table = Table(title=f"Queue: {report['database']}", title_justify="left")
-    table.add_column("subscription")
+    table = Table(title=f"Queue: {report['database']}", title_justify="left", box=box.SIMPLE_HEAD,
+                  collapse_padding=True, pad_edge=False)
+    width = max([len(row["subscription"]) for row in report["subscriptions"]] + [len("subscription")])
+    table.add_column("subscription", no_wrap=True, min_width=min(width, 40))
     for state in STATES:
-        table.add_column(state.value, justify="right")
-    table.add_column("oldest waiting", justify="right")
+        table.add_column(state.value, justify="right", min_width=len(state.value))
+    table.add_column("waiting", justify="right", min_width=len("waiting"))  # how long the oldest pending job has waited
     for row in report["subscriptions"]:
         cells = [_count(row[s.value], s.value) for s in STATES]
         table.add_row(row["subscription"], *cells, duration(row["oldest_waiting_seconds"]))

@@ -204,7 +204,10 @@ class BatchAssembler:
                 await asyncio.sleep(MIN_TOP_UP_GAP)
 
     def _flush_at(self, jobs: Sequence[Job]) -> float:
-        """When the batch must go: its oldest first-attempt job's acceptance + flush interval; now for retries."""
+        """When the batch must go: its oldest first-attempt job's acceptance + flush interval; now for retries.
+
+        Never later than a flush interval from now: `created_at` comes from the enqueuing machine's clock."""
         if any(job.attempts > 1 for job in jobs):
             return 0.0
-        return min(job.created_at.timestamp() for job in jobs) + self._flush
+        now = self._clock().timestamp()
+        return min(min(job.created_at.timestamp() for job in jobs), now) + self._flush
