@@ -2,7 +2,8 @@
 
 JSON.stringify writes compact JSON, keeps key order and non-ASCII text as is, writes whole numbers without a
 fraction (`20`, never `20.0`: JavaScript has one number type) and NaN/Infinity as `null`
-(segment-runtime.md §9, pitfalls 4 and 5). orjson does all of that except the whole-number rule.
+(segment-runtime.md §9, pitfalls 4 and 5). orjson does all of that, fast, except the whole-number rule, numbers
+beyond 2**63 and lone surrogates (which it refuses): those rare bodies go through the exact, slower encoder.
 """
 
 from __future__ import annotations
@@ -12,22 +13,35 @@ from typing import Any
 
 import orjson
 
+from sfmc_actions.jsvalues import json_stringify
+
 _INT64 = 2**63
 
 
+class _NotForOrjson(Exception):
+    """A number orjson would write differently from JavaScript."""
+
+
 def encode_json(value: Any) -> bytes:
-    return orjson.dumps(_js_numbers(value))
+    try:
+        return orjson.dumps(_js_numbers(value))
+    except (_NotForOrjson, orjson.JSONEncodeError):  # big numbers; lone surrogates from JS-style string slicing
+        return json_stringify(value).encode()  # lone surrogates come out escaped, as in JavaScript
 
 
 def _js_numbers(value: Any) -> Any:
     if isinstance(value, float):
-        if math.isfinite(value) and value.is_integer() and abs(value) < _INT64:
-            return int(value)  # 20.0 -> 20 (beyond 2**63 orjson's notation may differ from JavaScript's)
+        if math.isfinite(value) and value.is_integer():
+            if abs(value) >= _INT64:
+                raise _NotForOrjson
+            return int(value)  # 20.0 -> 20
         return value
     if isinstance(value, bool):
         return value
     if isinstance(value, int):
-        return value if -_INT64 <= value < _INT64 else float(value)  # orjson's range; JavaScript loses it anyway
+        if not -_INT64 <= value < _INT64:
+            raise _NotForOrjson
+        return value
     if isinstance(value, dict):
         return {k: _js_numbers(v) for k, v in value.items()}
     if isinstance(value, list | tuple):

@@ -76,6 +76,13 @@ def test_json_bytes_match_javascript() -> None:
     assert encode_json({"big": 2**70}) == b'{"big":1.1805916207174113e+21}'
 
 
+def test_json_bytes_match_javascript_beyond_orjson() -> None:
+    # node -e 'JSON.stringify({a:1.2345678901234568e+20, b:2**64, c:"x\ud800y"})': orjson would write the
+    # first in exponent form and refuse the lone surrogate (which JS-style string slicing can produce).
+    value = {"a": 1.2345678901234568e20, "b": 2**64, "c": "x\ud800y"}
+    assert encode_json(value) == b'{"a":123456789012345680000,"b":18446744073709552000,"c":"x\\ud800y"}'
+
+
 async def test_user_agent_names_sfmc_actions(fake: FakeSfmc, client: SfmcClient) -> None:
     fake.routes[("POST", "/contacts/v1/contacts")] = lambda r: httpx.Response(200, json={})
     await client.upsert_contact("x")
