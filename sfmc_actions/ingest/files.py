@@ -71,6 +71,7 @@ async def send_lines(
     `origin` (the file name) prefixes the reasons stored with rejected lines, as "FILE:LINE: reason".
     """
     totals = SendTotals()
+    source = f"file:{origin or 'stdin'}"
     batch, pending, consumed = Batch(origin=origin), 0, 0
     for number, line in lines:
         consumed += len(line)
@@ -79,10 +80,10 @@ async def send_lines(
         add_line(ingest, batch, number, line)
         pending += 1
         if pending >= chunk_size:
-            _report(totals, await ingest.commit(batch), consumed, on_chunk)
+            _report(totals, await ingest.commit(batch, source), consumed, on_chunk)
             batch, pending = Batch(origin=origin), 0
     if pending:
-        _report(totals, await ingest.commit(batch), consumed, on_chunk)
+        _report(totals, await ingest.commit(batch, source), consumed, on_chunk)
     return totals
 
 

@@ -85,7 +85,7 @@ class IngestApi:
                     f"the body of /v1/{call} must be a JSON object (one "
                     f'{call} event); send several events to /v1/batch as {{"batch": [...]}}',
                 )
-            self._source(request, body)
+            source = self._source(request, body)
         except BodyError as exc:
             return error_response(exc.status, exc.code, exc.message)
         except WriteKeyError as exc:
@@ -104,7 +104,7 @@ class IngestApi:
             )
         else:
             self.ingest.add(batch, 0, event)
-        return await commit(self.ingest, batch)
+        return await commit(self.ingest, batch, source)
 
     async def batch(self, request: Request) -> Response:
         try:
@@ -116,7 +116,7 @@ class IngestApi:
                     "invalid_body",
                     'a batch request must be a JSON object with "batch": a list of events, as Segment\'s /v1/batch',
                 )
-            self._source(request, body)
+            source = self._source(request, body)
             check_event_sizes(events, size)
         except BodyError as exc:
             return error_response(exc.status, exc.code, exc.message)
@@ -125,7 +125,7 @@ class IngestApi:
         shared = {name: body[name] for name in MERGED_BATCH_FIELDS if isinstance(body.get(name), dict)}
         if shared:
             events = [apply_batch_fields(event, shared) for event in events]
-        return await commit(self.ingest, self.ingest.prepare(events))
+        return await commit(self.ingest, self.ingest.prepare(events), source)
 
 
 def apply_batch_fields(event: Any, shared: dict[str, dict[str, Any]]) -> Any:

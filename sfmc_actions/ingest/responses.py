@@ -41,9 +41,9 @@ def result_body(result: IngestResult) -> dict[str, Any]:
     return body
 
 
-async def commit(ingest: Ingest, batch: Batch) -> Response:
+async def commit(ingest: Ingest, batch: Batch, source: str) -> Response:
     try:
-        result = await ingest.commit(batch)
+        result = await ingest.commit(batch, source)
     except Exception as exc:  # any store failure: nothing was committed, so the client must send again
         log.error("could not store %d event(s): %s", batch.events, type(exc).__name__, exc_info=True)
         return error_response(

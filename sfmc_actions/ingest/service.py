@@ -19,6 +19,7 @@ import orjson
 
 from sfmc_actions.errors import InvalidEventError
 from sfmc_actions.events import parse_event
+from sfmc_actions.observe.metrics import METRICS
 from sfmc_actions.queue.jobs import NewJob, RejectedEvent
 from sfmc_actions.queue.store import JobStore
 
@@ -139,10 +140,14 @@ class Ingest:
             self.add(batch, first_index + offset, item)
         return batch
 
-    async def commit(self, batch: Batch) -> IngestResult:
-        """Store the batch in one transaction; returns only once it is committed (accepted means durable)."""
+    async def commit(self, batch: Batch, source: str) -> IngestResult:
+        """Store the batch in one transaction; returns only once it is committed (accepted means durable).
+
+        `source` names where the events came from (the write key's source, "webhook", the file) in metrics.
+        """
         stored = await self.store.enqueue(batch.jobs, batch.rejected)
         dead = sum(1 for job in batch.jobs if job.dead_reason is not None)
+        METRICS.record_ingest(source, batch.events - len(batch.rejected), len(batch.rejected), batch.unmatched)
         return IngestResult(
             events=batch.events,
             accepted=batch.events - len(batch.rejected),
@@ -154,5 +159,5 @@ class Ingest:
             problems=tuple(batch.problems),
         )
 
-    async def submit(self, items: Sequence[object], first_index: int = 0) -> IngestResult:
-        return await self.commit(self.prepare(items, first_index))
+    async def submit(self, items: Sequence[object], source: str, first_index: int = 0) -> IngestResult:
+        return await self.commit(self.prepare(items, first_index), source)

@@ -29,6 +29,7 @@ from sfmc_actions.ingest.responses import commit, error_response
 from sfmc_actions.ingest.service import Ingest
 
 SIGNATURE_HEADER = "X-Signature"
+WEBHOOK_SOURCE = "webhook"  # the source name in metrics
 NOT_CONFIGURED = (
     "the Segment webhook is not configured: add `webhook: {shared_secret: ${SEGMENT_WEBHOOK_SECRET}}` to the "
     "config file (the same secret as the Shared Secret of the Webhooks destination in Segment) and restart"
@@ -97,6 +98,6 @@ def webhook_endpoint(ingest: Ingest, verifier: WebhookVerifier) -> Any:
             check_event_sizes(events, len(raw), "the webhook request")
         except BodyError as exc:
             return error_response(exc.status, exc.code, exc.message)
-        return await commit(ingest, ingest.prepare(events))
+        return await commit(ingest, ingest.prepare(events), WEBHOOK_SOURCE)
 
     return webhook

@@ -85,3 +85,19 @@ async def test_health_readiness_and_openapi_over_the_socket(server: str) -> None
         assert (await http.get("/healthz")).status_code == 200
         assert (await http.get("/readyz")).json() == {"status": "ready"}
         assert "/v1/batch" in (await http.get("/openapi.json")).json()["paths"]
+
+
+async def test_metrics_count_events_per_source(server: str, store: JobStore) -> None:
+    from prometheus_client import REGISTRY
+
+    def count(name: str) -> float:
+        return REGISTRY.get_sample_value(f"sfmc_actions_events_{name}_total", {"source": "website"}) or 0.0
+
+    before = {name: count(name) for name in ("accepted", "rejected", "unmatched")}
+    nothing = {"type": "track", "event": "Nothing Subscribed", "userId": "u"}
+    batch = [IDENTIFY, {"type": "track", "userId": "u-9", "messageId": "m-bad"}, nothing]
+    async with httpx.AsyncClient(base_url=server) as http:
+        response = await http.post("/v1/batch", json={"batch": batch}, headers=AUTH)
+    assert response.status_code == 200
+    # the write key is the quick start's website source
+    assert {name: count(name) - before[name] for name in before} == {"accepted": 2, "rejected": 1, "unmatched": 1}

@@ -18,7 +18,7 @@ async def test_good_bad_and_unmatched_events_in_one_transaction() -> None:
     store = FakeStore()
     ingest = Ingest(FakeRouter(), store)
     items: list[object] = [identify("a"), {"type": "track", "userId": "b"}, 7, {"type": "page", "userId": "c"}]
-    result = await ingest.submit(items)
+    result = await ingest.submit(items, "test")
     assert len(store.calls) == 1  # one enqueue, one transaction
     assert (result.events, result.accepted, result.rejected, result.jobs, result.unmatched) == (4, 2, 2, 1, 1)
     assert [(p.index, p.field) for p in result.problems] == [(1, "event"), (2, "")]
@@ -30,14 +30,14 @@ async def test_good_bad_and_unmatched_events_in_one_transaction() -> None:
 
 
 async def test_indexes_start_where_told() -> None:
-    result = await Ingest(FakeRouter(), FakeStore()).submit([identify(), {}], first_index=10)
+    result = await Ingest(FakeRouter(), FakeStore()).submit([identify(), {}], "test", first_index=10)
     assert [p.index for p in result.problems] == [11]
 
 
 async def test_the_write_key_is_stripped_from_stored_events_but_nothing_else_changes() -> None:
     store, router = FakeStore(), FakeRouter()
     event = identify("a", writeKey="secret-key", context={"library": {"name": "analytics.js"}}, custom=1)
-    await Ingest(router, store).submit([event, {"type": "track", "writeKey": "secret-key"}])
+    await Ingest(router, store).submit([event, {"type": "track", "writeKey": "secret-key"}], "test")
     assert router.seen == [{k: v for k, v in event.items() if k != "writeKey"}]
     assert "writeKey" in event  # the caller's dict is left alone
     assert "secret-key" not in store.rejected[0].raw_body and "secret-key" not in str(store.jobs[0].event)
@@ -45,7 +45,7 @@ async def test_the_write_key_is_stripped_from_stored_events_but_nothing_else_cha
 
 async def test_parse_event_normalisation_reaches_the_router() -> None:
     router = FakeRouter()
-    await Ingest(router, FakeStore()).submit([{"type": "identify", "userId": 42}])
+    await Ingest(router, FakeStore()).submit([{"type": "identify", "userId": 42}], "test")
     assert router.seen[0]["userId"] == "42" and router.seen[0]["messageId"]  # generated
 
 
@@ -55,7 +55,7 @@ async def test_a_rejected_event_keeps_its_message_id_and_origin() -> None:
     batch = ingest.prepare([])
     batch.origin = "backfill.ndjson"
     ingest.add(batch, 7, {"type": "alias", "userId": "u", "messageId": "m-7"})
-    await ingest.commit(batch)
+    await ingest.commit(batch, "test")
     (rejected,) = store.rejected
     assert rejected.message_id == "m-7"
     assert rejected.reason.startswith('backfill.ndjson:7: previousId: alias events need "previousId"')
