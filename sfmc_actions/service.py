@@ -47,7 +47,9 @@ __all__ = ["ServiceOptions", "StartError", "Started", "Stopper", "delivery", "em
 
 log = logging.getLogger("sfmc_actions.service")
 
-DEFAULT_EMULATOR_SEED = Path(__file__).resolve().parent.parent / "examples" / "emulator-seed.yaml"
+# The built-in emulator's seed when none is given: this file beside the config (the quick start keeps its
+# data extensions there), else the emulator's demo tenant.
+EMULATOR_SEED_NAME = "emulator-seed.yaml"
 
 
 @dataclass
@@ -229,7 +231,8 @@ async def _emulator_target(
         return emulator_settings(options.emulator_url.rstrip("/")), options.emulator_url.rstrip("/")
     from sfmc_actions.emulator import SeedError, create_app, run_emulator
 
-    seed = options.emulator_seed or (DEFAULT_EMULATOR_SEED if DEFAULT_EMULATOR_SEED.exists() else None)
+    seed = options.emulator_seed or default_emulator_seed(options.config)
+    log.info("built-in emulator seeded with %s", seed or "its demo tenant (no emulator-seed.yaml beside the config)")
     try:
         app = create_app(seed)
     except (SeedError, ValueError) as exc:
@@ -239,6 +242,11 @@ async def _emulator_target(
     except OSError:  # the usual port is taken (another serve, a standalone emulator): any free one will do
         url = await stack.enter_async_context(run_emulator(app, options.host, 0))
     return emulator_settings(url, app), url
+
+
+def default_emulator_seed(config: Path) -> Path | None:
+    beside = config.parent / EMULATOR_SEED_NAME
+    return beside if beside.is_file() else None
 
 
 def _register_secrets(loaded: Loaded, database: str) -> None:

@@ -99,7 +99,7 @@ def serve(
     port: Annotated[int, typer.Option(help="port of the ingest API and /metrics (0: a free one)")] = 8088,
     database: DatabaseOption = DEFAULT_DATABASE,
     emulator_seed: Annotated[
-        Path | None, typer.Option(help="seed of the built-in emulator (default examples/emulator-seed.yaml)")
+        Path | None, typer.Option(help="seed of the built-in emulator (default: emulator-seed.yaml beside the config)")
     ] = None,
     emulator_port: Annotated[int, typer.Option(help="port of the built-in emulator (taken: a free one)")] = 8787,
     log_format: LogFormat = "text",
