@@ -87,6 +87,9 @@ class Job:
     delivered_at: datetime | None = None
     replayed_at: datetime | None = None
     raw_body: str | None = None  # rejected events only
+    # A previous claim marked the job as being sent (store.mark_sending) and never recorded an outcome: its
+    # worker died, was killed or cut off mid-send, so SFMC may have processed the request. Cleared by an outcome.
+    in_doubt: bool = False
 
     @property
     def lease_expires_at(self) -> datetime | None:

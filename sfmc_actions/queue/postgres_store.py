@@ -62,10 +62,12 @@ DROP_DEDUPE_KEYS = """
 DELETE FROM dedupe_keys d USING unnest($1::text[], $2::text[]) AS u(s, m)
 WHERE d.subscription = u.s AND d.message_id = u.m"""
 NOTIFY = "SELECT pg_notify($1, '')"
+# A sending mark left by the previous holder (it never recorded an outcome) becomes this claim's in-doubt flag.
+_CARRY_MARK = "in_doubt = (j.in_doubt OR j.sending_at IS NOT NULL), sending_at = NULL"
 _CLAIM = f""",
 claimed AS (
     UPDATE jobs j SET state = 'claimed', lease_owner = $2, available_at = $3, attempts = j.attempts + 1,
-                      updated_at = $1
+                      updated_at = $1, {_CARRY_MARK}
     FROM picked WHERE j.id = picked.id
     RETURNING j.*)
 SELECT {JOB_COLUMNS} FROM claimed j JOIN job_bodies b ON b.job_id = j.id"""
@@ -86,26 +88,33 @@ WITH next_key AS (
 )
 CLAIM_KEY = "WITH" + _PICK.format(key="$5") + _CLAIM
 _OWNED = "j.state = 'claimed' AND j.lease_owner = $2"
+# Only under a live lease: a send must never start once another worker may claim the job.
+MARK_SENDING = f"""
+UPDATE jobs j SET sending_at = $1 WHERE j.id = ANY($3::bigint[]) AND {_OWNED} AND j.available_at > $1
+RETURNING j.id"""
+_SETTLED = "sending_at = NULL, in_doubt = false"  # an outcome says what happened: nothing is in doubt any more
 MARK_DELIVERED = f"""
-UPDATE jobs j SET state = 'delivered', delivered_at = $1, updated_at = $1, lease_owner = NULL
+UPDATE jobs j SET state = 'delivered', delivered_at = $1, updated_at = $1, lease_owner = NULL, {_SETTLED}
 WHERE j.id = ANY($3::bigint[]) AND {_OWNED} RETURNING j.id"""
 MARK_RETRY = f"""
-UPDATE jobs j SET state = 'pending', available_at = u.at, last_error = u.error, updated_at = $1, lease_owner = NULL
+UPDATE jobs j SET state = 'pending', available_at = u.at, last_error = u.error, updated_at = $1, lease_owner = NULL,
+                  {_SETTLED}
 FROM unnest($3::bigint[], $4::timestamptz[], $5::text[]) AS u(id, at, error)
 WHERE j.id = u.id AND {_OWNED} RETURNING j.id"""
 MARK_DEAD = f"""
 UPDATE jobs j SET state = 'dead', dead_reason = u.reason, last_error = u.reason, sent_row = u.sent::jsonb,
-                  updated_at = $1, lease_owner = NULL
+                  updated_at = $1, lease_owner = NULL, {_SETTLED}
 FROM unnest($3::bigint[], $4::text[], $5::text[]) AS u(id, reason, sent)
 WHERE j.id = u.id AND {_OWNED} RETURNING j.id"""
 # Released claims were not attempted: give the attempt back. A live lease ends in the future, so all of an
-# owner's live claims lie in the claimable index's range available_at > now.
+# owner's live claims lie in the claimable index's range available_at > now. Jobs released by id were not
+# processed by SFMC (their marks go); releasing all keeps marked jobs in doubt (their sends were cut short).
 _RELEASE = """
-UPDATE jobs SET state = 'pending', available_at = $1, updated_at = $1, attempts = greatest(attempts - 1, 0),
-                lease_owner = NULL
-WHERE state = 'claimed' AND lease_owner = $2"""
-RELEASE_ALL = _RELEASE + " AND state IN ('pending', 'claimed') AND available_at > $1"
-RELEASE_SOME = _RELEASE + " AND id = ANY($3::bigint[])"
+UPDATE jobs j SET state = 'pending', available_at = $1, updated_at = $1, attempts = greatest(j.attempts - 1, 0),
+                  lease_owner = NULL, {mark}
+WHERE j.state = 'claimed' AND j.lease_owner = $2"""
+RELEASE_ALL = _RELEASE.format(mark=_CARRY_MARK) + " AND j.state IN ('pending', 'claimed') AND j.available_at > $1"
+RELEASE_SOME = _RELEASE.format(mark="sending_at = NULL") + " AND j.id = ANY($3::bigint[])"
 _WHOLE_JOB = f"SELECT {JOB_COLUMNS} FROM jobs j JOIN job_bodies b ON b.job_id = j.id"
 GET_JOB = _WHOLE_JOB + " WHERE j.id = $1"
 LIST_DEAD = f"""{_WHOLE_JOB}
@@ -206,6 +215,12 @@ class PostgresJobStore:
         else:
             rows = await self._db.pool.fetch(CLAIM_KEY, now, owner, lease_end, max_jobs, batch_key)
         return sorted((_job(row) for row in rows), key=lambda job: job.id)
+
+    async def mark_sending(self, owner: str, job_ids: Collection[int]) -> set[int]:
+        if not job_ids:
+            return set()
+        rows = await self._db.pool.fetch(MARK_SENDING, self._clock(), owner, list(job_ids))
+        return {row[0] for row in rows}
 
     async def apply_outcomes(self, owner: str, outcomes: Sequence[tuple[int, Outcome]]) -> ApplyResult:
         delivered = [job_id for job_id, o in outcomes if isinstance(o, Delivered)]

@@ -15,7 +15,7 @@ from sfmc_actions.queue.jobs import Job, JobState
 STATE_COLUMNS = (
     "id", "subscription", "action", "batch_key", "tenant", "message_id", "state", "attempts", "created_at",
     "available_at", "updated_at", "lease_owner", "last_error", "dead_reason", "sent_row", "delivered_at",
-    "replayed_at",
+    "replayed_at", "in_doubt",
 )  # fmt: skip
 BODY_COLUMNS = ("event", "payload", "raw_body")
 JOB_STATE_COLUMNS = ", ".join(STATE_COLUMNS)
@@ -65,7 +65,8 @@ def job_from_row(row: Sequence[Any], to_time: Callable[[Any], datetime]) -> Job:
         sent_row=load_json(row[14]),
         delivered_at=None if delivered_at is None else to_time(delivered_at),
         replayed_at=None if replayed_at is None else to_time(replayed_at),
-        event=load_json(row[17]),
-        payload=load_json(row[18]),
-        raw_body=row[19],
+        in_doubt=bool(row[17]),
+        event=load_json(row[18]),
+        payload=load_json(row[19]),
+        raw_body=row[20],
     )

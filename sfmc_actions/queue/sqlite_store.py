@@ -61,8 +61,11 @@ OLDEST_AVAILABLE_KEY = """
 SELECT batch_key FROM jobs INDEXED BY jobs_claimable
 WHERE state IN ('pending', 'claimed') AND available_at <= ?
 ORDER BY available_at, id LIMIT 1"""
+# A sending mark left by the previous holder (it never recorded an outcome) becomes this claim's in-doubt flag.
+_CARRY_MARK = "in_doubt = (in_doubt OR sending_at IS NOT NULL), sending_at = NULL"
 CLAIM_JOBS = f"""
-UPDATE jobs SET state = 'claimed', lease_owner = ?, available_at = ?, attempts = attempts + 1, updated_at = ?
+UPDATE jobs SET state = 'claimed', lease_owner = ?, available_at = ?, attempts = attempts + 1, updated_at = ?,
+                {_CARRY_MARK}
 WHERE id IN (SELECT id FROM jobs INDEXED BY jobs_claimable_by_key
              WHERE batch_key = ? AND state IN ('pending', 'claimed') AND available_at <= ?
              ORDER BY available_at, id LIMIT ?)
@@ -71,24 +74,32 @@ RETURNING {JOB_STATE_COLUMNS}"""
 GET_BODIES = """
 SELECT job_id, event, payload, raw_body FROM job_bodies WHERE job_id IN (SELECT value FROM json_each(?))"""
 _OWNED = "state = 'claimed' AND lease_owner = ?"
+# Only under a live lease: a send must never start once another worker may claim the job.
+MARK_SENDING = f"""
+UPDATE jobs SET sending_at = ? WHERE id IN (SELECT value FROM json_each(?)) AND {_OWNED} AND available_at > ?
+RETURNING id"""
+_SETTLED = "sending_at = NULL, in_doubt = 0"  # an outcome says what happened: nothing is in doubt any more
 MARK_DELIVERED = f"""
-UPDATE jobs SET state = 'delivered', delivered_at = ?, updated_at = ?, lease_owner = NULL
+UPDATE jobs SET state = 'delivered', delivered_at = ?, updated_at = ?, lease_owner = NULL, {_SETTLED}
 WHERE id IN (SELECT value FROM json_each(?)) AND {_OWNED} RETURNING id"""
 MARK_RETRY = f"""
-UPDATE jobs SET state = 'pending', available_at = ?, last_error = ?, updated_at = ?, lease_owner = NULL
+UPDATE jobs SET state = 'pending', available_at = ?, last_error = ?, updated_at = ?, lease_owner = NULL, {_SETTLED}
 WHERE id = ? AND {_OWNED}"""
 MARK_DEAD = f"""
-UPDATE jobs SET state = 'dead', dead_reason = ?, last_error = ?, sent_row = ?, updated_at = ?, lease_owner = NULL
+UPDATE jobs SET state = 'dead', dead_reason = ?, last_error = ?, sent_row = ?, updated_at = ?, lease_owner = NULL,
+                {_SETTLED}
 WHERE id = ? AND {_OWNED}"""
 # Released claims were not attempted: give the attempt back. A live lease ends in the future, so all of an
-# owner's live claims lie in the claimable index's range available_at > now.
+# owner's live claims lie in the claimable index's range available_at > now. Jobs released by id were not
+# processed by SFMC (their marks go); releasing all keeps marked jobs in doubt (their sends were cut short).
 _RELEASED = (
     "SET state = 'pending', available_at = ?, updated_at = ?, attempts = max(attempts - 1, 0), lease_owner = NULL"
 )
 RELEASE_ALL = f"""
-UPDATE jobs INDEXED BY jobs_claimable {_RELEASED}
+UPDATE jobs INDEXED BY jobs_claimable {_RELEASED}, {_CARRY_MARK}
 WHERE state IN ('pending', 'claimed') AND available_at > ? AND {_OWNED}"""
-RELEASE_SOME = f"UPDATE jobs {_RELEASED} WHERE id IN (SELECT value FROM json_each(?)) AND {_OWNED}"
+RELEASE_SOME = f"""
+UPDATE jobs {_RELEASED}, sending_at = NULL WHERE id IN (SELECT value FROM json_each(?)) AND {_OWNED}"""
 _WHOLE_JOB = f"SELECT {JOB_COLUMNS} FROM jobs j JOIN job_bodies b ON b.job_id = j.id"
 GET_JOB = _WHOLE_JOB + " WHERE j.id = ?"
 GET_JOBS = _WHOLE_JOB + " WHERE j.id IN (SELECT value FROM json_each(?)) ORDER BY j.id"
@@ -208,6 +219,14 @@ class SqliteJobStore:
 
         rows = await self._db.run(claim)
         return sorted((_job(row) for row in rows), key=lambda job: job.id)
+
+    async def mark_sending(self, owner: str, job_ids: Collection[int]) -> set[int]:
+        def mark(conn: sqlite3.Connection) -> set[int]:
+            now = self._now()
+            with write_transaction(conn):
+                return {row[0] for row in conn.execute(MARK_SENDING, (now, dump_json(list(job_ids)), owner, now))}
+
+        return await self._db.run(mark) if job_ids else set()
 
     async def apply_outcomes(self, owner: str, outcomes: Sequence[tuple[int, Outcome]]) -> ApplyResult:
         def apply(conn: sqlite3.Connection) -> list[int]:

@@ -11,7 +11,10 @@ Guarantees every implementation keeps:
 - `claim_batch` returns jobs sharing one batch key, taking the key of the oldest available job first, so
   every key is served in age order and none starves behind a busy one.
 - Delivery is at least once: a worker killed between SFMC's answer and `apply_outcomes` leaves the job to be
-  sent again when its lease expires. Actions where that matters are de-duplicated at enqueue instead.
+  sent again when its lease expires. For actions where that matters (journey entries), the worker marks the
+  jobs first (`mark_sending`, committed before the request goes out); a later claim of a job whose mark was
+  never cleared by an outcome returns it with `Job.in_doubt` set, and it stays in doubt until an outcome is
+  recorded. (Duplicates arriving at ingest are de-duplicated at enqueue.)
 """
 
 from __future__ import annotations
@@ -53,13 +56,26 @@ class JobStore(Protocol):
         self, owner: str, lease_seconds: float, max_jobs: int, batch_key: str | None = None
     ) -> list[Job]:
         """Lease up to `max_jobs` available jobs sharing one batch key (`batch_key`, or the key of the oldest
-        available job) to `owner`; each claim counts one attempt. Empty when nothing is available."""
+        available job) to `owner`; each claim counts one attempt. Empty when nothing is available.
+
+        A job a previous holder marked as sending and never recorded comes back with `in_doubt` set."""
+
+    async def mark_sending(self, owner: str, job_ids: Collection[int]) -> set[int]:
+        """Record, committed before this returns, that `owner` is about to send these jobs' requests.
+
+        Returns the ids marked: those `owner` still holds (send only those). An outcome or a release by id
+        clears the mark; a mark never cleared makes the next claim return the job in doubt."""
 
     async def apply_outcomes(self, owner: str, outcomes: Sequence[tuple[int, Outcome]]) -> ApplyResult:
-        """Record each job's outcome in one transaction, only for jobs `owner` still holds."""
+        """Record each job's outcome in one transaction, only for jobs `owner` still holds. Clears the jobs'
+        sending marks and in-doubt flags: the outcome says what happened."""
 
     async def release(self, owner: str, job_ids: Collection[int] | None = None) -> int:
-        """Give `owner`'s claims (all, or `job_ids`) back unattempted, available now. Returns how many."""
+        """Give `owner`'s claims (all, or `job_ids`) back unattempted, available now. Returns how many.
+
+        Jobs named in `job_ids` are ones SFMC did not process (never sent, or refused with a 429): their
+        sending marks are cleared. Releasing all (`job_ids=None`, at shutdown, after sends may have been cut
+        short) keeps them in doubt, as if the worker had died. Either way a job in doubt stays in doubt."""
 
     async def get_job(self, job_id: int) -> Job | None: ...
 
