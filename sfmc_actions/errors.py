@@ -9,6 +9,7 @@
      ├── StoreError                the job store cannot be used: fix the database URL or server
      └── DeliveryError             a call to SFMC (or the network) failed
           ├── RetryableError       try again later; `retry_after` seconds when SFMC said so
+          │    └── InDoubtError    the answer was lost after sending: resend only if repeating is harmless
           ├── PermanentError       SFMC refused it for good: dead letter with SFMC's message
           └── AuthenticationError  the credentials are wrong: fix the settings
 
@@ -104,6 +105,10 @@ class RetryableError(DeliveryError):
     ) -> None:
         super().__init__(message, status, body)
         self.retry_after = retry_after
+
+
+class InDoubtError(RetryableError):
+    """The request was sent but its answer was lost (read timeout, dropped connection): SFMC may have done it."""
 
 
 class PermanentError(DeliveryError):

@@ -3,7 +3,9 @@
     2xx                                      ok (classify returns None)
     401 (after the auth flow's one refresh)  AuthenticationError
     408, 423, 429, 5xx except 501            RetryableError, honouring Retry-After (seconds or HTTP date)
-    network errors and timeouts              RetryableError
+    no connection, or the body not written   RetryableError (SFMC cannot have processed it)
+    timeouts and errors after sending        InDoubtError, a RetryableError: SFMC may have processed it, so
+                                             only idempotent calls are resent blindly
     400 errorcode 10006, no additionalErrors RetryableError: SFMC's transient "Unable to save rows" (Segment
                                              retries exactly this, sfmc-rest-api.md §3 Errors)
     any other 4xx, 501, 3xx                  PermanentError with SFMC's message
@@ -21,9 +23,15 @@ from typing import Any
 
 import httpx
 
-from sfmc_actions.errors import AuthenticationError, DeliveryError, PermanentError, RetryableError
+from sfmc_actions.errors import AuthenticationError, DeliveryError, InDoubtError, PermanentError, RetryableError
 
 RETRYABLE_STATUSES = frozenset({408, 423, 429})
+# Failures that prove SFMC never got the whole request: no connection (connect, pool, proxy), or the body was
+# not fully written (write timeout or error), so nothing complete reached SFMC. Any other transport failure
+# (read timeout, read error, a connection closed before the answer) comes after the request went out: SFMC
+# may have processed it (InDoubtError).
+NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.ProxyError, httpx.WriteTimeout,
+            httpx.WriteError)  # fmt: skip
 UNABLE_TO_SAVE_ROWS = 10006
 # SFMC reports SQL deadlocks in async row results with this sentence (sfmc-rest-api.md §4 Results).
 RERUN_THE_TRANSACTION = "Rerun the transaction"
@@ -147,4 +155,6 @@ def _transport_error(exc: httpx.TransportError) -> DeliveryError:
     if isinstance(exc, httpx.UnsupportedProtocol | httpx.LocalProtocolError):
         return PermanentError(f"cannot send the request: {text}")
     kind = "timed out" if isinstance(exc, httpx.TimeoutException) else "network error"
-    return RetryableError(f"{kind}: {text}")
+    if isinstance(exc, NOT_SENT):
+        return RetryableError(f"{kind}: {text}")
+    return InDoubtError(f"{kind} waiting for the answer: {text}")

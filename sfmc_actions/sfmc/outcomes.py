@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sfmc_actions.errors import AuthenticationError, DeliveryError, RetryableError
+from sfmc_actions.errors import AuthenticationError, DeliveryError, InDoubtError, RetryableError
 
 
 @dataclass(frozen=True)
@@ -24,12 +24,16 @@ class Retry:
     """Not delivered for a transient reason: try again, not before `retry_after` seconds when SFMC said so.
 
     `auth_failed` marks a refused token or credentials: every job of the tenant will fail the same way until
-    the settings are fixed, so a worker may pause the tenant instead of burning attempts.
+    the settings are fixed, so a worker may pause the tenant instead of burning attempts. `status` is SFMC's
+    HTTP status when it answered (429: throttled). `in_doubt` marks a request whose answer was lost after it
+    was sent (InDoubtError): SFMC may have processed it, so resending is safe only for idempotent actions.
     """
 
     error: str
     retry_after: float | None = None
     auth_failed: bool = False
+    status: int | None = None
+    in_doubt: bool = False
 
 
 @dataclass(frozen=True)
@@ -46,7 +50,7 @@ Outcome = Delivered | Retry | Dead
 def outcome_for(error: DeliveryError, sent: object) -> Retry | Dead:
     """The outcome of one input whose request failed with `error` (as `classify` decided)."""
     if isinstance(error, AuthenticationError):
-        return Retry(str(error), None, auth_failed=True)
+        return Retry(str(error), None, auth_failed=True, status=error.status)
     if isinstance(error, RetryableError):
-        return Retry(str(error), error.retry_after)
+        return Retry(str(error), error.retry_after, status=error.status, in_doubt=isinstance(error, InDoubtError))
     return Dead(str(error), sent)

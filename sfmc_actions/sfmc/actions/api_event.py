@@ -21,8 +21,18 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True, eq=False, repr=False)
 class SendApiEvent(PerEventAction):
+    # SFMC enters the contact into the journey once per request it processes, and keeps no request id to
+    # de-duplicate on: sending one event twice enters the contact twice.
+    idempotent: bool = False
+
     def target(self, payload: Payload, hook_outputs: HookOutputs | None = None) -> str:
         return f"event:{payload.get('eventDefinitionKey')}"
+
+    def describe(self, payload: Payload) -> str:
+        return (
+            f"the journey entry of contact {payload.get('contactKey')!r} "
+            f"(event definition {payload.get('eventDefinitionKey')!r})"
+        )
 
     async def send_one(self, client: SfmcClient, payload: Payload) -> Outcome:
         return Delivered(await client.fire_event(payload))

@@ -4,6 +4,7 @@
     action.default_trigger               Segment's defaultSubscription (FQL) or None
     action.fields                        Segment's field definitions (sfmc/fields.py)
     action.batch_size                    most inputs per SFMC request
+    action.idempotent                    whether sending an input twice does no harm (upserts: yes)
     action.hooks                         hook names whose outputs the action reads (V2: the data extension id)
     action.target(payload, hook_outputs) where the payload goes ("key:Orders", "id:<guid>", ...): the batch key
     await action.send(client, payloads, hook_outputs) -> list[Outcome], one per payload, aligned by index
@@ -50,6 +51,9 @@ class Action(ABC):
     default_trigger: str | None = None
     batch_size: int = 1
     hooks: tuple[str, ...] = ()
+    # Upserts (rows, contacts) leave the same state however often they are sent, so a request whose answer was
+    # lost is simply resent. An action for which that is false is never resent blindly (deliver/worker.py).
+    idempotent: bool = True
 
     @abstractmethod
     def target(self, payload: Payload, hook_outputs: HookOutputs | None = None) -> str:
@@ -64,6 +68,10 @@ class Action(ABC):
     def sent(self, payload: Payload) -> object:
         """What goes on the wire for one payload (reported with a Dead outcome)."""
         return dict(payload)
+
+    def describe(self, payload: Payload) -> str:
+        """What sending one payload does, for messages about it ("the journey entry of contact 'u1' ...")."""
+        return f"the {self.title} request"
 
     def mapping_problems(self, mapping: Mapping[str, Any]) -> list[str]:
         return []

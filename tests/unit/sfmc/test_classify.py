@@ -8,8 +8,9 @@ import time
 import httpx
 import pytest
 
-from sfmc_actions.errors import AuthenticationError, PermanentError, RetryableError
+from sfmc_actions.errors import AuthenticationError, InDoubtError, PermanentError, RetryableError
 from sfmc_actions.sfmc.classify import classify, classify_async_row, error_message, retry_after, row_errors
+from sfmc_actions.sfmc.outcomes import Dead, Retry, outcome_for
 
 REQUEST = httpx.Request("POST", "https://mc-x.rest.marketingcloudapis.com/hub/v1/dataevents/key:K/rowset")
 UNABLE = "Unable to save rows for data extension ID 5a1c3f0e-1111-2222-3333-444455556666"
@@ -96,9 +97,16 @@ def test_retry_after_seconds_date_and_body() -> None:
 @pytest.mark.parametrize(
     ("exc", "kind"),
     [
+        # Never reached SFMC whole: safe to resend anything.
         (httpx.ConnectError("refused", request=REQUEST), RetryableError),
-        (httpx.ReadTimeout("slow", request=REQUEST), RetryableError),
-        (httpx.RemoteProtocolError("reset", request=REQUEST), RetryableError),
+        (httpx.ConnectTimeout("slow to connect", request=REQUEST), RetryableError),
+        (httpx.PoolTimeout("no free connection", request=REQUEST), RetryableError),
+        (httpx.WriteTimeout("body not written", request=REQUEST), RetryableError),
+        (httpx.WriteError("broken pipe", request=REQUEST), RetryableError),
+        # Sent, then the answer was lost: SFMC may have processed it.
+        (httpx.ReadTimeout("slow", request=REQUEST), InDoubtError),
+        (httpx.ReadError("reset by peer", request=REQUEST), InDoubtError),
+        (httpx.RemoteProtocolError("Server disconnected without sending a response.", request=REQUEST), InDoubtError),
         (httpx.UnsupportedProtocol("ftp", request=REQUEST), PermanentError),
     ],
 )
@@ -106,6 +114,27 @@ def test_transport_errors(exc: httpx.TransportError, kind: type[Exception]) -> N
     error = classify(exc)
     assert type(error) is kind
     assert "mc-x.rest.marketingcloudapis.com" in str(error)
+
+
+def outcome(failure: httpx.Response | httpx.TransportError, sent: object = None) -> Retry | Dead:
+    error = classify(failure)
+    assert error is not None
+    return outcome_for(error, sent)
+
+
+def test_outcomes_carry_the_status_and_whether_the_request_is_in_doubt() -> None:
+    throttled = outcome(answer(429, {"message": "Rate limit exceeded"}, {"Retry-After": "3"}))
+    assert isinstance(throttled, Retry) and throttled == Retry(throttled.error, 3.0, status=429)
+    refused = outcome(answer(401, {"message": "Not Authorized"}))
+    assert isinstance(refused, Retry) and refused.auth_failed and refused.status == 401 and not refused.in_doubt
+    lost = outcome(httpx.ReadTimeout("slow", request=REQUEST))
+    assert isinstance(lost, Retry) and lost.in_doubt and lost.status is None
+    assert "timed out waiting for the answer: ReadTimeout calling POST mc-x." in lost.error
+    unsent = outcome(httpx.ConnectError("refused", request=REQUEST))
+    assert isinstance(unsent, Retry) and not unsent.in_doubt
+    assert outcome(answer(400, {"message": "bad"}), {"row": 1}) == Dead(
+        "SFMC answered 400 Bad Request: bad", {"row": 1}
+    )
 
 
 def test_async_row_results() -> None:

@@ -134,3 +134,29 @@ def test_registry() -> None:
     with pytest.raises(ValueError, match="at least 1"):
         ACTIONS["dataExtension"].with_batch_size(0)
     assert "dataExtension" in repr(ACTIONS["dataExtension"])
+
+
+def test_only_journey_entries_must_not_be_sent_twice() -> None:
+    assert [key for key, action in ACTIONS.items() if not action.idempotent] == ["apiEvent"]
+    assert not ACTIONS["apiEvent"].with_batch_size(5).idempotent  # a subscription's batch size keeps it
+    payload = {"eventDefinitionKey": "APIEvent-1", "contactKey": "u1"}
+    assert ACTIONS["apiEvent"].describe(payload) == "the journey entry of contact 'u1' (event definition 'APIEvent-1')"
+
+
+async def test_a_journey_entry_whose_answer_is_lost_is_in_doubt(fake: FakeSfmc, client: SfmcClient) -> None:
+    def events(request: httpx.Request) -> httpx.Response:
+        key = json.loads(request.content)["contactKey"]
+        if key == "lost":
+            raise httpx.RemoteProtocolError("Server disconnected without sending a response.", request=request)
+        if key == "unreachable":
+            raise httpx.ConnectError("Connection refused", request=request)
+        return httpx.Response(429, json={"message": "Rate limit exceeded", "errorcode": 50100})
+
+    fake.routes[("POST", "/interaction/v1/events")] = events
+    keys = ["lost", "unreachable", "throttled"]
+    lost, unreachable, throttled = await ACTIONS["apiEvent"].send(
+        client, [{"eventDefinitionKey": "E", "contactKey": k} for k in keys]
+    )
+    assert isinstance(lost, Retry) and lost.in_doubt and "RemoteProtocolError" in lost.error
+    assert isinstance(unreachable, Retry) and not unreachable.in_doubt  # never reached SFMC
+    assert isinstance(throttled, Retry) and throttled.status == 429 and not throttled.in_doubt
