@@ -114,10 +114,12 @@ class Emulator:
                 self.state.expire_tokens()
             elif kind in ("reject_row", "deadlock", "transient_10006"):
                 call.row_faults.append(rule)
-            elif kind == "timeout":
-                return Hang(rule.seconds if rule.seconds is not None else 3600.0, self.closing)
-            elif kind == "drop":
-                return DropConnection()
+            elif kind in ("timeout", "drop"):
+                seconds = rule.seconds if rule.seconds is not None else 3600.0
+                lost = Hang(seconds, self.closing) if kind == "timeout" else DropConnection()
+                if not rule.after:
+                    return lost
+                call.lost_answer = call.lost_answer or lost  # processed first: the answer is lost
             else:
                 return fault_response(rule, route)
         return None
@@ -155,8 +157,11 @@ def _endpoint(name: str, handler: Handler, scope: str | None, area: str) -> Call
             response = auth.authorize(call, scope, area)
         if response is None:
             response = await handler(call)
-        entry["status"] = response.status_code
+        entry["status"] = response.status_code  # what SFMC did, even when the answer is then lost
         emulator.flush()
+        if call.lost_answer is not None:
+            entry["answer"] = "lost"
+            return call.lost_answer
         return response
 
     return run

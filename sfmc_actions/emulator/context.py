@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from starlette.requests import Request
+from starlette.responses import Response
 
 from sfmc_actions.emulator.model import Token
 from sfmc_actions.emulator.state import EmulatorState, Tenant
@@ -22,6 +23,7 @@ class Call:
     token: Token | None = None  # set by the bearer check
     tenant: Tenant | None = None  # the token's tenant
     row_faults: list[FaultRule] = field(default_factory=list)  # fired reject_row / deadlock rules
+    lost_answer: Response | None = None  # a timeout / drop fault with `after`: replaces the handler's answer
 
     @property
     def mid(self) -> int:

@@ -14,6 +14,8 @@ Format (the `--faults` YAML file, or JSON at `PUT /__emulator/faults`):
         times: 1               # stop after firing this many times
         retry_after: 5         # seconds, for rate_limit and unavailable
         seconds: 1.5           # latency: delay; timeout: how long to hang before dropping
+        after: true            # timeout / drop: process the request fully first, then hang or drop, so the
+                               # client cannot tell whether SFMC did it (a lost answer, "in doubt")
         rows: [0, 3]           # reject_row / deadlock: 0-based indices in the batch
         row_probability: 0.1   # deadlock: chance for each row instead of `rows`
         message: "..."         # reject_row: the error text (default: a generic validation error)
@@ -41,8 +43,9 @@ FAULTS: dict[str, str] = {
     "unauthorized": "401 Not Authorized although the token is valid (tests one refresh and resend)",
     "expire_tokens": "expire every token now; the request then meets the expired-token answer",
     "latency": "wait `seconds` (default 1), then answer normally",
-    "timeout": "never answer: hang until the client gives up, or `seconds` (default 3600) then drop",
-    "drop": "close the connection without any answer",
+    "timeout": "never answer: hang until the client gives up, or `seconds` (default 3600) then drop; with "
+    "`after: true` the request is processed first (the answer is lost)",
+    "drop": "close the connection without any answer; with `after: true` after processing the request",
     "reject_row": "rowset / single row: fail the rows at `rows` with a validation error (10006 aggregate)",
     "deadlock": "async rows: fail the rows at `rows` (or by `row_probability`) with '… Rerun the transaction.'",
 }
@@ -51,7 +54,8 @@ ROUTES = (
     "event_definitions", "contacts", "customobjects", "customobjectdata", "soap",
 )  # fmt: skip
 _KEYS = ("fault", "route", "method", "path", "nth", "every", "probability", "times", "retry_after", "seconds",
-         "rows", "row_probability", "message")  # fmt: skip
+         "rows", "row_probability", "message", "after")  # fmt: skip
+AFTER_FAULTS = ("timeout", "drop")  # the faults that can strike after the request was processed
 
 
 class FaultConfigError(ValueError):
@@ -73,6 +77,7 @@ class FaultRule:
     rows: list[int] | None = None
     row_probability: float | None = None
     message: str | None = None
+    after: bool | None = None  # timeout / drop: strike after processing the request (None: before)
     calls: int = 0
     fired: int = 0
     rng: random.Random = field(default_factory=random.Random, repr=False)
@@ -184,11 +189,17 @@ def parse_rule(raw: Any, where: str = "rule") -> FaultRule:
     seconds = raw.get("seconds")
     if seconds is not None and not (isinstance(seconds, (int, float)) and seconds >= 0):
         raise FaultConfigError(f"{where}.seconds: expected a number of seconds, 0 or more")
+    after = raw.get("after")
+    if after is not None and not isinstance(after, bool):
+        raise FaultConfigError(f"{where}.after: expected true or false")
+    if after and fault not in AFTER_FAULTS:
+        raise FaultConfigError(f"{where}.after: only the timeout and drop faults can strike after processing, "
+                               f"not {fault}")  # fmt: skip
     return FaultRule(
         fault=fault, route=route, method=raw.get("method"), path=raw.get("path"), nth=nth,
         every=raw.get("every"), probability=raw.get("probability"), times=raw.get("times"),
         retry_after=raw.get("retry_after", 5), seconds=seconds, rows=rows,
-        row_probability=raw.get("row_probability"), message=raw.get("message"),
+        row_probability=raw.get("row_probability"), message=raw.get("message"), after=after,
     )  # fmt: skip
 
 

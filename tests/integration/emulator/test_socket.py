@@ -52,3 +52,18 @@ async def test_run_emulator_in_the_current_loop_on_a_free_port() -> None:
             assert response.status_code == 201
     with pytest.raises(httpx.ConnectError):  # stopped when the block ends
         httpx.get(base_url + "/__emulator/", timeout=1)
+
+
+def test_faults_after_processing_lose_the_answer_over_a_real_socket() -> None:
+    faults = {"rules": [{"fault": "timeout", "route": "events", "nth": 1, "seconds": 30, "after": True},
+                        {"fault": "drop", "route": "events", "nth": 2, "after": True}]}  # fmt: skip
+    with EmulatorServer(create_app(SEED, faults)) as base_url, httpx.Client(base_url=base_url, timeout=5) as client:
+        token = client.post("/v2/token", data=CREDENTIALS).json()["access_token"]
+        auth = {"Authorization": f"Bearer {token}"}
+        event = {"ContactKey": "c1", "EventDefinitionKey": "APIEvent-welcome", "Data": {"Plan": "pro"}}
+        with pytest.raises(httpx.ReadTimeout):  # processed, then never answered
+            client.post("/interaction/v1/events", json=event, headers=auth, timeout=0.5)
+        with pytest.raises((httpx.RemoteProtocolError, httpx.ReadError)):  # processed, then the connection reset
+            client.post("/interaction/v1/events", json={**event, "ContactKey": "c2"}, headers=auth)
+        fired = client.get("/__emulator/journey-events").json()
+        assert sorted(e["contact_key"] for e in fired) == ["c1", "c2"]

@@ -49,6 +49,8 @@ def test_probability_is_deterministic_for_a_seed() -> None:
         ({"rules": [{"fault": "blocked", "probability": 2}]}, "between 0 and 1"),
         ({"rules": [{"fault": "blocked", "colour": "red"}]}, "unknown key 'colour'"),
         ({"rule": []}, "unknown key 'rule'"),
+        ({"rules": [{"fault": "drop", "after": "yes"}]}, "faults.rules[0].after: expected true or false"),
+        ({"rules": [{"fault": "server_error", "after": True}]}, "only the timeout and drop faults"),
     ],
 )
 def test_bad_rules_are_named(config: dict[str, Any], text: str) -> None:
@@ -122,6 +124,26 @@ async def test_latency_timeout_and_drop() -> None:
             await client.post("/interaction/v1/events", headers=auth, json={})
         with pytest.raises(ConnectionResetError):
             await client.get("/data/v1/async/x/status", headers=auth)
+
+
+async def test_timeout_and_drop_after_processing_lose_only_the_answer() -> None:
+    rules = [{"fault": "drop", "route": "events", "nth": 1, "after": True},
+             {"fault": "timeout", "route": "contacts", "nth": 1, "seconds": 0.05, "after": True},
+             {"fault": "drop", "route": "events", "nth": 2}]  # fmt: skip
+    event = {"ContactKey": "u1", "EventDefinitionKey": "APIEvent-welcome", "Data": {"Plan": "pro"}}
+    async with _app_client(rules) as (app, client, auth):
+        with pytest.raises(ConnectionResetError):
+            await client.post("/interaction/v1/events", headers=auth, json=event)
+        with pytest.raises(ConnectionResetError):  # hangs 0.05 s, then drops
+            await client.post("/contacts/v1/contacts", headers=auth, json={"contactKey": "c1", "attributeSets": []})
+        with pytest.raises(ConnectionResetError):  # before processing: nothing happens
+            await client.post("/interaction/v1/events", headers=auth, json={**event, "ContactKey": "u2"})
+        tenant = next(iter(app.state.emulator.state.tenants.values()))
+        assert [e.contact_key for e in tenant.fired_events] == ["u1"]  # entered, though the client never knew
+        assert "c1" in tenant.contacts
+        journal = (await client.get("/__emulator/journal?route=events")).json()
+        assert (journal[0]["status"], journal[0].get("answer")) == (201, "lost")  # done, then the answer lost
+        assert journal[1]["status"] != 201
 
 
 async def test_reject_row_and_transient_10006() -> None:
