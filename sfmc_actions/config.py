@@ -16,7 +16,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
@@ -102,6 +102,14 @@ class Delivery(_Strict):
     max_age: float = Field(default=4 * 3600, gt=0, description="seconds; Segment retries for up to 4 hours")
     tenant_concurrency: int = Field(default=8, ge=1, le=64, description="SFMC requests in flight per tenant")
     dedupe_window: float = Field(default=24 * 3600, ge=0, description="seconds journey entries are de-duplicated")
+    lease_seconds: float = Field(
+        default=120, ge=5, le=3600, description="how long a claim lasts: a killed worker's jobs wait this long"
+    )
+    # A journey entry whose answer was lost (timeout, dropped connection, worker killed mid-send) may have
+    # entered the contact. hold: dead letter saying so, for a person to check and replay; resend: at least once.
+    in_doubt: Literal["hold", "resend"] = Field(
+        default="hold", description="journey entries that SFMC may have processed: hold or resend"
+    )
 
 
 class _File(_Strict):

@@ -34,7 +34,7 @@ from sfmc_actions.sfmc.actions.base import PerEventAction
 
 PER_EVENT_CLAIM = 10  # per-event actions: jobs per claim (sent `action.concurrency` at a time)
 DEFAULT_LEASE = 120.0  # seconds: four full 30 s SFMC timeouts back to back (rowset bad-row isolation)
-LEASE_MARGIN = 15.0  # a send is cut off this long before its lease ends
+LEASE_MARGIN = 15.0  # a send is cut off this long before its lease ends (a quarter of a lease shorter than 60 s)
 MIN_TOP_UP_GAP = 0.05  # a partial batch re-claims at most 20 times a second
 PEEK_CAP = 50  # SFMC's synchronous rowset batch: a first claim never takes more
 
@@ -179,7 +179,7 @@ class BatchAssembler:
         key = first[0].batch_key
         route = self._routes.get(first[0].subscription)
         lease = min(route.lease, self._routes.peek_lease) if route else self._routes.peek_lease
-        batch = Batch(key, first, route, started + lease - LEASE_MARGIN)
+        batch = Batch(key, first, route, started + lease - min(LEASE_MARGIN, lease / 4))
         if route is None or len(first) >= route.claim_size:
             return batch  # unknown subscription (the worker deals with it) or full
         if not route.waits_for_more and len(first) < self._routes.peek_size:

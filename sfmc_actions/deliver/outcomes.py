@@ -14,12 +14,17 @@ an ever-growing queue.
 
 A Retry from refused credentials (`auth_failed`) counts: the settings are wrong, the limiter pauses the tenant
 and the worker logs it once; if nobody fixes them within the limits the jobs end in dead letters (replayable).
+
+In doubt: a request of an action that must not be repeated (a journey entry: `Action.idempotent` is false)
+whose answer was lost after it went out (`Retry.in_doubt`), or whose worker stopped mid-send (`Job.in_doubt`),
+may have been processed by SFMC. With `delivery.in_doubt: hold` (the default) it is never resent blindly: it
+becomes a dead letter saying what happened and what to do (`held_in_doubt`); with `resend` it is retried like
+any failure (at least once: the contact may enter twice). Idempotent actions simply retry.
 """
 
 from __future__ import annotations
 
 import random
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -29,9 +34,10 @@ from sfmc_actions.queue.jobs import Dead, Delivered, Job, Outcome
 from sfmc_actions.queue.retry import RetryPolicy
 from sfmc_actions.sfmc import outcomes as sfmc
 
-# classify.py words every HTTP failure "SFMC answered <status> ..." and the token endpoint's "SFMC's token
-# endpoint answered <status>: ...": the status is the one fact a Retry outcome does not carry as a field.
-_THROTTLED = re.compile(r"\banswered 429\b")
+THROTTLED = 429
+IN_DOUBT = "in doubt"  # every in-doubt reason starts so: `dead-letters list|replay --reason "in doubt"`
+SENT_ANSWER_LOST = "was sent but its answer was lost ({error})"
+WORKER_STOPPED = "was being sent when its worker stopped (killed, crashed or cut off) before recording SFMC's answer"
 
 
 class Kind(StrEnum):
@@ -47,10 +53,19 @@ class Decision:
     kind: Kind
     outcome: Outcome | None  # None for THROTTLED: the job is released, not updated
     auth_failed: bool = False
+    in_doubt: bool = False  # a request that must not be repeated may have been processed (held or resent)
+
+
+@dataclass(frozen=True)
+class InDoubtPolicy:
+    """How `decide` treats a lost answer for a job of an action that must not be repeated."""
+
+    hold: bool  # delivery.in_doubt: hold (True) or resend (False)
+    subject: str  # Action.describe(payload): "the journey entry of contact 'u1' (...)"
 
 
 def is_throttled(result: sfmc.Retry) -> bool:
-    return bool(_THROTTLED.search(result.error))
+    return result.status == THROTTLED
 
 
 def decide(
@@ -59,18 +74,36 @@ def decide(
     policy: RetryPolicy,
     now: datetime,
     rand: Callable[[], float] = random.random,
+    *,
+    in_doubt: InDoubtPolicy | None = None,
 ) -> Decision:
+    """`in_doubt`: given for actions that must not be repeated (None: idempotent, lost answers just retry)."""
     if isinstance(result, sfmc.Delivered):
-        return Decision(job.id, Kind.DELIVERED, Delivered())
+        return Decision(job.id, Kind.DELIVERED, Delivered(), in_doubt=in_doubt is not None and job.in_doubt)
     if isinstance(result, sfmc.Dead):
         return Decision(job.id, Kind.DEAD, Dead(result.error, result.sent))
     if not isinstance(result, sfmc.Retry):
         return retry_later(job, f"internal error: the action returned {type(result).__name__}", policy, now, rand)
+    doubt = in_doubt is not None and (result.in_doubt or job.in_doubt)
+    if in_doubt is not None and in_doubt.hold and result.in_doubt:
+        return held_in_doubt(job, in_doubt.subject, SENT_ANSWER_LOST.format(error=result.error))
     young = (now - job.created_at).total_seconds() < policy.max_age
     if is_throttled(result) and young and not result.auth_failed:
-        return Decision(job.id, Kind.THROTTLED, None)
+        return Decision(job.id, Kind.THROTTLED, None, in_doubt=doubt)
     decision = retry_later(job, result.error, policy, now, rand, result.retry_after)
-    return Decision(decision.job_id, decision.kind, decision.outcome, auth_failed=result.auth_failed)
+    return Decision(decision.job_id, decision.kind, decision.outcome, auth_failed=result.auth_failed, in_doubt=doubt)
+
+
+def held_in_doubt(job: Job, subject: str, what_happened: str) -> Decision:
+    """A dead letter that says what happened and what to do: SFMC may or may not have processed the request."""
+    reason = (
+        f"{IN_DOUBT}: {subject} {what_happened}, so SFMC may have processed it. It is not resent automatically "
+        "(delivery.in_doubt: hold) because sending it twice would repeat it (a contact entering the journey "
+        "twice). Check in SFMC whether it arrived (Journey Builder: the journey's contact history), and only "
+        f"if it did not, replay it: sfmc-actions dead-letters replay --config CONFIG {job.id} "
+        f'(all of them: --reason "{IN_DOUBT}", after checking each)'
+    )
+    return Decision(job.id, Kind.DEAD, Dead(reason, job.payload), in_doubt=True)
 
 
 def retry_later(

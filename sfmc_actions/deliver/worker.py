@@ -27,13 +27,21 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 import orjson
 
 from sfmc_actions.config import Delivery
 from sfmc_actions.deliver.batching import DEFAULT_LEASE, Batch, BatchAssembler, Route, Routes, WorkSignal
-from sfmc_actions.deliver.outcomes import Decision, Kind, decide, retry_later
+from sfmc_actions.deliver.outcomes import (
+    WORKER_STOPPED,
+    Decision,
+    InDoubtPolicy,
+    Kind,
+    decide,
+    held_in_doubt,
+    retry_later,
+)
 from sfmc_actions.deliver.tenants import TenantLimiter
 from sfmc_actions.observe.metrics import METRICS, Metrics
 from sfmc_actions.queue.jobs import Job
@@ -56,10 +64,12 @@ class WorkerOptions:
     shutdown_grace: float = 20.0  # sends in flight get this long to finish on SIGTERM; then they are released
     auth_pause: float = 30.0
     unroutable_delay: float = 60.0
+    in_doubt: Literal["hold", "resend"] = "hold"  # journey entries SFMC may have processed (outcomes.py)
 
     @classmethod
     def from_delivery(cls, delivery: Delivery, **overrides: Any) -> WorkerOptions:
-        values: dict[str, Any] = {"concurrency": delivery.tenant_concurrency, "flush_interval": delivery.flush_interval}
+        values: dict[str, Any] = {"concurrency": delivery.tenant_concurrency, "flush_interval": delivery.flush_interval,
+                                  "lease_seconds": delivery.lease_seconds, "in_doubt": delivery.in_doubt}  # fmt: skip
         return cls(**(values | overrides))
 
 
@@ -200,11 +210,50 @@ class Worker:
             # Jobs of one key share the action and target; subscriptions differ at most in hook outputs.
             group = orjson.dumps([route.action.key, route.subscription.hook_outputs], option=orjson.OPT_SORT_KEYS)
             groups.setdefault(group, (route, []))[1].append(job)
+        recorded: list[Decision] = []
         for route, jobs in groups.values():
+            if not route.action.idempotent:
+                recorded += await self._deliver_once(owner, batch, route, jobs)
+                continue
             results = await self._send(route, jobs, batch.budget)
             finished = self._clock()
             decisions += [decide(job, result, self.policy, finished) for job, result in zip(jobs, results, strict=True)]
-        await self._record(owner, batch, decisions)
+        await self._apply(owner, batch, decisions)
+        decisions += recorded
+        self._observe(batch, decisions)
+        return decisions
+
+    async def _deliver_once(self, owner: str, batch: Batch, route: Route, jobs: list[Job]) -> list[Decision]:
+        """Jobs of an action that must not be repeated (journey entries), a few at a time: each group is
+        marked as sending (committed) before its requests go out and its outcomes are recorded right after,
+        so a worker killed mid-batch leaves only the requests then in flight in doubt."""
+        hold = self.options.in_doubt == "hold"
+        action = route.action
+        decisions: list[Decision] = []
+        if hold:  # the previous holder stopped mid-send: SFMC may have processed them; never resent blindly
+            decisions = [held_in_doubt(job, action.describe(job.payload), WORKER_STOPPED) for job in jobs
+                         if job.in_doubt]  # fmt: skip
+            await self._apply(owner, batch, decisions)
+            jobs = [job for job in jobs if not job.in_doubt]
+        size = max(getattr(action, "concurrency", len(jobs)), 1)
+        for start in range(0, len(jobs), size):
+            chunk = jobs[start : start + size]
+            if self._stopping.is_set() or batch.budget <= 0:  # not sent: give them back, unattempted
+                await self.store.release(owner, [job.id for job in jobs[start:]])
+                break
+            marked = await self.store.mark_sending(owner, [job.id for job in chunk])
+            if len(marked) < len(chunk):  # the lease ran out (a stalled process): another worker may have them
+                log.warning("lost the lease of %d job(s) before sending them; another worker has them",
+                            len(chunk) - len(marked), extra={"batch_key": batch.key})  # fmt: skip
+                chunk = [job for job in chunk if job.id in marked]
+            results = await self._send(route, chunk, batch.budget)
+            finished = self._clock()
+            done = [
+                decide(job, result, self.policy, finished, in_doubt=InDoubtPolicy(hold, action.describe(job.payload)))
+                for job, result in zip(chunk, results, strict=True)
+            ]
+            await self._apply(owner, batch, done)
+            decisions += done
         return decisions
 
     def _unroutable(self, job: Job, route: Route | None) -> str | None:
@@ -222,6 +271,8 @@ class Worker:
 
     async def _send(self, route: Route, jobs: Sequence[Job], budget: float) -> list[sfmc.Outcome]:
         payloads = [job.payload for job in jobs]
+        # When the send fails as a whole, the requests may have gone out: in doubt unless resending is harmless.
+        sent = not route.action.idempotent
         try:
             async with asyncio.timeout(max(budget, 0.001)) as deadline:
                 results = await route.action.send(self.client, payloads, route.subscription.hook_outputs)
@@ -230,16 +281,19 @@ class Worker:
                 raise
             # Cut off before the lease ends, so no other worker can claim and send these jobs meanwhile.
             message = f"the send took longer than {budget:.0f} s and was cut off before the jobs' lease ran out"
-            return [sfmc.Retry(message)] * len(jobs)
+            return [sfmc.Retry(message, in_doubt=sent)] * len(jobs)
         except Exception as exc:  # an action must not raise; if one does, the jobs retry instead of vanishing
             log.exception("action %s raised while sending %d job(s)", route.action.key, len(jobs))
-            return [sfmc.Retry(f"internal error while sending: {type(exc).__name__}: {exc}")] * len(jobs)
+            error = f"internal error while sending: {type(exc).__name__}: {exc}"
+            return [sfmc.Retry(error, in_doubt=sent)] * len(jobs)
         if len(results) != len(jobs):
             log.error("action %s returned %d outcomes for %d jobs", route.action.key, len(results), len(jobs))
-            return [sfmc.Retry("internal error: the action's outcomes do not match its inputs")] * len(jobs)
+            error = "internal error: the action's outcomes do not match its inputs"
+            return [sfmc.Retry(error, in_doubt=sent)] * len(jobs)
         return results
 
-    async def _record(self, owner: str, batch: Batch, decisions: Sequence[Decision]) -> None:
+    async def _apply(self, owner: str, batch: Batch, decisions: Sequence[Decision]) -> None:
+        """Record outcomes (one transaction) and give throttled jobs back: SFMC did not process them."""
         outcomes = [(d.job_id, d.outcome) for d in decisions if d.outcome is not None]
         throttled = [d.job_id for d in decisions if d.kind is Kind.THROTTLED]
         applied = await self.store.apply_outcomes(owner, outcomes) if outcomes else None
@@ -248,7 +302,6 @@ class Worker:
         if applied is not None and applied.lost:
             log.warning("lost the lease of %d job(s) before recording their outcome; another worker has them",
                         len(applied.lost), extra={"batch_key": batch.key})  # fmt: skip
-        self._observe(batch, decisions)
 
     def _observe(self, batch: Batch, decisions: Sequence[Decision]) -> None:
         jobs = {job.id: job for job in batch.jobs}
@@ -259,6 +312,9 @@ class Worker:
             job = jobs[d.job_id]
             counters[d.kind].labels(job.subscription or "", job.action).inc()
             kinds[d.kind.value] += 1
+            if d.in_doubt:
+                self.metrics.jobs_in_doubt.labels(job.subscription or "", job.action).inc()
+                kinds["in_doubt"] += 1
         self.counts.update(kinds)
         self.metrics.batch_jobs.labels(batch.jobs[0].action).observe(len(batch.jobs))
         extra = {"batch_key": batch.key, **kinds}
@@ -274,6 +330,9 @@ class Worker:
             self._notice("throttled", logging.WARNING, "SFMC is rate-limiting tenant %s: window %d, paused %.1f s; "
                          "throttled jobs go back without using an attempt", self.tenant, self.limiter.limit,
                          self.limiter.paused_for())  # fmt: skip
+        if kinds["in_doubt"] and self.options.in_doubt == "resend":
+            log.warning("%d job(s) in doubt (SFMC may have processed them) are resent (delivery.in_doubt: "
+                        "resend): a contact may enter a journey twice", kinds["in_doubt"], extra=extra)  # fmt: skip
         if kinds[Kind.DEAD]:
             reason = next(_error(d) for d in decisions if d.kind is Kind.DEAD)
             log.warning("%d job(s) dead; first reason: %s", kinds[Kind.DEAD], reason, extra=extra)

@@ -10,6 +10,8 @@ is what `/metrics` serves. Tests pass `Metrics(CollectorRegistry())` to count in
     sfmc_actions_jobs_retried_total{subscription,action}  failed attempts scheduled again
     sfmc_actions_jobs_throttled_total{subscription,action} given back after a 429, attempt not counted
     sfmc_actions_jobs_dead_total{subscription,action}
+    sfmc_actions_jobs_in_doubt_total{subscription,action} journey entries SFMC may have processed unseen: held as
+                                                          dead letters (delivery.in_doubt: hold) or resent
     sfmc_actions_batch_jobs{action}                       jobs per delivered batch (histogram)
     sfmc_actions_sfmc_requests_total{route,status}        every SFMC call; status "timeout"/"error" without one
     sfmc_actions_sfmc_request_seconds{route}              SFMC latency (histogram)
@@ -49,6 +51,8 @@ class Metrics:
         self.jobs_throttled = Counter(f"{_P}_jobs_throttled", "Jobs given back after a 429 (attempt not counted)",
                                       job, registry=r)  # fmt: skip
         self.jobs_dead = Counter(f"{_P}_jobs_dead", "Jobs dead-lettered by the workers", job, registry=r)
+        self.jobs_in_doubt = Counter(f"{_P}_jobs_in_doubt", "Jobs SFMC may have processed without an answer "
+                                     "(held as dead letters, or resent)", job, registry=r)  # fmt: skip
         self.batch_jobs = Histogram(f"{_P}_batch_jobs", "Jobs per delivered batch", ["action"],
                                     buckets=BATCH_BUCKETS, registry=r)  # fmt: skip
         self.sfmc_requests = Counter(f"{_P}_sfmc_requests", "SFMC API calls by route and HTTP status",

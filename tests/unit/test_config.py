@@ -125,3 +125,12 @@ def test_webhook_and_delivery_sections(tmp_path: Path) -> None:
     assert config.delivery.flush_interval == 0.5 and config.delivery.max_age == 4 * 3600
     (problem,) = problems_of(write(tmp_path, "delivery:\n  flush_intervall: 2\n"))
     assert "did you mean 'flush_interval'?" in problem
+
+
+def test_delivery_lease_and_in_doubt_policy(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, "delivery:\n  lease_seconds: 20\n"))
+    assert (config.delivery.lease_seconds, config.delivery.in_doubt) == (20, "hold")  # hold by default
+    assert load_config(write(tmp_path, "delivery:\n  in_doubt: resend\n")).delivery.in_doubt == "resend"
+    problems = problems_of(write(tmp_path, "delivery:\n  in_doubt: maybe\n  lease_seconds: 1\n"))
+    assert any("delivery.in_doubt: Input should be 'hold' or 'resend'" in p for p in problems)
+    assert any("delivery.lease_seconds: Input should be greater than or equal to 5" in p for p in problems)

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from sfmc_actions.deliver.outcomes import Kind, decide, is_throttled, retry_later
+from sfmc_actions.deliver.outcomes import InDoubtPolicy, Kind, decide, is_throttled, retry_later
 from sfmc_actions.queue.jobs import Dead, Delivered, Job, JobState, Retry
 from sfmc_actions.queue.retry import RetryPolicy
 from sfmc_actions.sfmc import outcomes as sfmc
@@ -78,19 +78,19 @@ def test_dead_only_when_both_limits_pass(attempts: int, age: float, kind: Kind) 
 
 
 def test_a_429_is_given_back_without_an_outcome() -> None:
-    d = decide(job(10, 3 * 3600), sfmc.Retry(THROTTLED, 5.0), POLICY, NOW)
+    d = decide(job(10, 3 * 3600), sfmc.Retry(THROTTLED, 5.0, status=429), POLICY, NOW)
     assert (d.kind, d.outcome) == (Kind.THROTTLED, None)
 
 
-def test_a_token_endpoint_429_is_throttling_too() -> None:
-    assert is_throttled(sfmc.Retry("SFMC's token endpoint answered 429: Too many requests", 2.0))
-    assert not is_throttled(sfmc.Retry("SFMC answered 4290 Strange"))
-    assert not is_throttled(sfmc.Retry("SFMC answered 503 Service Unavailable: 429 in the text"))
+def test_throttling_is_the_status_429_not_the_text() -> None:
+    assert is_throttled(sfmc.Retry("SFMC's token endpoint answered 429: Too many requests", 2.0, status=429))
+    assert not is_throttled(sfmc.Retry("SFMC answered 503 Service Unavailable: answered 429 in the text", status=503))
+    assert not is_throttled(sfmc.Retry("timed out waiting for the answer"))
 
 
 def test_after_the_age_limit_429s_count_like_any_failure() -> None:
-    young = decide(job(10, 4 * 3600 - 1), sfmc.Retry(THROTTLED, 5.0), POLICY, NOW)
-    old = decide(job(10, 4 * 3600), sfmc.Retry(THROTTLED, 5.0), POLICY, NOW)
+    young = decide(job(10, 4 * 3600 - 1), sfmc.Retry(THROTTLED, 5.0, status=429), POLICY, NOW)
+    old = decide(job(10, 4 * 3600), sfmc.Retry(THROTTLED, 5.0, status=429), POLICY, NOW)
     assert young.kind is Kind.THROTTLED
     assert old.kind is Kind.DEAD
 
@@ -104,3 +104,37 @@ def test_retry_later_uses_the_given_delay() -> None:
     d = retry_later(job(1), "subscription 'x' is not in this worker's config", POLICY, NOW, no_jitter, 60.0)
     assert isinstance(d.outcome, Retry) and d.outcome.at == NOW + timedelta(seconds=60)
     assert "not in this worker's config" in d.outcome.error
+
+
+LOST = sfmc.Retry("timed out waiting for the answer: ReadTimeout", in_doubt=True)
+HOLD = InDoubtPolicy(hold=True, subject="the journey entry of contact 'u1' (event definition 'E')")
+
+
+@pytest.mark.parametrize(
+    ("result", "policy", "kind", "counted"),
+    [
+        (LOST, HOLD, Kind.DEAD, True),  # a journey entry SFMC may have processed: held, never resent
+        (LOST, InDoubtPolicy(hold=False, subject="x"), Kind.RETRY, True),  # resend: at least once
+        (LOST, None, Kind.RETRY, False),  # an idempotent action: just resend
+        (sfmc.Retry("SFMC answered 503", status=503), HOLD, Kind.RETRY, False),  # SFMC said it did not do it
+        (sfmc.Retry("SFMC answered 429", status=429), HOLD, Kind.THROTTLED, False),
+    ],
+)
+def test_lost_answers_of_actions_that_must_not_repeat(
+    result: sfmc.Retry, policy: InDoubtPolicy | None, kind: Kind, counted: bool
+) -> None:
+    d = decide(job(), result, POLICY, NOW, in_doubt=policy)
+    assert (d.kind, d.in_doubt) == (kind, counted)
+
+
+def test_the_held_dead_letter_says_what_happened_and_what_to_do() -> None:
+    d = decide(job(), LOST, POLICY, NOW, in_doubt=HOLD)
+    assert isinstance(d.outcome, Dead) and d.outcome.sent_row == {"keys": {}}
+    assert d.outcome.reason == (
+        "in doubt: the journey entry of contact 'u1' (event definition 'E') was sent but its answer was lost "
+        "(timed out waiting for the answer: ReadTimeout), so SFMC may have processed it. It is not resent "
+        "automatically (delivery.in_doubt: hold) because sending it twice would repeat it (a contact entering the "
+        "journey twice). Check in SFMC whether it arrived (Journey Builder: the journey's contact history), and "
+        "only if it did not, replay it: sfmc-actions dead-letters replay --config CONFIG 7 "
+        '(all of them: --reason "in doubt", after checking each)'
+    )

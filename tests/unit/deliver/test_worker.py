@@ -66,7 +66,7 @@ async def test_each_job_gets_its_own_outcome(store: JobStore) -> None:
 
 
 async def test_throttled_jobs_are_given_back_with_their_attempt(store: JobStore) -> None:
-    action = rows_action(result=lambda p: sfmc.Retry(THROTTLED, 2.0))
+    action = rows_action(result=lambda p: sfmc.Retry(THROTTLED, 2.0, status=429))
     await store.enqueue([new_job("s", action, n) for n in range(2)])
     worker = make_worker(store, ("s", action))
     batch = await claim(store)
