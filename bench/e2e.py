@@ -155,6 +155,24 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def postgres_cpu_seconds() -> float:
+    """CPU seconds of every PostgreSQL server process alive now (children of the postmaster included)."""
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and (entry / "comm").read_text().strip() in ("postgres", "postmaster"):
+                total += cpu_seconds(int(entry.name))
+        except OSError:  # exited meanwhile
+            continue
+    return total
+
+
+def machine_busy_seconds() -> float:
+    """CPU seconds all cores spent busy since boot (/proc/stat: everything but idle and iowait)."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return (sum(values) - values[3] - values[4]) / os.sysconf("SC_CLK_TCK")
+
+
 class Process:
     """A child process whose stderr is read by a thread (so it never blocks on a full pipe)."""
 
@@ -343,7 +361,7 @@ async def bench_store(store: str, args: argparse.Namespace, workdir: Path) -> di
             # 2. backlog: a slow SFMC; the queue fills as fast as the ingest API accepts.
             rule = {"fault": "latency", "route": "rowset", "seconds": args.stall}
             (await http.put("/__emulator/faults", json={"rules": [rule]})).raise_for_status()
-            cpu = cpu_seconds(pid)
+            cpu, busy, pg = cpu_seconds(pid), machine_busy_seconds(), postgres_cpu_seconds()
             started = time.perf_counter()
             profiler.start("ingest")
             backlog = await run_client(url, first, args.backlog, 0, args.connections)
@@ -354,6 +372,9 @@ async def bench_store(store: str, args: argparse.Namespace, workdir: Path) -> di
             result["backlog_ingest_seconds"] = round(backlog["seconds"], 1)
             result["client_cpu_share_ingest"] = round(backlog["cpu_seconds"] / backlog["seconds"], 2)
             result["serve_cpu_share_ingest"] = round(ingest_cpu / backlog["seconds"], 2)
+            result["machine_cores_busy_ingest"] = round((machine_busy_seconds() - busy) / backlog["seconds"], 2)
+            if store == "postgres":  # backends of ended connections are not counted: a lower bound
+                result["postgres_cpu_share_ingest"] = round((postgres_cpu_seconds() - pg) / backlog["seconds"], 2)
             expected += expected_rows(first, args.backlog)
             queued = expected - await delivered_rows(http)
             result["backlog_events"] = backlog["accepted"]
@@ -365,7 +386,8 @@ async def bench_store(store: str, args: argparse.Namespace, workdir: Path) -> di
             # 3. drain at full speed.
             await http.delete("/__emulator/faults")
             cleared = time.perf_counter()
-            cpu, emulator_cpu = cpu_seconds(pid), cpu_seconds(emulator.popen.pid)
+            cpu, emulator_cpu, busy = cpu_seconds(pid), cpu_seconds(emulator.popen.pid), machine_busy_seconds()
+            pg = postgres_cpu_seconds()
             await asyncio.sleep(args.stall)  # rowsets answered slowly are still finishing
             start_count, start_at = await delivered_rows(http), time.perf_counter()
             profiler.start("drain")
@@ -376,6 +398,9 @@ async def bench_store(store: str, args: argparse.Namespace, workdir: Path) -> di
             drain_cpu = cpu_seconds(pid) - cpu
             result["serve_cpu_us_per_delivered_row"] = round(drain_cpu / queued * 1e6, 1)
             result["serve_cpu_share_drain"] = round(drain_cpu / (done_at - cleared), 2)
+            result["machine_cores_busy_drain"] = round((machine_busy_seconds() - busy) / (done_at - cleared), 2)
+            if store == "postgres":
+                result["postgres_cpu_share_drain"] = round((postgres_cpu_seconds() - pg) / (done_at - cleared), 2)
             # Whether the emulator kept up: the share of one core it used while the backlog drained.
             result["emulator_cpu_share_drain"] = round(
                 (cpu_seconds(emulator.popen.pid) - emulator_cpu) / (done_at - cleared), 2

@@ -88,14 +88,18 @@ WITH next_key AS (
 )
 CLAIM_KEY = "WITH" + _PICK.format(key="$5") + _CLAIM
 _OWNED = "j.state = 'claimed' AND j.lease_owner = $2"
+# Job ids as a join, never "j.id = ANY($3)" next to a state test: with statistics older than the backlog, the
+# planner ANDs the primary key with the whole claimable partial index (it implies the state test), reading
+# every queued job's entry per statement: 6 ms instead of 0.25 ms for 50 ids over 100,000 queued jobs.
+_IDS = "unnest($3::bigint[]) AS u(id)"
 # Only under a live lease: a send must never start once another worker may claim the job.
 MARK_SENDING = f"""
-UPDATE jobs j SET sending_at = $1 WHERE j.id = ANY($3::bigint[]) AND {_OWNED} AND j.available_at > $1
+UPDATE jobs j SET sending_at = $1 FROM {_IDS} WHERE j.id = u.id AND {_OWNED} AND j.available_at > $1
 RETURNING j.id"""
 _SETTLED = "sending_at = NULL, in_doubt = false"  # an outcome says what happened: nothing is in doubt any more
 MARK_DELIVERED = f"""
 UPDATE jobs j SET state = 'delivered', delivered_at = $1, updated_at = $1, lease_owner = NULL, {_SETTLED}
-WHERE j.id = ANY($3::bigint[]) AND {_OWNED} RETURNING j.id"""
+FROM {_IDS} WHERE j.id = u.id AND {_OWNED} RETURNING j.id"""
 MARK_RETRY = f"""
 UPDATE jobs j SET state = 'pending', available_at = u.at, last_error = u.error, updated_at = $1, lease_owner = NULL,
                   {_SETTLED}
@@ -111,10 +115,12 @@ WHERE j.id = u.id AND {_OWNED} RETURNING j.id"""
 # processed by SFMC (their marks go); releasing all keeps marked jobs in doubt (their sends were cut short).
 _RELEASE = """
 UPDATE jobs j SET state = 'pending', available_at = $1, updated_at = $1, attempts = greatest(j.attempts - 1, 0),
-                  lease_owner = NULL, {mark}
+                  lease_owner = NULL, {mark}{ids}
 WHERE j.state = 'claimed' AND j.lease_owner = $2"""
-RELEASE_ALL = _RELEASE.format(mark=_CARRY_MARK) + " AND j.state IN ('pending', 'claimed') AND j.available_at > $1"
-RELEASE_SOME = _RELEASE.format(mark="sending_at = NULL") + " AND j.id = ANY($3::bigint[])"
+RELEASE_ALL = (
+    _RELEASE.format(mark=_CARRY_MARK, ids="") + " AND j.state IN ('pending', 'claimed') AND j.available_at > $1"
+)
+RELEASE_SOME = _RELEASE.format(mark="sending_at = NULL", ids=f"\nFROM {_IDS}") + " AND j.id = u.id"
 _WHOLE_JOB = f"SELECT {JOB_COLUMNS} FROM jobs j JOIN job_bodies b ON b.job_id = j.id"
 GET_JOB = _WHOLE_JOB + " WHERE j.id = $1"
 LIST_DEAD = f"""{_WHOLE_JOB}
