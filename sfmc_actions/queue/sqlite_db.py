@@ -12,13 +12,14 @@ Every write is a `BEGIN IMMEDIATE` transaction: writers of any process queue on 
 from __future__ import annotations
 
 import asyncio
+import functools
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
 from sfmc_actions.errors import StoreError
 from sfmc_actions.queue.migrations import check_not_newer, load_migrations, sqlite_statements
@@ -30,6 +31,31 @@ CREATE_MIGRATIONS = (
 )
 SELECT_MIGRATIONS = "SELECT version FROM schema_migrations"
 INSERT_MIGRATION = "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)"
+
+
+# Row counts of the multi-row INSERTs: few distinct statements, so sqlite3's statement cache keeps them all.
+INSERT_CHUNKS = (256, 64, 16, 4, 1)
+
+
+@functools.lru_cache(maxsize=64)
+def _values_sql(prefix: str, columns: int, rows: int) -> str:
+    row = "(" + ", ".join("?" * columns) + ")"
+    return prefix + ", ".join([row] * rows)
+
+
+def insert_rows(conn: sqlite3.Connection, prefix: str, rows: Sequence[Sequence[Any]]) -> None:
+    """`prefix` ("INSERT INTO t (a, b) VALUES ") for every row, many rows per statement.
+
+    One statement per chunk rather than executemany's one step per row: the store's thread releases and
+    retakes the GIL around each step, and under load the event loop's thread holds it, so each retake waited
+    (bench/e2e.py). Also about a third less CPU (12 -> 8 µs per job and body).
+    """
+    start = 0
+    while start < len(rows):
+        size = next(size for size in INSERT_CHUNKS if size <= len(rows) - start)
+        chunk = rows[start : start + size]
+        conn.execute(_values_sql(prefix, len(chunk[0]), size), [value for row in chunk for value in row])
+        start += size
 
 
 def to_time(value: float) -> datetime:

@@ -33,7 +33,7 @@ from sfmc_actions.queue.jobs import (
     StateCount,
 )
 from sfmc_actions.queue.rows import JOB_COLUMNS, JOB_STATE_COLUMNS, dump_json, job_from_row, utc_now
-from sfmc_actions.queue.sqlite_db import SqliteDatabase, to_time, write_transaction
+from sfmc_actions.queue.sqlite_db import SqliteDatabase, insert_rows, to_time, write_transaction
 from sfmc_actions.queue.sqlite_tokens import SqliteTokens
 from sfmc_actions.queue.store import Reroute
 
@@ -46,11 +46,11 @@ from sfmc_actions.queue.store import Reroute
 # Ids are assigned under the write lock, from AUTOINCREMENT's counter, so a job and its body share one id
 # without a round trip per row.
 LAST_ID = "SELECT seq FROM sqlite_sequence WHERE name = 'jobs'"
-INSERT_JOB = """
+INSERT_JOBS = """
 INSERT INTO jobs (id, subscription, action, batch_key, tenant, message_id, state, created_at, available_at,
                   updated_at, last_error, dead_reason)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
-INSERT_BODY = "INSERT INTO job_bodies (job_id, event, payload, raw_body) VALUES (?, ?, ?, ?)"
+VALUES """
+INSERT_BODIES = "INSERT INTO job_bodies (job_id, event, payload, raw_body) VALUES "
 # Writes only when there is no key or it has expired; rowcount 0 means "a duplicate inside the window".
 TAKE_DEDUPE_KEY = """
 INSERT INTO dedupe_keys (subscription, message_id, expires_at) VALUES (?, ?, ?)
@@ -197,8 +197,8 @@ class SqliteJobStore:
         row = conn.execute(LAST_ID).fetchone()
         first = (row[0] if row else 0) + 1
         values = [_job_values(job, now) for job in keep] + [_rejected_values(event, now) for event in rejected]
-        conn.executemany(INSERT_JOB, [(first + n, *state) for n, (state, _) in enumerate(values)])
-        conn.executemany(INSERT_BODY, [(first + n, *body) for n, (_, body) in enumerate(values)])
+        insert_rows(conn, INSERT_JOBS, [(first + n, *state) for n, (state, _) in enumerate(values)])
+        insert_rows(conn, INSERT_BODIES, [(first + n, *body) for n, (_, body) in enumerate(values)])
         return EnqueueResult(accepted=len(keep), duplicates=len(jobs) - len(keep), rejected=len(rejected))
 
     # -- claim, outcomes, release ----------------------------------------------------------------------------
