@@ -12,7 +12,9 @@ TCP congestion control:
   none); a refused credential pauses the tenant for `auth_pause` (the settings are wrong: nothing would pass).
 
 Two counters share the window: requests (the HTTP transport holds one per call) and batches (a worker holds one
-from claim to outcome, so no job is claimed, and its lease started, while the tenant cannot send). The window
+from claim to outcome, so no job is claimed, and its lease started, while the tenant cannot send). A request
+slot can be shared: the worker takes one (`request(shared=True)`) before it marks a journey entry as sending, and
+the transport's call inside uses that slot, so an entry is marked only once its request can go out. The window
 is per process; N processes on one tenant allow N times as much (SFMC's limits are per tenant, so N x
 tenant_concurrency should stay under them).
 """
@@ -25,8 +27,11 @@ import math
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 
 Clock = Callable[[], float]
+# The limiters (by id) whose request slot the current task holds: tasks it starts inherit it (contextvars).
+_HOLDING: ContextVar[frozenset[int]] = ContextVar("sfmc_actions_request_slots", default=frozenset())
 
 
 class TenantLimiter:
@@ -111,11 +116,20 @@ class TenantLimiter:
 
     # -- slots -------------------------------------------------------------------------------------------------
     @asynccontextmanager
-    async def request(self) -> AsyncIterator[None]:
+    async def request(self, *, shared: bool = False) -> AsyncIterator[None]:
+        """One request slot. Inside a `shared` slot (held by this task or one that started it) that same slot:
+        the requests made within use it instead of waiting for another."""
+        holding = _HOLDING.get()
+        if id(self) in holding:
+            yield
+            return
         await self._acquire("requests")
+        token = _HOLDING.set(holding | {id(self)}) if shared else None
         try:
             yield
         finally:
+            if token is not None:
+                _HOLDING.reset(token)
             await self._release("requests")
 
     @asynccontextmanager

@@ -224,9 +224,10 @@ class Worker:
         return decisions
 
     async def _deliver_once(self, owner: str, batch: Batch, route: Route, jobs: list[Job]) -> list[Decision]:
-        """Jobs of an action that must not be repeated (journey entries), a few at a time: each group is
-        marked as sending (committed) before its requests go out and its outcomes are recorded right after,
-        so a worker killed mid-batch leaves only the requests then in flight in doubt."""
+        """Jobs of an action that must not be repeated (journey entries), one request each. A job is marked as
+        sending (committed) only once its request can go out (it holds the tenant's request slot), and its
+        outcome is recorded as soon as SFMC answers: a worker killed mid-batch leaves in doubt only the
+        requests then on the wire."""
         hold = self.options.in_doubt == "hold"
         action = route.action
         decisions: list[Decision] = []
@@ -235,26 +236,34 @@ class Worker:
                          if job.in_doubt]  # fmt: skip
             await self._apply(owner, batch, decisions)
             jobs = [job for job in jobs if not job.in_doubt]
-        size = max(getattr(action, "concurrency", len(jobs)), 1)
-        for start in range(0, len(jobs), size):
-            chunk = jobs[start : start + size]
-            if self._stopping.is_set() or batch.budget <= 0:  # not sent: give them back, unattempted
-                await self.store.release(owner, [job.id for job in jobs[start:]])
-                break
-            marked = await self.store.mark_sending(owner, [job.id for job in chunk])
-            if len(marked) < len(chunk):  # the lease ran out (a stalled process): another worker may have them
-                log.warning("lost the lease of %d job(s) before sending them; another worker has them",
-                            len(chunk) - len(marked), extra={"batch_key": batch.key})  # fmt: skip
-                chunk = [job for job in chunk if job.id in marked]
-            results = await self._send(route, chunk, batch.budget)
-            finished = self._clock()
-            done = [
-                decide(job, result, self.policy, finished, in_doubt=InDoubtPolicy(hold, action.describe(job.payload)))
-                for job, result in zip(chunk, results, strict=True)
-            ]
-            await self._apply(owner, batch, done)
-            decisions += done
-        return decisions
+        gate = asyncio.Semaphore(max(getattr(action, "concurrency", 1), 1))
+        unsent: list[int] = []
+
+        async def one(job: Job) -> Decision | None:
+            async with gate:
+                if self._stopping.is_set() or batch.budget <= 0:
+                    unsent.append(job.id)  # not sent: given back below, unattempted
+                    return None
+                async with self.limiter.request(shared=True):  # the slot its request will use
+                    if not await self.store.mark_sending(owner, [job.id]):
+                        return None  # the lease ran out (a stalled process): another worker may have it
+                    [result] = await self._send(route, [job], batch.budget)
+            subject = action.describe(job.payload)
+            decision = decide(job, result, self.policy, self._clock(), in_doubt=InDoubtPolicy(hold, subject))
+            await self._apply(owner, batch, [decision])
+            return decision
+
+        done = await asyncio.gather(*(one(job) for job in jobs), return_exceptions=True)
+        if unsent:
+            await self.store.release(owner, unsent)
+        for item in done:
+            if isinstance(item, BaseException):
+                raise item  # a store failure: the loop logs it; unrecorded marks leave those jobs in doubt
+        sent = [item for item in done if isinstance(item, Decision)]
+        if len(sent) + len(unsent) < len(jobs):
+            log.warning("lost the lease of %d job(s) before sending them; another worker has them",
+                        len(jobs) - len(sent) - len(unsent), extra={"batch_key": batch.key})  # fmt: skip
+        return decisions + sent
 
     def _unroutable(self, job: Job, route: Route | None) -> str | None:
         if route is None:

@@ -162,3 +162,18 @@ async def test_a_grown_window_wakes_a_waiter() -> None:
 async def _take(lim: TenantLimiter) -> None:
     async with lim.request():
         pass
+
+
+async def test_requests_inside_a_shared_slot_use_it() -> None:
+    lim = TenantLimiter("t", 1)
+    async with lim.request(shared=True):
+        # The call inside (the transport), even from a task started inside, takes no second slot: with a window
+        # of 1 it would otherwise wait for ever on the slot its own caller holds.
+        await asyncio.wait_for(asyncio.gather(_take(lim), _take(lim)), 1)
+        assert lim.requests == 1
+    assert lim.requests == 0
+    async with lim.request():  # not shared: another task's request waits for a slot of its own
+        other = asyncio.create_task(_take(lim))
+        await asyncio.sleep(0.02)
+        assert not other.done()
+    await asyncio.wait_for(other, 1)
