@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import re
 import signal
@@ -113,7 +114,8 @@ subscriptions:
 
 class Profiler:
     """`--profile DIR`: py-spy (pip install py-spy, not a project dependency) records serve during a phase, as
-    collapsed stacks per thread (DIR/STORE-PHASE.txt, idle frames included), for flame graphs or grep."""
+    collapsed stacks per thread (DIR/STORE-PHASE.txt) of the thread holding the GIL: where serve's Python time
+    goes. (`--idle` instead of `--gil` shows what waits.)"""
 
     def __init__(self, folder: Path | None, store: str, pid: int) -> None:
         self.folder, self.store, self.pid = folder, store, pid
@@ -124,7 +126,7 @@ class Profiler:
             return
         out = self.folder / f"{self.store}-{phase}.txt"
         command = [str(Path(sys.executable).parent / "py-spy"), "record", "--pid", str(self.pid), "--format", "raw",
-                   "--threads", "--idle", "--rate", "200", "--output", str(out)]  # fmt: skip
+                   "--threads", "--gil", "--rate", "200", "--output", str(out)]  # fmt: skip
         self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     def stop(self) -> None:
@@ -284,6 +286,24 @@ def latencies_ms(journal: list[dict[str, Any]], batches: list[list[float]], firs
     return [(at - accepted[first + (n - first) // 100 * 100]) * 1000 for (_, n), at in arrived.items()]
 
 
+async def stand_in_autovacuum(schema: str, every: float) -> None:
+    """VACUUM ANALYZE the jobs table every `every` seconds, when the server runs with autovacuum off.
+
+    A queue table leaves a dead row version per claim and per outcome, which autovacuum clears (the migration
+    asks for it after 1% of the table changed). The local test server has autovacuum off; production servers
+    have it on. Without either, claims step over ever more dead index entries as the run goes on.
+    """
+    conn = await asyncpg.connect(POSTGRES)
+    try:
+        if await conn.fetchval("SHOW autovacuum") == "on":
+            return
+        while True:
+            await asyncio.sleep(every)
+            await conn.execute(f"VACUUM (ANALYZE) {schema}.jobs")
+    finally:
+        await conn.close()
+
+
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(len(ordered) * fraction))]
@@ -303,6 +323,7 @@ async def bench_store(store: str, args: argparse.Namespace, workdir: Path) -> di
     config = workdir / "bench.yaml"
     config.write_text(CONFIG.format(emulator=emulator_url, write_key=WRITE_KEY, flush=args.flush))
     serve: Process | None = None
+    vacuum: asyncio.Task[None] | None = None
     try:
         async with httpx.AsyncClient(base_url=emulator_url, timeout=120) as http:
             for _ in range(400):
@@ -332,6 +353,8 @@ async def bench_store(store: str, args: argparse.Namespace, workdir: Path) -> di
             sampler = RssSampler(pid)
             sampler.start()
             profiler = Profiler(args.profile, store, pid)
+            if store == "postgres" and args.pg_vacuum:
+                vacuum = asyncio.create_task(stand_in_autovacuum(schema, args.pg_vacuum))
             first, expected = 0, 0
 
             # Warm-up: imports, the OAuth token, caches.
@@ -410,6 +433,10 @@ async def bench_store(store: str, args: argparse.Namespace, workdir: Path) -> di
             sampler.stop()
             result["serve_exit_code"] = serve.stop()
     finally:
+        if vacuum is not None:
+            vacuum.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await vacuum
         if serve is not None:
             serve.stop()
         emulator.stop()
@@ -430,6 +457,12 @@ async def main() -> None:
     parser.add_argument("--connections", type=int, default=4, help="client connections")
     parser.add_argument("--flush", type=float, default=1.0, help="delivery.flush_interval")
     parser.add_argument("--stall", type=float, default=2.0, help="seconds the emulator takes per rowset (backlog)")
+    parser.add_argument(
+        "--pg-vacuum",
+        type=float,
+        default=30.0,
+        help="seconds between VACUUMs of the jobs table when the server has autovacuum off (0: none)",
+    )
     parser.add_argument("--profile", type=Path, help="record serve with py-spy into this folder (ingest, drain)")
     args = parser.parse_args()
     args.events = args.events or (10_000 if args.quick else 100_000)
