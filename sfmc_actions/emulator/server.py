@@ -143,6 +143,7 @@ class EmulatorServer:
 def serve_forever(app: Starlette, host: str, port: int, on_ready: Any = None, log_level: str = "info") -> None:
     """The CLI: bind, report the URL through `on_ready(base_url)`, serve until Ctrl+C."""
     sock = bind(host, port)
+    sock.listen(2048)  # before the banner: a client reading it may connect before uvicorn starts (refused)
     if on_ready is not None:
         on_ready(base_url_of(sock))
     server = _Server(_config(app, log_level), embedded=False)
