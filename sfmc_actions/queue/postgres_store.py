@@ -96,13 +96,15 @@ _IDS = "unnest($3::bigint[]) AS u(id)"
 MARK_SENDING = f"""
 UPDATE jobs j SET sending_at = $1 FROM {_IDS} WHERE j.id = u.id AND {_OWNED} AND j.available_at > $1
 RETURNING j.id"""
-_SETTLED = "sending_at = NULL, in_doubt = false"  # an outcome says what happened: nothing is in doubt any more
+# Delivered and dead settle a job; a retry records only that this attempt failed (it may not even have been
+# sent: a job of a subscription this worker lacks), so an earlier attempt's doubt stays.
+_SETTLED = "sending_at = NULL, in_doubt = false"
 MARK_DELIVERED = f"""
 UPDATE jobs j SET state = 'delivered', delivered_at = $1, updated_at = $1, lease_owner = NULL, {_SETTLED}
 FROM {_IDS} WHERE j.id = u.id AND {_OWNED} RETURNING j.id"""
 MARK_RETRY = f"""
 UPDATE jobs j SET state = 'pending', available_at = u.at, last_error = u.error, updated_at = $1, lease_owner = NULL,
-                  {_SETTLED}
+                  sending_at = NULL
 FROM unnest($3::bigint[], $4::timestamptz[], $5::text[]) AS u(id, at, error)
 WHERE j.id = u.id AND {_OWNED} RETURNING j.id"""
 MARK_DEAD = f"""

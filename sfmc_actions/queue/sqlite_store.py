@@ -78,12 +78,15 @@ _OWNED = "state = 'claimed' AND lease_owner = ?"
 MARK_SENDING = f"""
 UPDATE jobs SET sending_at = ? WHERE id IN (SELECT value FROM json_each(?)) AND {_OWNED} AND available_at > ?
 RETURNING id"""
-_SETTLED = "sending_at = NULL, in_doubt = 0"  # an outcome says what happened: nothing is in doubt any more
+# Delivered and dead settle a job; a retry records only that this attempt failed (it may not even have been
+# sent: a job of a subscription this worker lacks), so an earlier attempt's doubt stays.
+_SETTLED = "sending_at = NULL, in_doubt = 0"
 MARK_DELIVERED = f"""
 UPDATE jobs SET state = 'delivered', delivered_at = ?, updated_at = ?, lease_owner = NULL, {_SETTLED}
 WHERE id IN (SELECT value FROM json_each(?)) AND {_OWNED} RETURNING id"""
 MARK_RETRY = f"""
-UPDATE jobs SET state = 'pending', available_at = ?, last_error = ?, updated_at = ?, lease_owner = NULL, {_SETTLED}
+UPDATE jobs SET state = 'pending', available_at = ?, last_error = ?, updated_at = ?, lease_owner = NULL,
+                sending_at = NULL
 WHERE id = ? AND {_OWNED}"""
 MARK_DEAD = f"""
 UPDATE jobs SET state = 'dead', dead_reason = ?, last_error = ?, sent_row = ?, updated_at = ?, lease_owner = NULL,

@@ -68,7 +68,8 @@ class JobStore(Protocol):
 
     async def apply_outcomes(self, owner: str, outcomes: Sequence[tuple[int, Outcome]]) -> ApplyResult:
         """Record each job's outcome in one transaction, only for jobs `owner` still holds. Clears the jobs'
-        sending marks and in-doubt flags: the outcome says what happened."""
+        sending marks; Delivered and Dead also settle a job in doubt (a Retry does not: it says only that this
+        attempt failed, not whether an earlier one reached SFMC)."""
 
     async def release(self, owner: str, job_ids: Collection[int] | None = None) -> int:
         """Give `owner`'s claims (all, or `job_ids`) back unattempted, available now. Returns how many.

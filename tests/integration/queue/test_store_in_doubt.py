@@ -34,7 +34,7 @@ async def test_a_job_marked_sending_by_a_worker_that_died_is_claimed_in_doubt(
     assert stored is not None and stored.in_doubt
 
 
-async def test_an_outcome_clears_the_mark_and_the_doubt(store: JobStore, clock: FakeClock) -> None:
+async def test_delivered_or_dead_settle_the_doubt_a_retry_keeps_it(store: JobStore, clock: FakeClock) -> None:
     await store.enqueue([journey(n) for n in range(3)])
     jobs = await store.claim_batch("w1", 10, 10)
     ids = [job.id for job in jobs]
@@ -49,10 +49,20 @@ async def test_an_outcome_clears_the_mark_and_the_doubt(store: JobStore, clock: 
 
     clock.advance(1)
     [retried] = await store.claim_batch("w3", 10, 10)
-    assert retried.id == ids[1] and not retried.in_doubt  # the recorded 503 says SFMC did not process it
+    # The 503 says only that w2's resend was not processed; whether the dead worker's send was stays unknown.
+    assert retried.id == ids[1] and retried.in_doubt
     for job_id in (ids[0], ids[2]):
         settled = await store.get_job(job_id)
         assert settled is not None and not settled.in_doubt
+    await store.apply_outcomes("w3", [(retried.id, Retry(clock.now, "not sent: unknown subscription"))])
+    clock.advance(1)
+    [again] = await store.claim_batch("w4", 10, 10)
+    assert again.in_doubt and again.attempts == 4  # a retry with no mark of its own leaves the doubt as it was
+    await store.mark_sending("w4", [again.id])
+    await store.apply_outcomes("w4", [(again.id, Retry(clock.now, "503"))])
+    clock.advance(1)
+    [fresh] = await store.claim_batch("w5", 10, 10)
+    assert fresh.in_doubt  # a marked attempt's retry clears the mark, not the doubt it inherited
 
 
 async def test_release_by_id_clears_this_claims_mark_but_keeps_an_inherited_doubt(
@@ -128,3 +138,13 @@ async def test_a_store_from_before_the_sending_marks_is_migrated(store_url: str,
         assert again.in_doubt
     finally:
         await store.close()
+
+
+async def test_a_recorded_retry_of_a_marked_send_is_not_in_doubt(store: JobStore, clock: FakeClock) -> None:
+    await store.enqueue([journey(1)])
+    [job] = await store.claim_batch("w1", 10, 10)
+    await store.mark_sending("w1", [job.id])
+    await store.apply_outcomes("w1", [(job.id, Retry(clock.now, "SFMC answered 503"))])  # SFMC said: not done
+    clock.advance(1)
+    [again] = await store.claim_batch("w2", 10, 10)
+    assert again.id == job.id and not again.in_doubt
