@@ -39,7 +39,8 @@ from sfmc_actions.queue.store import Reroute
 
 # "claimable" = state IN ('pending', 'claimed') AND available_at <= now: a claimed job's available_at is its
 # lease expiry, so an expired lease is claimable again with no reaper (the partial indexes' WHERE matches).
-# One statement for the whole batch: ids drawn first, so a job and its body share one.
+# One statement for the whole batch: ids drawn first, so a job and its body share one. It wakes idle workers
+# (NOTIFY, sent at commit) too, so an enqueue without de-duplication keys is one round trip and one transaction.
 INSERT_JOBS = """
 WITH input AS MATERIALIZED (
     SELECT nextval(pg_get_serial_sequence('jobs', 'id')) AS id, u.*
@@ -49,8 +50,10 @@ WITH input AS MATERIALIZED (
     INSERT INTO jobs (id, subscription, action, batch_key, tenant, message_id, state, last_error, dead_reason,
                       created_at, available_at, updated_at)
     SELECT id, s, a, b, t, m, st, d, coalesce(d, reason), $12, $12, $12 FROM input
+), bodies AS (
+    INSERT INTO job_bodies (job_id, event, payload, raw_body) SELECT id, e::jsonb, p::jsonb, r FROM input
 )
-INSERT INTO job_bodies (job_id, event, payload, raw_body) SELECT id, e::jsonb, p::jsonb, r FROM input"""
+SELECT pg_notify($13, '')"""
 # Writes only when there is no key or it has expired: the keys returned are the new ones.
 TAKE_DEDUPE_KEYS = """
 INSERT INTO dedupe_keys (subscription, message_id, expires_at)
@@ -183,13 +186,20 @@ class PostgresJobStore:
 
     # -- enqueue ---------------------------------------------------------------------------------------------
     async def enqueue(self, jobs: Sequence[NewJob], rejected: Sequence[RejectedEvent] = ()) -> EnqueueResult:
-        async with self._db.pool.acquire() as conn, conn.transaction():
-            result = await self._insert(conn, jobs, rejected, self._clock())
+        if any(job.deduplicated for job in jobs):  # taking keys, then inserting: one transaction
+            async with self._db.pool.acquire() as conn, conn.transaction():
+                result = await self._insert(conn, jobs, rejected, self._clock())
+        else:  # INSERT_JOBS alone, a transaction by itself: no BEGIN and COMMIT round trips
+            result = await self._insert(self._db.pool, jobs, rejected, self._clock())
         self._db.wake_local()
         return result
 
     async def _insert(
-        self, conn: asyncpg.Connection, jobs: Sequence[NewJob], rejected: Sequence[RejectedEvent], now: datetime
+        self,
+        conn: asyncpg.Connection | asyncpg.Pool,
+        jobs: Sequence[NewJob],
+        rejected: Sequence[RejectedEvent],
+        now: datetime,
     ) -> EnqueueResult:
         keys = sorted({(j.subscription, j.message_id or "") for j in jobs if j.deduplicated})
         fresh: set[tuple[str, str]] = set()
@@ -208,8 +218,8 @@ class PostgresJobStore:
             keep.append(job)
         rows_in = [_job_values(job) for job in keep] + [_rejected_values(event) for event in rejected]
         if rows_in:
-            await conn.execute(INSERT_JOBS, *(list(column) for column in zip(*rows_in, strict=True)), now)
-            await conn.execute(NOTIFY, self._db.channel)
+            columns = (list(column) for column in zip(*rows_in, strict=True))
+            await conn.execute(INSERT_JOBS, *columns, now, self._db.channel)
         return EnqueueResult(accepted=len(keep), duplicates=len(jobs) - len(keep), rejected=len(rejected))
 
     # -- claim, outcomes, release ----------------------------------------------------------------------------
