@@ -51,7 +51,7 @@ WITH input AS MATERIALIZED (
                       created_at, available_at, updated_at)
     SELECT id, s, a, b, t, m, st, d, coalesce(d, reason), $12, $12, $12 FROM input
 ), bodies AS (
-    INSERT INTO job_bodies (job_id, event, payload, raw_body) SELECT id, e::jsonb, p::jsonb, r FROM input
+    INSERT INTO job_bodies (job_id, event, payload, raw_body) SELECT id, e::json, p::json, r FROM input
 )
 SELECT pg_notify($13, '')"""
 # Writes only when there is no key or it has expired: the keys returned are the new ones.
