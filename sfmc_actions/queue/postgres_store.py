@@ -248,6 +248,22 @@ class PostgresJobStore:
             wrong = next(o for _, o in outcomes if not isinstance(o, Delivered | Retry | Dead))
             raise TypeError(f"outcomes must be Delivered, Retry or Dead, not {wrong!r}")
         now = self._clock()
+        if delivered and not retry and not dead:  # the common case: one statement, a transaction by itself
+            applied = {r[0] for r in await self._db.pool.fetch(MARK_DELIVERED, now, owner, delivered)}
+        else:
+            applied = await self._apply_mixed(owner, now, delivered, retry, dead)
+        lost = tuple(job_id for job_id, _ in outcomes if job_id not in applied)
+        return ApplyResult(applied=len(outcomes) - len(lost), lost=lost)
+
+    async def _apply_mixed(
+        self,
+        owner: str,
+        now: datetime,
+        delivered: list[int],
+        retry: list[tuple[int, Retry]],
+        dead: list[tuple[int, Dead]],
+    ) -> set[int]:
+        """Several kinds of outcome: one transaction; returns the ids of the jobs `owner` still held."""
         applied: set[int] = set()
         async with self._db.pool.acquire() as conn, conn.transaction():
             if delivered:
@@ -259,8 +275,7 @@ class PostgresJobStore:
                 sent = [None if o.sent_row is None else dump_json(o.sent_row) for _, o in dead]
                 ids, reasons = [i for i, _ in dead], [o.reason for _, o in dead]
                 applied.update(r[0] for r in await conn.fetch(MARK_DEAD, now, owner, ids, reasons, sent))
-        lost = tuple(job_id for job_id, _ in outcomes if job_id not in applied)
-        return ApplyResult(applied=len(outcomes) - len(lost), lost=lost)
+        return applied
 
     async def release(self, owner: str, job_ids: Collection[int] | None = None) -> int:
         async with self._db.pool.acquire() as conn, conn.transaction():
