@@ -393,6 +393,7 @@ async def bench_store(store: str, args: argparse.Namespace, workdir: Path) -> di
             result["accepted_events_per_sec"] = round(backlog["accepted"] / backlog["seconds"])
             result["serve_cpu_us_per_accepted_event"] = round(ingest_cpu / backlog["accepted"] * 1e6, 1)
             result["backlog_ingest_seconds"] = round(backlog["seconds"], 1)
+            result["request_ms_p50"], result["request_ms_p99"] = backlog["request_ms_p50"], backlog["request_ms_p99"]
             result["client_cpu_share_ingest"] = round(backlog["cpu_seconds"] / backlog["seconds"], 2)
             result["serve_cpu_share_ingest"] = round(ingest_cpu / backlog["seconds"], 2)
             result["machine_cores_busy_ingest"] = round((machine_busy_seconds() - busy) / backlog["seconds"], 2)

@@ -13,7 +13,8 @@ timestamp, which is the sending time as an SDK would set it), in Segment's shape
 
 Every row's key carries n, so the bench finds each delivered row's event (and its accept time) in the emulator.
 A 200 counts only when its body says success: the ingest API answers it once the batch is committed.
-Output: {"accepted", "jobs", "rejected", "failed", "seconds", "batches": [[first_n, accept_unix_time], ...]}.
+Output: {"accepted", "jobs", "rejected", "failed", "seconds", "cpu_seconds", "request_ms_p50", "request_ms_p99",
+"batches": [[first_n, accept_unix_time], ...]}.
 """
 
 from __future__ import annotations
@@ -97,6 +98,7 @@ async def run(url: str, first: int, count: int, rate: float | None, connections:
     limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
     result: dict[str, Any] = {"accepted": 0, "jobs": 0, "rejected": 0, "failed": 0, "batches": []}
     errors: list[str] = []
+    took: list[float] = []  # seconds from sending a batch to its answer
 
     async with httpx.AsyncClient(base_url=url, limits=limits, timeout=120) as client:
         began = time.perf_counter()
@@ -108,20 +110,26 @@ async def run(url: str, first: int, count: int, rate: float | None, connections:
                     if delay > 0:
                         await asyncio.sleep(delay)
                 size = min(BATCH, first + count - start)
-                response = await client.post("/v1/batch", content=batch_body(start, size), headers=headers)
-                body = response.json() if response.status_code == 200 else {}
-                if body.get("success") is not True:
+                body = batch_body(start, size)
+                sent = time.perf_counter()
+                response = await client.post("/v1/batch", content=body, headers=headers)
+                took.append(time.perf_counter() - sent)
+                answer = response.json() if response.status_code == 200 else {}
+                if answer.get("success") is not True:
                     result["failed"] += size
                     if len(errors) < 5:
                         errors.append(f"{response.status_code}: {response.text[:200]}")
                     continue
                 result["batches"].append([start, time.time()])
-                result["accepted"] += body["accepted"]
-                result["jobs"] += body["jobs"]
-                result["rejected"] += body["rejected"]
+                result["accepted"] += answer["accepted"]
+                result["jobs"] += answer["jobs"]
+                result["rejected"] += answer["rejected"]
 
         await asyncio.gather(*(connection() for _ in range(connections)))
         result["seconds"] = time.perf_counter() - began
+    took.sort()
+    result["request_ms_p50"] = round(took[len(took) // 2] * 1000, 1) if took else None
+    result["request_ms_p99"] = round(took[int(len(took) * 0.99)] * 1000, 1) if took else None
     usage = resource.getrusage(resource.RUSAGE_SELF)
     result["cpu_seconds"] = usage.ru_utime + usage.ru_stime
     if errors:

@@ -80,12 +80,19 @@ async def phase(
             status = await send(i)
             done += 1
             failures += status >= 300
+
     started, cpu = time.perf_counter(), cpu_seconds(pid)
     await asyncio.gather(*(worker() for _ in range(concurrency)))
     elapsed, cpu = time.perf_counter() - started, cpu_seconds(pid) - cpu
     # server_rps_per_core: requests per second of server CPU, i.e. what one core sustains.
-    return {"requests": done, "failures": failures, "seconds": round(elapsed, 3), "rps": round(done / elapsed, 1),
-            "server_cpu_seconds": round(cpu, 3), "server_rps_per_core": round(done / cpu, 1) if cpu > 0 else None}
+    return {
+        "requests": done,
+        "failures": failures,
+        "seconds": round(elapsed, 3),
+        "rps": round(done / elapsed, 1),
+        "server_cpu_seconds": round(cpu, 3),
+        "server_rps_per_core": round(done / cpu, 1) if cpu > 0 else None,
+    }
 
 
 async def run(pid: int, base: str, requests: int, concurrency: int, limit_s: float) -> dict[str, Any]:
