@@ -1,6 +1,7 @@
 """End-to-end service benchmark: `serve` and the SFMC emulator as processes; one JSON line per store.
 
     python bench/e2e.py [--quick] [--stores sqlite,postgres] [--events N] [--backlog N] [--rate R] [--connections C]
+                        [--workers N] [--profile DIR]
 
 Three OS processes on real sockets, as in production: `sfmc-actions serve` (ingest API + delivery workers) on a
 fresh SQLite file or its own PostgreSQL schema; `sfmc-actions emulator` standing in for SFMC, in its own process
@@ -17,6 +18,7 @@ batches of 100 realistic identify/page/track events over several keep-alive conn
    second until the backlog is gone (counted as data extension rows: every row key is unique per event).
    peak_rss_mb: serve's VmHWM (high-water mark) at the end, which covers the whole run.
 
+`--workers N` adds N `sfmc-actions worker` processes on the same store (scale-out); their CPU is reported apart.
 Also reported: serve's CPU per accepted event and per delivered row (utime+stime from /proc), the 1-minute load
 average before the run (the machine is shared), and the expected and delivered row totals (they must match).
 """
@@ -28,14 +30,11 @@ import asyncio
 import contextlib
 import os
 import re
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
-import threading
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -44,12 +43,25 @@ import httpx
 import orjson
 import yaml
 from e2e_client import WRITE_KEY, expected_rows  # bench/ is on sys.path: this script's folder
+from e2e_procs import (
+    POSTGRES,
+    ROOT,
+    Process,
+    Profiler,
+    RssSampler,
+    cpu_seconds,
+    free_port,
+    machine_busy_seconds,
+    postgres_cpu_seconds,
+    proc_status,
+    stand_in_autovacuum,
+)
 
-ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "examples" / "emulator-seed.yaml"
-POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
 INGEST_URL = re.compile(r"ingest API on (http://\S+?),")
+STARTED = re.compile(r"(Ctrl\+C to stop)")
 BENCH_DES = ("Customers", "Orders", "Page_Views", "Audience_VIP")
+SECRET_ENV = {"BENCH_SFMC_SECRET": "demo-client-secret"}  # the emulator's published demo secret
 CONFIG = """
 settings:
   subdomain: mcdemo0000000000000000000000
@@ -112,135 +124,6 @@ subscriptions:
 """
 
 
-class Profiler:
-    """`--profile DIR`: py-spy (pip install py-spy, not a project dependency) records serve during a phase, as
-    collapsed stacks per thread (DIR/STORE-PHASE.txt) of the thread holding the GIL: where serve's Python time
-    goes. (`--idle` instead of `--gil` shows what waits.)"""
-
-    def __init__(self, folder: Path | None, store: str, pid: int) -> None:
-        self.folder, self.store, self.pid = folder, store, pid
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self, phase: str) -> None:
-        if self.folder is None:
-            return
-        out = self.folder / f"{self.store}-{phase}.txt"
-        command = [str(Path(sys.executable).parent / "py-spy"), "record", "--pid", str(self.pid), "--format", "raw",
-                   "--threads", "--gil", "--rate", "200", "--output", str(out)]  # fmt: skip
-        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-    def stop(self) -> None:
-        if self.process is not None:
-            self.process.send_signal(signal.SIGINT)
-            self.process.wait(60)
-            self.process = None
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def proc_status(pid: int) -> dict[str, int]:
-    """VmRSS and VmHWM of a process, in kB."""
-    values: dict[str, int] = {}
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        name, _, rest = line.partition(":")
-        if name in ("VmRSS", "VmHWM"):
-            values[name] = int(rest.split()[0])
-    return values
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def postgres_cpu_seconds() -> float:
-    """CPU seconds of every PostgreSQL server process alive now (children of the postmaster included)."""
-    total = 0.0
-    for entry in Path("/proc").iterdir():
-        try:
-            if entry.name.isdigit() and (entry / "comm").read_text().strip() in ("postgres", "postmaster"):
-                total += cpu_seconds(int(entry.name))
-        except OSError:  # exited meanwhile
-            continue
-    return total
-
-
-def machine_busy_seconds() -> float:
-    """CPU seconds all cores spent busy since boot (/proc/stat: everything but idle and iowait)."""
-    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    return (sum(values) - values[3] - values[4]) / os.sysconf("SC_CLK_TCK")
-
-
-class Process:
-    """A child process whose stderr is read by a thread (so it never blocks on a full pipe)."""
-
-    def __init__(self, args: list[str], env: dict[str, str] | None = None) -> None:
-        self.popen = subprocess.Popen([sys.executable, *args], cwd=ROOT, env={**os.environ, **(env or {})},
-                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)  # fmt: skip
-        self.lines: list[str] = []
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-
-    def _read(self) -> None:
-        assert self.popen.stderr is not None
-        for line in self.popen.stderr:
-            self.lines.append(line.rstrip("\n"))
-
-    def wait_for(self, pattern: re.Pattern[str], timeout: float = 60.0) -> str:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            for line in self.lines:
-                if match := pattern.search(line):
-                    return match.group(1)
-            if self.popen.poll() is not None:
-                break
-            time.sleep(0.05)
-        raise SystemExit(f"{self.popen.args} did not start:\n" + "\n".join(self.lines[-30:]))
-
-    def stop(self) -> int:
-        if self.popen.poll() is None:
-            self.popen.send_signal(signal.SIGTERM)
-        try:
-            code = self.popen.wait(60)
-        except subprocess.TimeoutExpired:
-            self.popen.kill()
-            code = self.popen.wait(10)
-        self._reader.join(5)
-        return code
-
-
-class RssSampler(threading.Thread):
-    """Samples a process's VmRSS (kB) every `every` seconds, keeping (perf_counter, kB) pairs."""
-
-    def __init__(self, pid: int, every: float = 0.25) -> None:
-        super().__init__(daemon=True)
-        self.pid, self.every = pid, every
-        self.samples: list[tuple[float, int]] = []
-        self._stop = threading.Event()
-
-    def run(self) -> None:
-        while not self._stop.wait(self.every):
-            try:
-                self.samples.append((time.perf_counter(), proc_status(self.pid)["VmRSS"]))
-            except (OSError, KeyError):
-                return
-
-    @property
-    def latest_mb(self) -> float:
-        return round(self.samples[-1][1] / 1024, 1) if self.samples else 0.0
-
-    def at_mb(self, when: float) -> float:
-        """The first sample at or after `when`."""
-        return round(next((kb for t, kb in self.samples if t >= when), self.samples[-1][1]) / 1024, 1)
-
-    def stop(self) -> None:
-        self._stop.set()
-
-
 async def delivered_rows(http: httpx.AsyncClient) -> int:
     listed = (await http.get("/__emulator/data-extensions")).json()
     return sum(de["rowCount"] for de in listed if de["key"] in BENCH_DES)
@@ -256,6 +139,17 @@ async def wait_delivered(http: httpx.AsyncClient, expected: int, timeout: float,
             raise SystemExit(f"delivery stalled at {count} of {expected} rows for {timeout:.0f} s")
         await asyncio.sleep(every)
     return time.perf_counter()
+
+
+async def wait_ready(http: httpx.AsyncClient, emulator: Process) -> None:
+    for _ in range(600):
+        with contextlib.suppress(httpx.TransportError):
+            if (await http.get("/__emulator/")).status_code == 200:
+                return
+        if emulator.popen.poll() is not None:
+            break
+        await asyncio.sleep(0.05)
+    raise SystemExit("the emulator did not start:\n" + "\n".join(emulator.lines[-30:]))
 
 
 async def run_client(url: str, first: int, count: int, rate: float, connections: int) -> dict[str, Any]:
@@ -286,166 +180,171 @@ def latencies_ms(journal: list[dict[str, Any]], batches: list[list[float]], firs
     return [(at - accepted[first + (n - first) // 100 * 100]) * 1000 for (_, n), at in arrived.items()]
 
 
-async def stand_in_autovacuum(schema: str, every: float) -> None:
-    """VACUUM ANALYZE the jobs table every `every` seconds, when the server runs with autovacuum off.
-
-    A queue table leaves a dead row version per claim and per outcome, which autovacuum clears (the migration
-    asks for it after 1% of the table changed). The local test server has autovacuum off; production servers
-    have it on. Without either, claims step over ever more dead index entries as the run goes on.
-    """
-    conn = await asyncpg.connect(POSTGRES)
-    try:
-        if await conn.fetchval("SHOW autovacuum") == "on":
-            return
-        while True:
-            await asyncio.sleep(every)
-            await conn.execute(f"VACUUM (ANALYZE) {schema}.jobs")
-    finally:
-        await conn.close()
-
-
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(len(ordered) * fraction))]
 
 
+def share(seconds: float, elapsed: float) -> float:
+    return round(seconds / elapsed, 2)
+
+
+@dataclass
+class Run:
+    """One store's run: the processes, the emulator's inspection API, and the events sent so far."""
+
+    store: str
+    args: argparse.Namespace
+    http: httpx.AsyncClient
+    emulator: Process
+    serve: Process
+    url: str
+    workers: list[Process] = field(default_factory=list)
+    first: int = 0  # index of the next event to send
+    expected: int = 0  # rows the events sent so far become
+    result: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def pid(self) -> int:
+        return self.serve.popen.pid
+
+    def workers_cpu(self) -> float:
+        return sum(cpu_seconds(w.popen.pid) for w in self.workers)
+
+    async def send(self, count: int, rate: float = 0) -> dict[str, Any]:
+        sent = await run_client(self.url, self.first, count, rate, self.args.connections)
+        self.expected += expected_rows(self.first, count)
+        self.first += count
+        return sent
+
+    async def warm_up(self, sampler: RssSampler) -> None:
+        """Imports, the OAuth token, caches."""
+        await self.send(1000)
+        await wait_delivered(self.http, self.expected, 60)
+        self.result["rss_idle_mb"] = sampler.latest_mb
+
+    async def steady(self) -> None:
+        """Latency at an offered rate below capacity."""
+        await self.http.delete("/__emulator/journal")
+        first, count = self.first, self.args.events
+        sent = await self.send(count, self.args.rate)
+        await wait_delivered(self.http, self.expected, 60)
+        journal = (await self.http.get("/__emulator/journal", params={"route": "rowset"})).json()
+        await self.http.delete("/__emulator/journal")
+        latencies = latencies_ms(journal, sent["batches"], first, count)
+        self.result |= {
+            "steady_events": count, "steady_rate": self.args.rate,
+            "steady_accepted_events_per_sec": round(sent["accepted"] / sent["seconds"]),
+            "latency_p50_ms": round(statistics.median(latencies), 1),
+            "latency_p99_ms": round(percentile(latencies, 0.99), 1),
+            "latency_max_ms": round(max(latencies), 1), "latency_rows": len(latencies),
+        }  # fmt: skip
+
+    async def backlog(self, sampler: RssSampler, profiler: Profiler) -> int:
+        """A slow SFMC: the queue fills as fast as the ingest API accepts. Returns the rows queued."""
+        rule = {"fault": "latency", "route": "rowset", "seconds": self.args.stall}
+        (await self.http.put("/__emulator/faults", json={"rules": [rule]})).raise_for_status()
+        cpu, busy, pg = cpu_seconds(self.pid), machine_busy_seconds(), postgres_cpu_seconds()
+        started = time.perf_counter()
+        profiler.start("ingest")
+        sent = await self.send(self.args.backlog)
+        profiler.stop()
+        elapsed, serve_cpu = sent["seconds"], cpu_seconds(self.pid) - cpu
+        queued = self.expected - await delivered_rows(self.http)
+        self.result |= {
+            "accepted_events_per_sec": round(sent["accepted"] / elapsed),
+            "serve_cpu_us_per_accepted_event": round(serve_cpu / sent["accepted"] * 1e6, 1),
+            "backlog_ingest_seconds": round(elapsed, 1),
+            "request_ms_p50": sent["request_ms_p50"], "request_ms_p99": sent["request_ms_p99"],
+            "client_cpu_share_ingest": share(sent["cpu_seconds"], elapsed),
+            "serve_cpu_share_ingest": share(serve_cpu, elapsed),
+            "machine_cores_busy_ingest": share(machine_busy_seconds() - busy, elapsed),
+            "backlog_events": sent["accepted"], "backlog_rows_queued": queued,
+            # The backlog grows about linearly while the client posts: a tenth of the way in, a tenth is queued.
+            "rss_small_backlog_mb": sampler.at_mb(started + elapsed / 10),
+            "rss_at_backlog_mb": sampler.latest_mb,
+        }  # fmt: skip
+        if self.store == "postgres":  # backends of ended connections are not counted: a lower bound
+            self.result["postgres_cpu_share_ingest"] = share(postgres_cpu_seconds() - pg, elapsed)
+        return queued
+
+    async def drain(self, queued: int, profiler: Profiler) -> None:
+        """SFMC answers at full speed again: rows per second until the backlog is gone."""
+        await self.http.delete("/__emulator/faults")
+        cleared = time.perf_counter()
+        cpu, busy, pg = cpu_seconds(self.pid), machine_busy_seconds(), postgres_cpu_seconds()
+        emulator_cpu, workers_cpu = cpu_seconds(self.emulator.popen.pid), self.workers_cpu()
+        await asyncio.sleep(self.args.stall)  # rowsets answered slowly are still finishing
+        start_count, start_at = await delivered_rows(self.http), time.perf_counter()
+        profiler.start("drain")
+        done_at = await wait_delivered(self.http, self.expected, 60, every=0.5)
+        profiler.stop()
+        elapsed, serve_cpu = done_at - cleared, cpu_seconds(self.pid) - cpu
+        self.result |= {
+            "delivered_rows_per_sec": round((self.expected - start_count) / (done_at - start_at)),
+            "drain_seconds": round(elapsed, 1),
+            "serve_cpu_us_per_delivered_row": round(serve_cpu / queued * 1e6, 1),
+            "serve_cpu_share_drain": share(serve_cpu, elapsed),
+            "machine_cores_busy_drain": share(machine_busy_seconds() - busy, elapsed),
+            # Whether the emulator kept up: the share of one core it used while the backlog drained.
+            "emulator_cpu_share_drain": share(cpu_seconds(self.emulator.popen.pid) - emulator_cpu, elapsed),
+        }  # fmt: skip
+        if self.workers:
+            self.result["workers_cpu_share_drain"] = share(self.workers_cpu() - workers_cpu, elapsed)
+        if self.store == "postgres":
+            self.result["postgres_cpu_share_drain"] = share(postgres_cpu_seconds() - pg, elapsed)
+
+
 async def bench_store(store: str, args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
-    result: dict[str, Any] = {"store": store, "load_avg_1m_before": round(os.getloadavg()[0], 2)}
     seed = yaml.safe_load(SEED.read_text())
     seed["options"] = {**(seed.get("options") or {}), "journal_size": 200_000}
-    seed_file = workdir / "seed.yaml"
-    seed_file.write_text(yaml.safe_dump(seed))
+    (workdir / "seed.yaml").write_text(yaml.safe_dump(seed))
     port = free_port()
-    emulator = Process(["-m", "sfmc_actions", "emulator", "--port", str(port), "--seed", str(seed_file)])
+    emulator = Process(["-m", "sfmc_actions", "emulator", "--port", str(port), "--seed", str(workdir / "seed.yaml")])
     emulator_url = f"http://127.0.0.1:{port}"
     schema = f"bench_e2e_{os.getpid()}"
     database = f"sqlite:///{workdir}/e2e.db" if store == "sqlite" else f"{POSTGRES}?schema={schema}"
     config = workdir / "bench.yaml"
     config.write_text(CONFIG.format(emulator=emulator_url, write_key=WRITE_KEY, flush=args.flush))
-    serve: Process | None = None
+    common = ["--config", str(config), "--database", database, "--log-level", "warning"]
+    processes = [emulator]
     vacuum: asyncio.Task[None] | None = None
     try:
         async with httpx.AsyncClient(base_url=emulator_url, timeout=120) as http:
-            for _ in range(400):
-                try:
-                    if (await http.get("/__emulator/")).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    await asyncio.sleep(0.05)
-            serve = Process(
-                [
-                    "-m",
-                    "sfmc_actions",
-                    "serve",
-                    "--config",
-                    str(config),
-                    "--port",
-                    "0",
-                    "--database",
-                    database,
-                    "--log-level",
-                    "warning",
-                ],
-                env={"BENCH_SFMC_SECRET": "demo-client-secret"},
-            )
-            url = serve.wait_for(INGEST_URL)
-            pid = serve.popen.pid
-            sampler = RssSampler(pid)
+            await wait_ready(http, emulator)
+            serve = Process(["-m", "sfmc_actions", "serve", "--port", "0", *common], env=SECRET_ENV)
+            processes.append(serve)
+            run = Run(store, args, http, emulator, serve, serve.wait_for(INGEST_URL))
+            for _ in range(args.workers):
+                run.workers.append(Process(["-m", "sfmc_actions", "worker", *common], env=SECRET_ENV))
+                processes.append(run.workers[-1])
+                run.workers[-1].wait_for(STARTED)
+            run.result = {"store": store, "load_avg_1m_before": round(os.getloadavg()[0], 2)}
+            if args.workers:
+                run.result["worker_processes"] = args.workers
+            sampler, profiler = RssSampler(run.pid), Profiler(args.profile, store, run.pid)
             sampler.start()
-            profiler = Profiler(args.profile, store, pid)
             if store == "postgres" and args.pg_vacuum:
                 vacuum = asyncio.create_task(stand_in_autovacuum(schema, args.pg_vacuum))
-            first, expected = 0, 0
-
-            # Warm-up: imports, the OAuth token, caches.
-            await run_client(url, first, 1000, 0, args.connections)
-            expected += expected_rows(first, 1000)
-            first += 1000
-            await wait_delivered(http, expected, 60)
-            result["rss_idle_mb"] = sampler.latest_mb
-
-            # 1. steady: latency at an offered rate below capacity.
-            await http.delete("/__emulator/journal")
-            steady = await run_client(url, first, args.events, args.rate, args.connections)
-            expected += expected_rows(first, args.events)
-            await wait_delivered(http, expected, 60)
-            journal = (await http.get("/__emulator/journal", params={"route": "rowset"})).json()
-            latencies = latencies_ms(journal, steady["batches"], first, args.events)
-            result["steady_events"] = args.events
-            result["steady_rate"] = args.rate
-            result["steady_accepted_events_per_sec"] = round(steady["accepted"] / steady["seconds"])
-            result["latency_p50_ms"] = round(statistics.median(latencies), 1)
-            result["latency_p99_ms"] = round(percentile(latencies, 0.99), 1)
-            result["latency_max_ms"] = round(max(latencies), 1)
-            result["latency_rows"] = len(latencies)
-            first += args.events
-            await http.delete("/__emulator/journal")
-
-            # 2. backlog: a slow SFMC; the queue fills as fast as the ingest API accepts.
-            rule = {"fault": "latency", "route": "rowset", "seconds": args.stall}
-            (await http.put("/__emulator/faults", json={"rules": [rule]})).raise_for_status()
-            cpu, busy, pg = cpu_seconds(pid), machine_busy_seconds(), postgres_cpu_seconds()
-            started = time.perf_counter()
-            profiler.start("ingest")
-            backlog = await run_client(url, first, args.backlog, 0, args.connections)
-            profiler.stop()
-            ingest_cpu = cpu_seconds(pid) - cpu
-            result["accepted_events_per_sec"] = round(backlog["accepted"] / backlog["seconds"])
-            result["serve_cpu_us_per_accepted_event"] = round(ingest_cpu / backlog["accepted"] * 1e6, 1)
-            result["backlog_ingest_seconds"] = round(backlog["seconds"], 1)
-            result["request_ms_p50"], result["request_ms_p99"] = backlog["request_ms_p50"], backlog["request_ms_p99"]
-            result["client_cpu_share_ingest"] = round(backlog["cpu_seconds"] / backlog["seconds"], 2)
-            result["serve_cpu_share_ingest"] = round(ingest_cpu / backlog["seconds"], 2)
-            result["machine_cores_busy_ingest"] = round((machine_busy_seconds() - busy) / backlog["seconds"], 2)
-            if store == "postgres":  # backends of ended connections are not counted: a lower bound
-                result["postgres_cpu_share_ingest"] = round((postgres_cpu_seconds() - pg) / backlog["seconds"], 2)
-            expected += expected_rows(first, args.backlog)
-            queued = expected - await delivered_rows(http)
-            result["backlog_events"] = backlog["accepted"]
-            result["backlog_rows_queued"] = queued
-            # The backlog grows about linearly while the client posts: a tenth of the way in, a tenth is queued.
-            result["rss_small_backlog_mb"] = sampler.at_mb(started + backlog["seconds"] / 10)
-            result["rss_at_backlog_mb"] = sampler.latest_mb
-
-            # 3. drain at full speed.
-            await http.delete("/__emulator/faults")
-            cleared = time.perf_counter()
-            cpu, emulator_cpu, busy = cpu_seconds(pid), cpu_seconds(emulator.popen.pid), machine_busy_seconds()
-            pg = postgres_cpu_seconds()
-            await asyncio.sleep(args.stall)  # rowsets answered slowly are still finishing
-            start_count, start_at = await delivered_rows(http), time.perf_counter()
-            profiler.start("drain")
-            done_at = await wait_delivered(http, expected, 60, every=0.5)
-            profiler.stop()
-            result["delivered_rows_per_sec"] = round((expected - start_count) / (done_at - start_at))
-            result["drain_seconds"] = round(done_at - cleared, 1)
-            drain_cpu = cpu_seconds(pid) - cpu
-            result["serve_cpu_us_per_delivered_row"] = round(drain_cpu / queued * 1e6, 1)
-            result["serve_cpu_share_drain"] = round(drain_cpu / (done_at - cleared), 2)
-            result["machine_cores_busy_drain"] = round((machine_busy_seconds() - busy) / (done_at - cleared), 2)
-            if store == "postgres":
-                result["postgres_cpu_share_drain"] = round((postgres_cpu_seconds() - pg) / (done_at - cleared), 2)
-            # Whether the emulator kept up: the share of one core it used while the backlog drained.
-            result["emulator_cpu_share_drain"] = round(
-                (cpu_seconds(emulator.popen.pid) - emulator_cpu) / (done_at - cleared), 2
-            )
-            result["peak_rss_mb"] = round(proc_status(pid)["VmHWM"] / 1024, 1)
-            result["rows_expected"], result["rows_delivered"] = expected, await delivered_rows(http)
+            await run.warm_up(sampler)
+            await run.steady()
+            await run.drain(await run.backlog(sampler, profiler), profiler)
+            run.result["peak_rss_mb"] = round(proc_status(run.pid)["VmHWM"] / 1024, 1)
+            run.result["rows_expected"], run.result["rows_delivered"] = run.expected, await delivered_rows(http)
             sampler.stop()
-            result["serve_exit_code"] = serve.stop()
+            run.result["serve_exit_code"] = serve.stop()
+            return run.result
     finally:
         if vacuum is not None:
             vacuum.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await vacuum
-        if serve is not None:
-            serve.stop()
-        emulator.stop()
+        for process in reversed(processes):
+            process.stop()
         if store == "postgres":
             conn = await asyncpg.connect(POSTGRES)
             await conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
             await conn.close()
-    return result
 
 
 async def main() -> None:
@@ -456,6 +355,7 @@ async def main() -> None:
     parser.add_argument("--backlog", type=int, help="backlog events (default 1,000,000; quick 50,000)")
     parser.add_argument("--rate", type=float, default=2500, help="steady phase offered events/s")
     parser.add_argument("--connections", type=int, default=4, help="client connections")
+    parser.add_argument("--workers", type=int, default=0, help="`sfmc-actions worker` processes besides serve")
     parser.add_argument("--flush", type=float, default=1.0, help="delivery.flush_interval")
     parser.add_argument("--stall", type=float, default=2.0, help="seconds the emulator takes per rowset (backlog)")
     parser.add_argument(

@@ -80,10 +80,10 @@ def event(n: int, timestamp: str) -> dict[str, Any]:
     if kind <= 8:
         revenue = 5 + h % 49500 / 100
         products = [{"product_id": f"sku-{h % 1000}", "price": revenue, "quantity": 1}]
-        props = {"order_id": f"ord-{n}", "revenue": revenue, "currency": CURRENCIES[h % 3], "products": products}
-        return {"type": "track", "userId": user, "event": "Order Completed", "properties": props, **common}
-    props = {"product_id": f"sku-{h % 1000}", "price": 5 + h % 49500 / 100}
-    return {"type": "track", "userId": user, "event": "Product Viewed", "properties": props, **common}
+        order = {"order_id": f"ord-{n}", "revenue": revenue, "currency": CURRENCIES[h % 3], "products": products}
+        return {"type": "track", "userId": user, "event": "Order Completed", "properties": order, **common}
+    viewed: dict[str, Any] = {"product_id": f"sku-{h % 1000}", "price": 5 + h % 49500 / 100}
+    return {"type": "track", "userId": user, "event": "Product Viewed", "properties": viewed, **common}
 
 
 def batch_body(first: int, count: int) -> bytes:
