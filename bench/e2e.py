@@ -303,7 +303,11 @@ async def bench_store(store: str, args: argparse.Namespace, workdir: Path) -> di
     emulator = Process(["-m", "sfmc_actions", "emulator", "--port", str(port), "--seed", str(workdir / "seed.yaml")])
     emulator_url = f"http://127.0.0.1:{port}"
     schema = f"bench_e2e_{os.getpid()}"
-    database = f"sqlite:///{workdir}/e2e.db" if store == "sqlite" else f"{POSTGRES}?schema={schema}"
+    databases = {"sqlite": f"sqlite:///{workdir}/e2e.db", "sqlite-full": f"sqlite:///{workdir}/e2e.db?synchronous=full",
+                 "postgres": f"{POSTGRES}?schema={schema}"}  # fmt: skip
+    if store not in databases:
+        raise SystemExit(f"unknown store {store!r}: use {', '.join(databases)}")
+    database = databases[store]
     config = workdir / "bench.yaml"
     config.write_text(CONFIG.format(emulator=emulator_url, write_key=WRITE_KEY, flush=args.flush))
     common = ["--config", str(config), "--database", database, "--log-level", "warning"]
@@ -350,7 +354,12 @@ async def bench_store(store: str, args: argparse.Namespace, workdir: Path) -> di
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="a smaller run, under a minute for both stores")
-    parser.add_argument("--stores", default="sqlite,postgres")
+    parser.add_argument(
+        "--stores",
+        default="sqlite,postgres",
+        help="sqlite (WAL, synchronous=NORMAL: survives a crash of the process), sqlite-full (fsync "
+        "per commit: survives power loss too), postgres (synchronous_commit as the server has it)",
+    )
     parser.add_argument("--events", type=int, help="steady phase events (default 100,000; quick 10,000)")
     parser.add_argument("--backlog", type=int, help="backlog events (default 1,000,000; quick 50,000)")
     parser.add_argument("--rate", type=float, default=2500, help="steady phase offered events/s")
