@@ -11,7 +11,7 @@ def test_accepted_connections_send_without_nagle_delay() -> None:
     listener = bind("127.0.0.1", 0)
     try:
         listener.listen()
-        with socket.create_connection(listener.getsockname()) as client:
+        with socket.create_connection(listener.getsockname()):
             accepted, _ = listener.accept()
             with accepted:
                 assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
