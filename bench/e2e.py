@@ -74,6 +74,7 @@ sources:
     write_key: {write_key}
 delivery:
   flush_interval: {flush}
+  tenant_concurrency: {concurrency}
 subscriptions:
   - name: customers-de
     action: contactDataExtension
@@ -309,7 +310,9 @@ async def bench_store(store: str, args: argparse.Namespace, workdir: Path) -> di
         raise SystemExit(f"unknown store {store!r}: use {', '.join(databases)}")
     database = databases[store]
     config = workdir / "bench.yaml"
-    config.write_text(CONFIG.format(emulator=emulator_url, write_key=WRITE_KEY, flush=args.flush))
+    config.write_text(
+        CONFIG.format(emulator=emulator_url, write_key=WRITE_KEY, flush=args.flush, concurrency=args.concurrency)
+    )
     common = ["--config", str(config), "--database", database, "--log-level", "warning"]
     processes = [emulator]
     vacuum: asyncio.Task[None] | None = None
@@ -365,6 +368,7 @@ async def main() -> None:
     parser.add_argument("--rate", type=float, default=2500, help="steady phase offered events/s")
     parser.add_argument("--connections", type=int, default=4, help="client connections")
     parser.add_argument("--workers", type=int, default=0, help="`sfmc-actions worker` processes besides serve")
+    parser.add_argument("--concurrency", type=int, default=8, help="delivery.tenant_concurrency (SFMC calls in flight)")
     parser.add_argument("--flush", type=float, default=1.0, help="delivery.flush_interval")
     parser.add_argument("--stall", type=float, default=2.0, help="seconds the emulator takes per rowset (backlog)")
     parser.add_argument(
