@@ -90,10 +90,13 @@ WITH next_key AS (
     + _CLAIM
 )
 CLAIM_KEY = "WITH" + _PICK.format(key="$5") + _CLAIM
-_OWNED = "j.state = 'claimed' AND j.lease_owner = $2"
-# Job ids as a join, never "j.id = ANY($3)" next to a state test: with statistics older than the backlog, the
-# planner ANDs the primary key with the whole claimable partial index (it implies the state test), reading
-# every queued job's entry per statement: 6 ms instead of 0.25 ms for 50 ids over 100,000 queued jobs.
+# Statements on jobs picked by id must find them by primary key. Statistics taken when few jobs were claimable
+# (an ANALYZE between bursts) make the claimable partial indexes look tiny, and a plain "state = 'claimed'"
+# implies their predicate, so the planner read a whole claimable index per statement (it holds every queued
+# job) and filtered by owner: 25 ms instead of 0.25 ms for 50 ids over 100,000 queued jobs, and most of
+# PostgreSQL's CPU in bench/e2e.py. "IS TRUE" is the same test (state is NOT NULL) in a form the planner does
+# not match against index predicates; ids come as a join (unnest) for the same reason ("= ANY" got ANDed).
+_OWNED = "(j.state = 'claimed') IS TRUE AND j.lease_owner = $2"
 _IDS = "unnest($3::bigint[]) AS u(id)"
 # Only under a live lease: a send must never start once another worker may claim the job.
 MARK_SENDING = f"""
@@ -121,11 +124,11 @@ WHERE j.id = u.id AND {_OWNED} RETURNING j.id"""
 _RELEASE = """
 UPDATE jobs j SET state = 'pending', available_at = $1, updated_at = $1, attempts = greatest(j.attempts - 1, 0),
                   lease_owner = NULL, {mark}{ids}
-WHERE j.state = 'claimed' AND j.lease_owner = $2"""
-RELEASE_ALL = (
-    _RELEASE.format(mark=_CARRY_MARK, ids="") + " AND j.state IN ('pending', 'claimed') AND j.available_at > $1"
+WHERE {owned}"""
+RELEASE_ALL = _RELEASE.format(mark=_CARRY_MARK, ids="", owned=_OWNED) + (
+    " AND j.state IN ('pending', 'claimed') AND j.available_at > $1"  # the claimable index's range, on purpose
 )
-RELEASE_SOME = _RELEASE.format(mark="sending_at = NULL", ids=f"\nFROM {_IDS}") + " AND j.id = u.id"
+RELEASE_SOME = _RELEASE.format(mark="sending_at = NULL", ids=f"\nFROM {_IDS}", owned=_OWNED) + " AND j.id = u.id"
 _WHOLE_JOB = f"SELECT {JOB_COLUMNS} FROM jobs j JOIN job_bodies b ON b.job_id = j.id"
 GET_JOB = _WHOLE_JOB + " WHERE j.id = $1"
 LIST_DEAD = f"""{_WHOLE_JOB}
