@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import UTC, datetime
 from typing import Any
 
 from starlette.applications import Starlette
@@ -103,7 +104,7 @@ class IngestApi:
                 event,
             )
         else:
-            self.ingest.add(batch, 0, event)
+            self.ingest.add(batch, 0, event, received_at=datetime.now(UTC))
         return await commit(self.ingest, batch, source)
 
     async def batch(self, request: Request) -> Response:
@@ -125,7 +126,7 @@ class IngestApi:
         shared = {name: body[name] for name in MERGED_BATCH_FIELDS if isinstance(body.get(name), dict)}
         if shared:
             events = [apply_batch_fields(event, shared) for event in events]
-        return await commit(self.ingest, self.ingest.prepare(events), source)
+        return await commit(self.ingest, self.ingest.prepare(events, received_at=datetime.now(UTC)), source)
 
 
 def apply_batch_fields(event: Any, shared: dict[str, dict[str, Any]]) -> Any:

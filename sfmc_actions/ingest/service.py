@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 import orjson
@@ -102,6 +103,34 @@ def without_transport_fields(item: object) -> object:
     return item
 
 
+def stamp_times(event: dict[str, Any], received_at: datetime) -> None:
+    """Segment's servers set `receivedAt`, and a missing `timestamp` from it, corrected for the device's clock
+    skew when the library sent `originalTimestamp` and `sentAt`: receivedAt - (sentAt - originalTimestamp)
+    (Segment Spec, Common Fields: Timestamps). Mappings such as `$.timestamp` then find a value."""
+    event["receivedAt"] = iso_millis(received_at)
+    if event.get("timestamp") is not None:
+        return
+    timestamp = received_at
+    original, sent = parse_iso(event.get("originalTimestamp")), parse_iso(event.get("sentAt"))
+    if original is not None and sent is not None:
+        timestamp = received_at - (sent - original)
+    event["timestamp"] = iso_millis(timestamp)
+
+
+def iso_millis(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def parse_iso(text: object) -> datetime | None:
+    if not isinstance(text, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
 def raw_text(item: object) -> str:
     """A rejected input as stored: its JSON text (orjson cannot fail on what orjson decoded)."""
     try:
@@ -117,14 +146,19 @@ class Ingest:
         self.router = router
         self.store = store
 
-    def add(self, batch: Batch, index: int, item: object, raw: bytes | None = None) -> None:
+    def add(
+        self, batch: Batch, index: int, item: object, raw: bytes | None = None, received_at: datetime | None = None
+    ) -> None:
         """Parse and route one raw event into `batch`; a Spec failure is kept as rejected.
 
         `raw`: the input's original text (a file's line), stored as is when the event is rejected.
+        `received_at`: when the API received it; stamps `receivedAt` and a missing `timestamp`, as Segment does.
         """
         item = without_transport_fields(item)
         try:
             event = parse_event(item)  # type: ignore[arg-type]  # parse_event checks the type itself
+            if received_at is not None:
+                stamp_times(event.to_dict(), received_at)
         except InvalidEventError as exc:
             text = raw.decode("utf-8", errors="replace").rstrip("\r\n") if raw is not None else raw_text(item)
             batch.reject(index, exc.field, exc.reason, text, item if isinstance(item, dict) else None)
@@ -134,10 +168,12 @@ class Ingest:
         batch.jobs.extend(routed.jobs)
         batch.unmatched += routed.unmatched
 
-    def prepare(self, items: Sequence[object], first_index: int = 0) -> Batch:
+    def prepare(
+        self, items: Sequence[object], first_index: int = 0, received_at: datetime | None = None
+    ) -> Batch:
         batch = Batch()
         for offset, item in enumerate(items):
-            self.add(batch, first_index + offset, item)
+            self.add(batch, first_index + offset, item, received_at=received_at)
         return batch
 
     async def commit(self, batch: Batch, source: str) -> IngestResult:

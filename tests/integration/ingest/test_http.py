@@ -101,3 +101,11 @@ async def test_metrics_count_events_per_source(server: str, store: JobStore) -> 
     assert response.status_code == 200
     # the write key is the quick start's website source
     assert {name: count(name) - before[name] for name in before} == {"accepted": 2, "rejected": 1, "unmatched": 1}
+
+
+async def test_stored_events_carry_received_at_and_timestamp(server: str, store: JobStore) -> None:
+    event = {"type": "identify", "userId": "u-t", "traits": {"email": "t@example.com"}, "messageId": "m-t"}
+    async with httpx.AsyncClient(base_url=server) as http:
+        assert (await http.post("/v1/identify", json=event, headers=AUTH)).status_code == 200
+    stored = [job.event for job in await all_jobs(store) if job.message_id == "m-t"]
+    assert stored and all(e["timestamp"] == e["receivedAt"] and e["receivedAt"].endswith("Z") for e in stored)

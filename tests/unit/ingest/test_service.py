@@ -59,3 +59,20 @@ async def test_a_rejected_event_keeps_its_message_id_and_origin() -> None:
     (rejected,) = store.rejected
     assert rejected.message_id == "m-7"
     assert rejected.reason.startswith('backfill.ndjson:7: previousId: alias events need "previousId"')
+
+
+def test_the_api_stamps_received_at_and_a_missing_timestamp_as_segment_does() -> None:
+    from datetime import UTC, datetime
+
+    from sfmc_actions.ingest.service import stamp_times
+
+    received = datetime(2026, 11, 28, 12, 0, 0, 500_000, tzinfo=UTC)
+    bare: dict[str, object] = {"type": "track", "receivedAt": "2020-01-01T00:00:00Z"}
+    stamp_times(bare, received)
+    assert bare["receivedAt"] == bare["timestamp"] == "2026-11-28T12:00:00.500Z"  # the server's clock wins
+    skewed: dict[str, object] = {"originalTimestamp": "2026-11-28T11:00:00Z", "sentAt": "2026-11-28T11:00:10Z"}
+    stamp_times(skewed, received)  # the device clock is an hour late: corrected by receivedAt - (sentAt - original)
+    assert skewed["timestamp"] == "2026-11-28T11:59:50.500Z"
+    given = {"timestamp": "2026-01-01T00:00:00.000Z"}
+    stamp_times(given, received)
+    assert given["timestamp"] == "2026-01-01T00:00:00.000Z"  # the caller's own timestamp is kept
