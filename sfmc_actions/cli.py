@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import orjson
 import typer
@@ -12,6 +12,11 @@ from rich.console import Console
 
 from sfmc_actions import __version__
 from sfmc_actions.errors import ConfigError, FqlSyntaxError, InvalidEventError, MappingError
+from sfmc_actions.service_cli import DEFAULT_DATABASE, DatabaseOption
+
+if TYPE_CHECKING:
+    from sfmc_actions.app import Loaded
+    from sfmc_actions.route.router import Router
 
 app = typer.Typer(
     name="sfmc-actions",
@@ -134,21 +139,27 @@ def emulator(
         raise typer.Exit(2) from None
 
 
-@app.command(name="route")
-def route_file(
-    config: Annotated[Path, typer.Option("--config", "-c", help="config YAML file")],
-    events: Annotated[str, typer.Argument(help="NDJSON file of Segment events, or - for stdin")] = "-",
-) -> None:
-    """Dry run: route events through the config's subscriptions and print each payload (nothing is sent)."""
+def _load_router(config: Path) -> tuple[Loaded, Router]:
+    """The config, fully checked, and a router over its subscriptions; exit 2 with the problems otherwise."""
     from sfmc_actions.app import load, tenant_key
-    from sfmc_actions.events import parse_event
     from sfmc_actions.route.router import Router
 
     try:
         loaded = load(config)
     except ConfigError as exc:
         _fail(f"{config} has problems; run `sfmc-actions check-config {config}`:\n{exc}")
-    router = Router(loaded.subscriptions, tenant_key(loaded.config.settings))
+    return loaded, Router(loaded.subscriptions, tenant_key(loaded.config.settings))
+
+
+@app.command(name="route")
+def route_file(
+    config: Annotated[Path, typer.Option("--config", "-c", help="config YAML file")],
+    events: Annotated[str, typer.Argument(help="NDJSON file of Segment events, or - for stdin")] = "-",
+) -> None:
+    """Dry run: route events through the config's subscriptions and print each payload (nothing is sent)."""
+    from sfmc_actions.events import parse_event
+
+    _, router = _load_router(config)
     stream = sys.stdin if events == "-" else open(events, encoding="utf-8")  # noqa: SIM115
     counts = {"events": 0, "payloads": 0, "dead": 0, "unmatched": 0, "rejected": 0}
     with stream:
@@ -171,29 +182,16 @@ def route_file(
     err_console.print(" · ".join(f"{v} {k}" for k, v in counts.items()), highlight=False)
 
 
-# The store `send` writes to; serve/worker use the same default and variable, so they meet in one database.
-DEFAULT_DATABASE = "sqlite:///./sfmc-actions.db"
-DATABASE_ENV = "SFMC_ACTIONS_DATABASE"
-
-
 @app.command()
 def send(
     config: Annotated[Path, typer.Option("--config", "-c", help="config YAML file")],
     events: Annotated[str, typer.Argument(help="NDJSON file of Segment events, or - for stdin")] = "-",
-    database: Annotated[
-        str, typer.Option(envvar=DATABASE_ENV, help="job store: sqlite:///path.db or postgresql://...")
-    ] = DEFAULT_DATABASE,
+    database: DatabaseOption = DEFAULT_DATABASE,
 ) -> None:
     """Route events from an NDJSON file (backfill, replay) straight into the job store; bad lines are kept."""
-    from sfmc_actions.app import load, tenant_key
     from sfmc_actions.ingest.console import SendFailed, run_send
-    from sfmc_actions.route.router import Router
 
-    try:
-        loaded = load(config)
-    except ConfigError as exc:
-        _fail(f"{config} has problems; run `sfmc-actions check-config {config}`:\n{exc}")
-    router = Router(loaded.subscriptions, tenant_key(loaded.config.settings))
+    loaded, router = _load_router(config)
     try:
         run_send(events, router, database, console, err_console, dedupe_window=loaded.config.delivery.dedupe_window)
     except SendFailed as exc:

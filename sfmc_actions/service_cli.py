@@ -32,7 +32,7 @@ log = logging.getLogger("sfmc_actions.service")
 DatabaseOption = Annotated[
     str,
     typer.Option("--database", "-d", envvar="SFMC_ACTIONS_DATABASE",
-                 help="job store: sqlite:///path.db, a file path, or postgresql://user@host/db"),
+                 help="job store: sqlite:///path.db, a file path, or postgresql://user@host/db[?schema=name]"),
 ]  # fmt: skip
 ConfigOption = Annotated[Path, typer.Option("--config", "-c", help="config YAML file")]
 LogFormat = Annotated[str, typer.Option("--log-format", help="text or json")]
