@@ -1,6 +1,7 @@
 """sfmc-actions: deliver Segment-spec customer events into Salesforce Marketing Cloud.
 
-The functions below are the stable public API of the routing engine; other programs call them.
+The functions below are the stable public API of the routing engine; other programs call them. They import
+the engine when first called, so `import sfmc_actions` (and the CLI's start-up) stays light.
 """
 
 from __future__ import annotations
