@@ -25,9 +25,11 @@ from typing import Any
 import httpx
 import orjson
 
+from sfmc_actions.emulator import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
+
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "examples" / "emulator-seed.yaml"
-CREDENTIALS = {"grant_type": "client_credentials", "client_id": "demo-client-id", "client_secret": "demo-client-secret"}
+CREDENTIALS = {"grant_type": "client_credentials", "client_id": DEMO_CLIENT_ID, "client_secret": DEMO_CLIENT_SECRET}
 
 
 def free_port() -> int:
