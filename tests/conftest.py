@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
-from collections.abc import Iterator
+import uuid
+from collections.abc import AsyncIterator, Iterator
 
+import asyncpg
 import pytest
 
 POSTGRES_DSN = os.environ.get("SFMC_ACTIONS_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
@@ -27,3 +30,21 @@ def postgres_dsn() -> Iterator[str]:
             pytest.fail("PostgreSQL is not reachable at 127.0.0.1:5432 and CI=true: it is required in CI")
         pytest.skip("PostgreSQL is not reachable at 127.0.0.1:5432")
     yield POSTGRES_DSN
+
+
+@pytest.fixture
+async def postgres_url(postgres_dsn: str) -> AsyncIterator[str]:
+    """A store URL on a fresh schema of the real PostgreSQL, dropped after the test."""
+    async with postgres_schema_url(postgres_dsn) as url:
+        yield url
+
+
+@contextlib.asynccontextmanager
+async def postgres_schema_url(dsn: str, prefix: str = "test") -> AsyncIterator[str]:
+    schema = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    yield f"{dsn}?schema={schema}"
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+    finally:
+        await conn.close()

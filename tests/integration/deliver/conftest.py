@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import time
-import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import httpx
 import orjson
 import pytest
@@ -75,16 +73,6 @@ async def store(tmp_path: Path) -> AsyncIterator[JobStore]:
     yield opened
     await opened.close()
 
-
-@pytest.fixture
-async def postgres_url(postgres_dsn: str) -> AsyncIterator[str]:
-    schema = f"test_deliver_{uuid.uuid4().hex[:12]}"
-    yield f"{postgres_dsn}?schema={schema}"
-    conn = await asyncpg.connect(postgres_dsn)
-    try:
-        await conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-    finally:
-        await conn.close()
 
 
 def example_events() -> list[dict[str, Any]]:

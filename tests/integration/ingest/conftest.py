@@ -6,11 +6,9 @@ import asyncio
 import contextlib
 import socket
 import threading
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
-import asyncpg
 import pytest
 import uvicorn
 
@@ -134,17 +132,6 @@ async def store(sqlite_url: str) -> AsyncIterator[JobStore]:
     yield opened
     await opened.close()
 
-
-@pytest.fixture
-async def postgres_url(postgres_dsn: str) -> AsyncIterator[str]:
-    """A fresh schema per test (the queue contract tests isolate the same way); dropped afterwards."""
-    schema = f"test_ingest_{uuid.uuid4().hex[:12]}"
-    yield f"{postgres_dsn}?schema={schema}"
-    conn = await asyncpg.connect(postgres_dsn)
-    try:
-        await conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-    finally:
-        await conn.close()
 
 
 async def all_jobs(store: JobStore) -> list[Job]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sqlite3
-import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qsl, urlsplit
@@ -12,6 +11,7 @@ import asyncpg
 import pytest
 
 from sfmc_actions.queue import JobStore, open_store
+from tests.conftest import postgres_schema_url
 
 
 class FakeClock:
@@ -32,14 +32,8 @@ async def store_url(request: pytest.FixtureRequest, tmp_path: object) -> AsyncIt
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path}/jobs.db"  # tmp_path is absolute: sqlite:////tmp/...
         return
-    dsn = request.getfixturevalue("postgres_dsn")
-    schema = f"test_queue_{uuid.uuid4().hex[:12]}"
-    yield f"{dsn}?schema={schema}"
-    conn = await asyncpg.connect(dsn)
-    try:
-        await conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-    finally:
-        await conn.close()
+    async with postgres_schema_url(request.getfixturevalue("postgres_dsn"), "test_queue") as url:
+        yield url
 
 
 @pytest.fixture
