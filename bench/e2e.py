@@ -154,8 +154,20 @@ async def wait_ready(http: httpx.AsyncClient, emulator: Process) -> None:
 
 
 async def run_client(url: str, first: int, count: int, rate: float, connections: int) -> dict[str, Any]:
-    command = [sys.executable, str(ROOT / "bench" / "e2e_client.py"), "--url", url, "--first", str(first),
-               "--count", str(count), "--rate", str(rate), "--connections", str(connections)]  # fmt: skip
+    command = [
+        sys.executable,
+        str(ROOT / "bench" / "e2e_client.py"),
+        "--url",
+        url,
+        "--first",
+        str(first),
+        "--count",
+        str(count),
+        "--rate",
+        str(rate),
+        "--connections",
+        str(connections),
+    ]
     process = await asyncio.create_subprocess_exec(*command, stdout=asyncio.subprocess.PIPE)
     out, _ = await process.communicate()
     if process.returncode != 0:
@@ -234,12 +246,14 @@ class Run:
         await self.http.delete("/__emulator/journal")
         latencies = latencies_ms(journal, sent["batches"], first, count)
         self.result |= {
-            "steady_events": count, "steady_rate": self.args.rate,
+            "steady_events": count,
+            "steady_rate": self.args.rate,
             "steady_accepted_events_per_sec": round(sent["accepted"] / sent["seconds"]),
             "latency_p50_ms": round(statistics.median(latencies), 1),
             "latency_p99_ms": round(percentile(latencies, 0.99), 1),
-            "latency_max_ms": round(max(latencies), 1), "latency_rows": len(latencies),
-        }  # fmt: skip
+            "latency_max_ms": round(max(latencies), 1),
+            "latency_rows": len(latencies),
+        }
 
     async def backlog(self, sampler: RssSampler, profiler: Profiler) -> int:
         """A slow SFMC: the queue fills as fast as the ingest API accepts. Returns the rows queued."""
@@ -256,15 +270,17 @@ class Run:
             "accepted_events_per_sec": round(sent["accepted"] / elapsed),
             "serve_cpu_us_per_accepted_event": round(serve_cpu / sent["accepted"] * 1e6, 1),
             "backlog_ingest_seconds": round(elapsed, 1),
-            "request_ms_p50": sent["request_ms_p50"], "request_ms_p99": sent["request_ms_p99"],
+            "request_ms_p50": sent["request_ms_p50"],
+            "request_ms_p99": sent["request_ms_p99"],
             "client_cpu_share_ingest": share(sent["cpu_seconds"], elapsed),
             "serve_cpu_share_ingest": share(serve_cpu, elapsed),
             "machine_cores_busy_ingest": share(machine_busy_seconds() - busy, elapsed),
-            "backlog_events": sent["accepted"], "backlog_rows_queued": queued,
+            "backlog_events": sent["accepted"],
+            "backlog_rows_queued": queued,
             # The backlog grows about linearly while the client posts: a tenth of the way in, a tenth is queued.
             "rss_small_backlog_mb": sampler.at_mb(started + elapsed / 10),
             "rss_at_backlog_mb": sampler.latest_mb,
-        }  # fmt: skip
+        }
         if self.store == "postgres":  # backends of ended connections are not counted: a lower bound
             self.result["postgres_cpu_share_ingest"] = share(postgres_cpu_seconds() - pg, elapsed)
         return queued
@@ -289,7 +305,7 @@ class Run:
             "machine_cores_busy_drain": share(machine_busy_seconds() - busy, elapsed),
             # Whether the emulator kept up: the share of one core it used while the backlog drained.
             "emulator_cpu_share_drain": share(cpu_seconds(self.emulator.popen.pid) - emulator_cpu, elapsed),
-        }  # fmt: skip
+        }
         if self.workers:
             self.result["workers_cpu_share_drain"] = share(self.workers_cpu() - workers_cpu, elapsed)
         if self.store == "postgres":
@@ -304,8 +320,11 @@ async def bench_store(store: str, args: argparse.Namespace, workdir: Path) -> di
     emulator = Process(["-m", "sfmc_actions", "emulator", "--port", str(port), "--seed", str(workdir / "seed.yaml")])
     emulator_url = f"http://127.0.0.1:{port}"
     schema = f"bench_e2e_{os.getpid()}"
-    databases = {"sqlite": f"sqlite:///{workdir}/e2e.db", "sqlite-full": f"sqlite:///{workdir}/e2e.db?synchronous=full",
-                 "postgres": f"{POSTGRES}?schema={schema}"}  # fmt: skip
+    databases = {
+        "sqlite": f"sqlite:///{workdir}/e2e.db",
+        "sqlite-full": f"sqlite:///{workdir}/e2e.db?synchronous=full",
+        "postgres": f"{POSTGRES}?schema={schema}",
+    }
     if store not in databases:
         raise SystemExit(f"unknown store {store!r}: use {', '.join(databases)}")
     database = databases[store]

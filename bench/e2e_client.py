@@ -72,8 +72,12 @@ def event(n: int, timestamp: str) -> dict[str, Any]:
         props = {"url": f"https://shop.example.com{path}", "path": path, "title": f"{name} - Example Shop"}
         return {"type": "page", "userId": user, "name": name, "properties": props, **common}
     if kind <= 6:
-        traits: dict[str, Any] = {"email": f"{user}@example.com", "first_name": "Ada", "last_name": "Lovelace",
-                                  "plan": PLANS[h % 3]}  # fmt: skip
+        traits: dict[str, Any] = {
+            "email": f"{user}@example.com",
+            "first_name": "Ada",
+            "last_name": "Lovelace",
+            "plan": PLANS[h % 3],
+        }
         if n % 3 == 0:
             traits["vip_customers"] = h & 1024 == 0
         return {"type": "identify", "userId": user, "traits": traits, **common}

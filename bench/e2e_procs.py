@@ -32,8 +32,20 @@ class Profiler:
         if self.folder is None:
             return
         out = self.folder / f"{self.store}-{phase}.txt"
-        command = [str(Path(sys.executable).parent / "py-spy"), "record", "--pid", str(self.pid), "--format", "raw",
-                   "--threads", "--gil", "--rate", "200", "--output", str(out)]  # fmt: skip
+        command = [
+            str(Path(sys.executable).parent / "py-spy"),
+            "record",
+            "--pid",
+            str(self.pid),
+            "--format",
+            "raw",
+            "--threads",
+            "--gil",
+            "--rate",
+            "200",
+            "--output",
+            str(out),
+        ]
         self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     def stop(self) -> None:
@@ -86,8 +98,14 @@ class Process:
     """A child process whose stderr is read by a thread (so it never blocks on a full pipe)."""
 
     def __init__(self, args: list[str], env: dict[str, str] | None = None) -> None:
-        self.popen = subprocess.Popen([sys.executable, *args], cwd=ROOT, env={**os.environ, **(env or {})},
-                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)  # fmt: skip
+        self.popen = subprocess.Popen(
+            [sys.executable, *args],
+            cwd=ROOT,
+            env={**os.environ, **(env or {})},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         self.lines: list[str] = []
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()

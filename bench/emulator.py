@@ -106,13 +106,33 @@ async def run(pid: int, base: str, requests: int, concurrency: int, limit_s: flo
         # Bodies are encoded before each phase (orjson), so the client spends its time on HTTP only.
         json_type = {"Content-Type": "application/json"}
         token_body = orjson.dumps(CREDENTIALS)
-        rowsets = [orjson.dumps([{"keys": {"contactKey": f"bench-{i}-{n}"},
-                                  "values": {"Email": f"user{n}@example.com", "First_Name": "Ada", "Plan": "pro",
-                                             "Updated_At": "2026-11-20T09:01:51.000Z"}} for n in range(50)])
-                   for i in range(requests + 100)]  # fmt: skip
-        entries = [orjson.dumps({"ContactKey": f"bench-{i}", "EventDefinitionKey": "APIEvent-welcome",
-                                 "Data": {"Email": f"user{i}@example.com", "Plan": "pro"}})
-                   for i in range(requests)]  # fmt: skip
+        rowsets = [
+            orjson.dumps(
+                [
+                    {
+                        "keys": {"contactKey": f"bench-{i}-{n}"},
+                        "values": {
+                            "Email": f"user{n}@example.com",
+                            "First_Name": "Ada",
+                            "Plan": "pro",
+                            "Updated_At": "2026-11-20T09:01:51.000Z",
+                        },
+                    }
+                    for n in range(50)
+                ]
+            )
+            for i in range(requests + 100)
+        ]
+        entries = [
+            orjson.dumps(
+                {
+                    "ContactKey": f"bench-{i}",
+                    "EventDefinitionKey": "APIEvent-welcome",
+                    "Data": {"Email": f"user{i}@example.com", "Plan": "pro"},
+                }
+            )
+            for i in range(requests)
+        ]
 
         async def get_token(i: int) -> int:
             return (await client.post("/v2/token", content=token_body, headers=json_type)).status_code
@@ -154,12 +174,20 @@ def main() -> None:
         http = "httptools"
     except ImportError:
         http = "h11"
-    print(json.dumps({
-        "bench": "emulator", "concurrency": args.concurrency, "http": http,
-        "token_rps": results["token"]["rps"], "rowset_50_rows_rps": results["rowset_50_rows"]["rps"],
-        "journey_entry_rps": results["journey_entry"]["rps"],
-        "server_rps_per_core": {name: r["server_rps_per_core"] for name, r in results.items()}, "phases": results,
-    }))  # fmt: skip
+    print(
+        json.dumps(
+            {
+                "bench": "emulator",
+                "concurrency": args.concurrency,
+                "http": http,
+                "token_rps": results["token"]["rps"],
+                "rowset_50_rows_rps": results["rowset_50_rows"]["rps"],
+                "journey_entry_rps": results["journey_entry"]["rps"],
+                "server_rps_per_core": {name: r["server_rps_per_core"] for name, r in results.items()},
+                "phases": results,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

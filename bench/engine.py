@@ -84,10 +84,22 @@ def build_modes(spec: dict[str, Any], batch_chunk: int) -> dict[str, Callable[[E
 
 def run_oracle(oracle: Path, n: int, seed: int, repeat: int, dump: Path) -> dict[str, Any]:
     out = subprocess.run(
-        ["node", str(oracle / "bench.js"), "--n", str(n), "--seed", str(seed), "--repeat", str(repeat),
-         "--dump", str(dump)],
-        check=True, capture_output=True, text=True,
-    )  # fmt: skip
+        [
+            "node",
+            str(oracle / "bench.js"),
+            "--n",
+            str(n),
+            "--seed",
+            str(seed),
+            "--repeat",
+            str(repeat),
+            "--dump",
+            str(dump),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     return dict(json.loads(out.stdout.strip().splitlines()[-1]))
 
 

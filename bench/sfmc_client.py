@@ -40,26 +40,40 @@ SUBDOMAIN, MID, CLIENT_ID, SECRET = "mcbench00000000000000000000000", 700000001,
 EVENTS_ID = "0b0b0b0b-0000-4000-8000-000000000001"
 SEED = {
     "options": {"async_not_visible_seconds": 0.2, "async_pending_seconds": 0.1, "async_executing_seconds": 0.1},
-    "tenants": [{
-        "subdomain": SUBDOMAIN, "mids": [MID],
-        "packages": [{"client_id": CLIENT_ID, "client_secret": SECRET, "scopes": "all"}],
-        "folders": [{"id": 1, "name": "Data Extensions"}],
-        "data_extensions": [
-            {"name": "Orders", "key": "Orders", "fields": [
-                {"name": "Order_ID", "type": "Text", "length": 50, "primary_key": True},
-                {"name": "Email", "type": "EmailAddress", "length": 254},
-                {"name": "Revenue", "type": "Decimal", "length": 18, "scale": 2},
-                {"name": "Currency", "type": "Text", "length": 3},
-                {"name": "Ordered_At", "type": "Date"}]},
-            {"name": "Events", "key": "Events", "id": EVENTS_ID, "fields": [
-                {"name": "Message_ID", "type": "Text", "length": 50, "primary_key": True},
-                {"name": "Event", "type": "Text", "length": 50},
-                {"name": "Amount", "type": "Number"}]},
-            {"name": "Entry", "key": "Entry", "fields": [{"name": "ContactKey", "type": "Text", "length": 254}]},
-        ],
-        "event_definitions": [{"key": "APIEvent-bench", "data_extension": "Entry"}],
-    }],
-}  # fmt: skip
+    "tenants": [
+        {
+            "subdomain": SUBDOMAIN,
+            "mids": [MID],
+            "packages": [{"client_id": CLIENT_ID, "client_secret": SECRET, "scopes": "all"}],
+            "folders": [{"id": 1, "name": "Data Extensions"}],
+            "data_extensions": [
+                {
+                    "name": "Orders",
+                    "key": "Orders",
+                    "fields": [
+                        {"name": "Order_ID", "type": "Text", "length": 50, "primary_key": True},
+                        {"name": "Email", "type": "EmailAddress", "length": 254},
+                        {"name": "Revenue", "type": "Decimal", "length": 18, "scale": 2},
+                        {"name": "Currency", "type": "Text", "length": 3},
+                        {"name": "Ordered_At", "type": "Date"},
+                    ],
+                },
+                {
+                    "name": "Events",
+                    "key": "Events",
+                    "id": EVENTS_ID,
+                    "fields": [
+                        {"name": "Message_ID", "type": "Text", "length": 50, "primary_key": True},
+                        {"name": "Event", "type": "Text", "length": 50},
+                        {"name": "Amount", "type": "Number"},
+                    ],
+                },
+                {"name": "Entry", "key": "Entry", "fields": [{"name": "ContactKey", "type": "Text", "length": 254}]},
+            ],
+            "event_definitions": [{"key": "APIEvent-bench", "data_extension": "Entry"}],
+        }
+    ],
+}
 RUNNER = (
     "import sys, uvicorn; from sfmc_actions.emulator import create_app; "
     "uvicorn.run(create_app(sys.argv[1]), host='127.0.0.1', port=int(sys.argv[2]), log_level='warning')"
@@ -88,8 +102,11 @@ class Emulator:
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
         self.process = subprocess.Popen(
             [sys.executable, "-c", RUNNER, str(seed_file), str(self.port)],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         self.http = httpx.Client(base_url=f"{self.base_url}/__emulator", timeout=30)
         for _ in range(400):
             if self.process.poll() is not None:
@@ -114,9 +131,19 @@ class Emulator:
 
 
 def orders(n: int, bad: set[int]) -> list[dict[str, Any]]:
-    return [{"key": "Orders", "keys": {"Order_ID": f"O-{i}"}, "values": {
-        "Email": "not-an-email" if i in bad else f"user{i}@example.com", "Revenue": round(i * 1.25, 2),
-        "Currency": "EUR", "Ordered_At": "2024-05-12T16:00:00Z"}} for i in range(n)]  # fmt: skip
+    return [
+        {
+            "key": "Orders",
+            "keys": {"Order_ID": f"O-{i}"},
+            "values": {
+                "Email": "not-an-email" if i in bad else f"user{i}@example.com",
+                "Revenue": round(i * 1.25, 2),
+                "Currency": "EUR",
+                "Ordered_At": "2024-05-12T16:00:00Z",
+            },
+        }
+        for i in range(n)
+    ]
 
 
 def counts(outcomes: list[Outcome]) -> dict[str, int]:
@@ -150,10 +177,16 @@ async def sync_rows(emulator: Emulator, rows: int, bad_per_1000: int, in_flight:
     stored = emulator.row_count("Orders")
     assert stored == rows - len(bad), (stored, rows, len(bad))
     return {
-        "rows": rows, "bad_rows": len(bad), "sends_in_flight": in_flight, "seconds": round(elapsed, 3),
-        "rows_per_second": round(rows / elapsed), "requests": requests,
-        "requests_per_1000_rows": round(requests * 1000 / rows, 1), "token_requests": tokens, **counts(outcomes),
-    }  # fmt: skip
+        "rows": rows,
+        "bad_rows": len(bad),
+        "sends_in_flight": in_flight,
+        "seconds": round(elapsed, 3),
+        "rows_per_second": round(rows / elapsed),
+        "requests": requests,
+        "requests_per_1000_rows": round(requests * 1000 / rows, 1),
+        "token_requests": tokens,
+        **counts(outcomes),
+    }
 
 
 async def async_rows(emulator: Emulator, rows: int) -> dict[str, Any]:
@@ -171,11 +204,15 @@ async def async_rows(emulator: Emulator, rows: int) -> dict[str, Any]:
         requests = client.requests_sent
     assert emulator.row_count("Events") == rows
     return {
-        "rows": rows, "batch_size": action.batch_size, "seconds_to_confirmed": round(elapsed, 3),
-        "rows_per_second": round(rows / elapsed), "requests": requests,
-        "requests_per_1000_rows": round(requests * 1000 / rows, 2), "first_poll_after_s": action.poll.first_delay,
+        "rows": rows,
+        "batch_size": action.batch_size,
+        "seconds_to_confirmed": round(elapsed, 3),
+        "rows_per_second": round(rows / elapsed),
+        "requests": requests,
+        "requests_per_1000_rows": round(requests * 1000 / rows, 2),
+        "first_poll_after_s": action.poll.first_delay,
         **counts(outcomes),
-    }  # fmt: skip
+    }
 
 
 async def api_events(emulator: Emulator, events: int) -> dict[str, Any]:
@@ -186,8 +223,12 @@ async def api_events(emulator: Emulator, events: int) -> dict[str, Any]:
         started = time.perf_counter()
         outcomes = await ACTIONS["apiEvent"].send(client, payloads)
         elapsed = time.perf_counter() - started
-    return {"events": events, "seconds": round(elapsed, 3), "events_per_second": round(events / elapsed),
-            **counts(outcomes)}  # fmt: skip
+    return {
+        "events": events,
+        "seconds": round(elapsed, 3),
+        "events_per_second": round(events / elapsed),
+        **counts(outcomes),
+    }
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:

@@ -34,9 +34,7 @@ def validate_mapping(mapping: dict[str, Any]) -> list[str]:
     return validate(mapping)
 
 
-def validate_payload(
-    fields: dict[str, Any], payload: object, mode: Literal["single", "batch"] = "single"
-) -> object:
+def validate_payload(fields: dict[str, Any], payload: object, mode: Literal["single", "batch"] = "single") -> object:
     """Clean, coerce and validate a mapped payload against an action's fields, as Segment does.
 
     Raises `errors.PayloadValidationError` with Segment's message.

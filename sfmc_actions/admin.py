@@ -64,8 +64,9 @@ def status_report(stats: QueueStats, database: str, now: datetime | None = None)
     rows: dict[str, dict[str, Any]] = {}
     for count in stats.counts:
         name = count.subscription if count.subscription is not None else REJECTED_ROW
-        row = rows.setdefault(name, {"subscription": name, **{s.value: 0 for s in STATES},
-                                     "oldest_waiting_seconds": None})  # fmt: skip
+        row = rows.setdefault(
+            name, {"subscription": name, **{s.value: 0 for s in STATES}, "oldest_waiting_seconds": None}
+        )
         row[count.state.value] += count.count
         if count.state in (JobState.PENDING, JobState.CLAIMED):
             waited = (now - count.oldest_created_at).total_seconds()
@@ -77,8 +78,13 @@ def status_report(stats: QueueStats, database: str, now: datetime | None = None)
         "totals": {s.value: stats.total(s) for s in STATES},
         "oldest_waiting_seconds": None if oldest is None else (now - oldest).total_seconds(),
         "last_errors": [
-            {"job_id": e.job_id, "subscription": e.subscription, "state": e.state.value, "at": e.at.isoformat(),
-             "error": e.error}
+            {
+                "job_id": e.job_id,
+                "subscription": e.subscription,
+                "state": e.state.value,
+                "at": e.at.isoformat(),
+                "error": e.error,
+            }
             for e in stats.last_errors
         ],
     }
@@ -99,9 +105,15 @@ def job_dict(job: Job, full: bool = True) -> dict[str, Any]:
         "replayed_at": job.replayed_at.isoformat() if job.replayed_at else None,
     }
     if full:
-        data |= {"batch_key": job.batch_key or None, "tenant": job.tenant or None, "last_error": job.last_error,
-                 "sent_row": job.sent_row, "payload": job.payload, "event": job.event,
-                 "raw_body": job.raw_body}  # fmt: skip
+        data |= {
+            "batch_key": job.batch_key or None,
+            "tenant": job.tenant or None,
+            "last_error": job.last_error,
+            "sent_row": job.sent_row,
+            "payload": job.payload,
+            "event": job.event,
+            "raw_body": job.raw_body,
+        }
     return data
 
 

@@ -20,8 +20,13 @@ REASON_WIDTH = 100
 
 
 def status_tables(report: dict[str, Any]) -> Group:
-    table = Table(title=f"Queue: {report['database']}", title_justify="left", box=box.SIMPLE_HEAD,
-                  collapse_padding=True, pad_edge=False)
+    table = Table(
+        title=f"Queue: {report['database']}",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        collapse_padding=True,
+        pad_edge=False,
+    )
     width = max([len(row["subscription"]) for row in report["subscriptions"]] + [len("subscription")])
     table.add_column("subscription", no_wrap=True, min_width=min(width, 40))
     for state in STATES:
@@ -32,8 +37,12 @@ def status_tables(report: dict[str, Any]) -> Group:
         table.add_row(row["subscription"], *cells, duration(row["oldest_waiting_seconds"]))
     totals = report["totals"]
     table.add_section()
-    table.add_row("total", *[_count(totals[s.value], s.value) for s in STATES],
-                  duration(report["oldest_waiting_seconds"]), style="bold")  # fmt: skip
+    table.add_row(
+        "total",
+        *[_count(totals[s.value], s.value) for s in STATES],
+        duration(report["oldest_waiting_seconds"]),
+        style="bold",
+    )
     parts: list[Any] = [table]
     if report["last_errors"]:
         errors = Table(title="Last errors", title_justify="left")
@@ -56,8 +65,14 @@ def _count(value: int, state: str) -> str:
 
 def dead_letter_table(jobs: Sequence[Job]) -> Table:
     table = Table(title=f"{len(jobs)} dead letter(s), newest first", title_justify="left")
-    for name, justify in (("id", "right"), ("subscription", "left"), ("state", "left"), ("died", "right"),
-                          ("attempts", "right"), ("reason", "left")):  # fmt: skip
+    for name, justify in (
+        ("id", "right"),
+        ("subscription", "left"),
+        ("state", "left"),
+        ("died", "right"),
+        ("attempts", "right"),
+        ("reason", "left"),
+    ):
         table.add_column(name, justify=justify, overflow="fold")  # type: ignore[arg-type]
     now = datetime.now(UTC)
     for job in jobs:
@@ -70,11 +85,16 @@ def dead_letter_table(jobs: Sequence[Job]) -> Table:
 def dead_letter_panel(job: Job) -> Panel:
     lines = Text()
     for label, value in (
-        ("subscription", job.subscription), ("action", job.action or None), ("state", job.state.value),
-        ("message id", job.message_id), ("attempts", job.attempts), ("created", job.created_at.isoformat()),
-        ("died", job.updated_at.isoformat()), ("replayed", job.replayed_at.isoformat() if job.replayed_at else None),
+        ("subscription", job.subscription),
+        ("action", job.action or None),
+        ("state", job.state.value),
+        ("message id", job.message_id),
+        ("attempts", job.attempts),
+        ("created", job.created_at.isoformat()),
+        ("died", job.updated_at.isoformat()),
+        ("replayed", job.replayed_at.isoformat() if job.replayed_at else None),
         ("batch key", job.batch_key or None),
-    ):  # fmt: skip
+    ):
         if value is not None:
             lines.append(f"{label:<13}", style="bold").append(f"{value}\n")
     lines.append("reason\n", style="bold red").append((job.dead_reason or job.last_error or "-") + "\n")
@@ -97,8 +117,11 @@ def replay_summary(plan: ReplayPlan, result: EnqueueResult | None, console: Cons
     if result is not None and result.duplicates:
         console.print(f"  {result.duplicates} journey entr(y/ies) skipped: entered inside the de-duplication window")
     if dead_again:
-        console.print(f"  [red]{len(dead_again)} fail again at routing[/] (stored dead): "
-                      f"{_short(dead_again[0].dead_reason or '', 200)}", highlight=False)  # fmt: skip
+        console.print(
+            f"  [red]{len(dead_again)} fail again at routing[/] (stored dead): "
+            f"{_short(dead_again[0].dead_reason or '', 200)}",
+            highlight=False,
+        )
     if plan.skipped:
         console.print(f"  [yellow]{len(plan.skipped)} left in dead letters:[/]")
         for job_id, why in list(plan.skipped.items())[:20]:
@@ -109,14 +132,21 @@ def replay_summary(plan: ReplayPlan, result: EnqueueResult | None, console: Cons
 
 def emulator_banner(config: str, url: str) -> Panel:
     text = Text.assemble(
-        ("No SFMC credentials in ", ""), (config, "bold"), (": events are delivered to the ", ""),
-        ("BUILT-IN SFMC EMULATOR", "bold yellow"), (", not to Salesforce.\n\n", ""),
-        ("SFMC API          ", "bold"), (f"{url}\n", ""),
-        ("inspection API    ", "bold"), (f"{url}/__emulator/\n", ""),
-        ("rows of a DE      ", "bold"), (f"curl {url}/__emulator/data-extensions/Customers/rows\n", ""),
-        ("journey entries   ", "bold"), (f"curl {url}/__emulator/journey-events\n\n", ""),
+        ("No SFMC credentials in ", ""),
+        (config, "bold"),
+        (": events are delivered to the ", ""),
+        ("BUILT-IN SFMC EMULATOR", "bold yellow"),
+        (", not to Salesforce.\n\n", ""),
+        ("SFMC API          ", "bold"),
+        (f"{url}\n", ""),
+        ("inspection API    ", "bold"),
+        (f"{url}/__emulator/\n", ""),
+        ("rows of a DE      ", "bold"),
+        (f"curl {url}/__emulator/data-extensions/Customers/rows\n", ""),
+        ("journey entries   ", "bold"),
+        (f"curl {url}/__emulator/journey-events\n\n", ""),
         ("To deliver to SFMC, add settings (subdomain, account_id, client_id, client_secret) to the config.", "dim"),
-    )  # fmt: skip
+    )
     return Panel(text, title="[bold yellow]SFMC emulator[/]", title_align="left", border_style="yellow")
 
 

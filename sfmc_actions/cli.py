@@ -63,7 +63,7 @@ def _print_json(value: object) -> None:
 
 @app.command()
 def match(
-    fql: Annotated[str, typer.Argument(help='Segment FQL trigger, e.g. \'type = "track"\'')],
+    fql: Annotated[str, typer.Argument(help="Segment FQL trigger, e.g. 'type = \"track\"'")],
     event: Annotated[str, typer.Argument(help="event JSON file, or - for stdin")] = "-",
 ) -> None:
     """Print true or false: does the event match the trigger, as Segment would decide."""

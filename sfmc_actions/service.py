@@ -81,14 +81,23 @@ def emulator_settings(base_url: str, app: Starlette | None = None) -> SfmcSettin
     """Credentials of the emulator's first installed package (the demo tenant unless the seed says otherwise)."""
     from sfmc_actions.emulator import DEMO_ACCOUNT_ID, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_SUBDOMAIN
 
-    values = {"subdomain": DEMO_SUBDOMAIN, "account_id": str(DEMO_ACCOUNT_ID), "client_id": DEMO_CLIENT_ID,
-              "client_secret": DEMO_CLIENT_SECRET, "api_base_url": base_url}  # fmt: skip
+    values = {
+        "subdomain": DEMO_SUBDOMAIN,
+        "account_id": str(DEMO_ACCOUNT_ID),
+        "client_id": DEMO_CLIENT_ID,
+        "client_secret": DEMO_CLIENT_SECRET,
+        "api_base_url": base_url,
+    }
     tenants = list(app.state.emulator.state.tenants.values()) if app is not None else []
     packages = [(tenant, package) for tenant in tenants for package in tenant.packages.values()]
     if packages:
         tenant, package = packages[0]
-        values |= {"subdomain": tenant.subdomain, "account_id": str(package.mid), "client_id": package.client_id,
-                   "client_secret": package.client_secret}  # fmt: skip
+        values |= {
+            "subdomain": tenant.subdomain,
+            "account_id": str(package.mid),
+            "client_id": package.client_id,
+            "client_secret": package.client_secret,
+        }
     return SfmcSettings.model_validate(values)
 
 
@@ -121,8 +130,9 @@ async def delivery(
     try:
         client = SfmcClient(settings, http=http, token_cache=StoreTokenCache(store))
         policy = policy or policy_for(config.delivery)
-        yield Worker(store, client, routes, tenant=tenant, policy=policy, options=options, limiter=limiter,
-                     metrics=metrics)  # fmt: skip
+        yield Worker(
+            store, client, routes, tenant=tenant, policy=policy, options=options, limiter=limiter, metrics=metrics
+        )
     finally:
         await http.aclose()
 

@@ -31,9 +31,13 @@ log = logging.getLogger("sfmc_actions.service")
 
 DatabaseOption = Annotated[
     str,
-    typer.Option("--database", "-d", envvar="SFMC_ACTIONS_DATABASE",
-                 help="job store: sqlite:///path.db, a file path, or postgresql://user@host/db[?schema=name]"),
-]  # fmt: skip
+    typer.Option(
+        "--database",
+        "-d",
+        envvar="SFMC_ACTIONS_DATABASE",
+        help="job store: sqlite:///path.db, a file path, or postgresql://user@host/db[?schema=name]",
+    ),
+]
 ConfigOption = Annotated[Path, typer.Option("--config", "-c", help="config YAML file")]
 LogFormat = Annotated[str, typer.Option("--log-format", help="text or json")]
 LogLevel = Annotated[str, typer.Option("--log-level", help="debug, info, warning or error")]
@@ -70,8 +74,11 @@ def _run_service(options: ServiceOptions, serve_http: bool) -> None:
         loaded = info.loaded
         if info.emulator_url is not None and serve_http:
             err_console.print(emulator_banner(str(options.config), info.emulator_url))
-            log.warning("no SFMC credentials: delivering to the built-in SFMC emulator at %s (inspection API "
-                        "%s/__emulator/)", info.emulator_url, info.emulator_url)  # fmt: skip
+            log.warning(
+                "no SFMC credentials: delivering to the built-in SFMC emulator at %s (inspection API %s/__emulator/)",
+                info.emulator_url,
+                info.emulator_url,
+            )
         target = loaded.config.settings.subdomain if loaded.config.settings else f"emulator {info.emulator_url}"
         worker = info.worker
         what = f"ingest API on {info.url}, " if info.url else ""
@@ -80,8 +87,9 @@ def _run_service(options: ServiceOptions, serve_http: bool) -> None:
             f"{target}; store {info.database}; {worker.options.concurrency if worker else 0} worker task(s)"
             + (f"; metrics at {info.url}/metrics" if info.url else "")
             + ". Ctrl+C to stop.",
-            highlight=False, soft_wrap=True,
-        )  # fmt: skip
+            highlight=False,
+            soft_wrap=True,
+        )
         for warning in loaded.warnings:
             log.warning(warning)
 

@@ -27,8 +27,14 @@ _COLUMN_RE = re.compile(
     r"(?:\(\s*(?P<length>\d+)\s*(?:,\s*(?P<scale>\d+)\s*)?\))?\s*"  # (length) or (precision,scale)
     r"(?P<flags>(?::[^:]*)*)$"  # :pk :required :nullable
 )
-_FLAGS = {"pk": ("primary_key", True), "primary-key": ("primary_key", True), "primary_key": ("primary_key", True),
-          "nullable": ("nullable", True), "required": ("nullable", False), "not-null": ("nullable", False)}  # fmt: skip
+_FLAGS = {
+    "pk": ("primary_key", True),
+    "primary-key": ("primary_key", True),
+    "primary_key": ("primary_key", True),
+    "nullable": ("nullable", True),
+    "required": ("nullable", False),
+    "not-null": ("nullable", False),
+}
 _FOLDER_KEYS = ("folder_id", "folder", "categoryId", "category_id")  # DataExtensionSpec's aliases, in its order
 _OPTION_OF = {
     "name": "--name",
@@ -69,10 +75,14 @@ def checked_spec(spec_file: Path | None, options: CreateOptions) -> CheckedSpec:
     column_texts: list[str] = []  # the --column options, aligned with raw["columns"]
     raw = _read_spec_file(spec_file) if spec_file else {}
     given = {
-        "name": options.name, "folder_id": options.folder, "description": options.description, "key": options.key,
-        "sendable": options.sendable, "sendable_field": options.sendable_field,
+        "name": options.name,
+        "folder_id": options.folder,
+        "description": options.description,
+        "key": options.key,
+        "sendable": options.sendable,
+        "sendable_field": options.sendable_field,
         "sendable_subscriber_field": options.subscriber_field,
-    }  # fmt: skip
+    }
     from_options = {k for k, v in given.items() if v is not None}
     raw |= {k: given[k] for k in from_options}
     if options.columns:

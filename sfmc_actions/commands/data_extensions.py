@@ -83,8 +83,15 @@ def fields(
     snippet = {"onMappingSave": {"outputs": {"id": de.id, "name": de.name}}}
     if as_json:
         listed = [dataclasses.asdict(c) for c in columns.columns]
-        print_json({**dataclasses.asdict(de), "primary_keys": columns.primary_keys, "values": columns.values,
-                    "columns": listed, "mapping": snippet})  # fmt: skip
+        print_json(
+            {
+                **dataclasses.asdict(de),
+                "primary_keys": columns.primary_keys,
+                "values": columns.values,
+                "columns": listed,
+                "mapping": snippet,
+            }
+        )
         return
     table = Table(title=f"{de.name} (key {de.key}, id {de.id})")
     for column in ("Column", "Type", "Length", "Scale", "Primary key", "Nullable"):
@@ -117,8 +124,10 @@ async def _find_by_name(client: SfmcClient, ref: str) -> DataExtension:
     if exact:
         listed = ", ".join(f"{de.name} (key {de.key}, id {de.id})" for de in exact)
         fail(f"several data extensions are named or keyed {ref!r}: {listed}; give the id")
-    fail(f"no data extension has the id, name or key {ref!r}; find it with `sfmc-actions data-extensions list "
-         f"--search {ref[:20]!r}`")  # fmt: skip
+    fail(
+        f"no data extension has the id, name or key {ref!r}; find it with `sfmc-actions data-extensions list "
+        f"--search {ref[:20]!r}`"
+    )
 
 
 @app.command()
@@ -141,8 +150,10 @@ def folders(config: ConfigOption = None, emulator_url: EmulatorOption = None, as
     console.print(table)
 
 
-@app.command(epilog=f"Columns: {COLUMN_SYNTAX}, e.g. {COLUMN_EXAMPLE}. Types: Text, Number, Date, Boolean, "
-             "EmailAddress, Phone, Decimal, Locale.")  # fmt: skip
+@app.command(
+    epilog=f"Columns: {COLUMN_SYNTAX}, e.g. {COLUMN_EXAMPLE}. Types: Text, Number, Date, Boolean, "
+    "EmailAddress, Phone, Decimal, Locale."
+)
 def create(
     name: Annotated[str | None, typer.Option(help="data extension name")] = None,
     folder: Annotated[str | None, typer.Option(help="folder id, name or path (see `folders`)")] = None,

@@ -80,10 +80,17 @@ def test_mapping_command(
         fail(f"{config} has no subscription named {subscription!r}; its subscriptions: {names}")
     raw = _read_event(event)
     connection = connect(loaded.config.settings, config, emulator_url)
-    report = Report(sub.name, sub.action.key, sub.enabled, {
-        "fql": sub.trigger.fql,
-        "matches": sub.trigger.matches(raw), "warnings": list(sub.trigger.warnings),
-    }, target=connection.label)  # fmt: skip
+    report = Report(
+        sub.name,
+        sub.action.key,
+        sub.enabled,
+        {
+            "fql": sub.trigger.fql,
+            "matches": sub.trigger.matches(raw),
+            "warnings": list(sub.trigger.warnings),
+        },
+        target=connection.label,
+    )
     try:
         report.mapped = sub.mapping.resolve(raw)
         report.validation_mode = validation_mode(sub.action.key, report.mapped)
@@ -155,7 +162,7 @@ def _send(report: Report, connection: Connection, sub: Subscription) -> None:
             if not report.enabled
             else ("the trigger does not match" if not report.trigger["matches"] else "there is no valid payload")
         )
-        report.notes.append(f"not sent: {why}, so the service would not deliver this event")  # fmt: skip
+        report.notes.append(f"not sent: {why}, so the service would not deliver this event")
         return
 
     async def deliver() -> dict[str, Any]:
@@ -194,8 +201,12 @@ def _print_steps(report: Report, send: bool) -> None:
     plain(f"subscription {report.subscription} · action {report.action}" + ("" if report.enabled else " · DISABLED"))
     console.rule("Trigger")
     plain(report.trigger["fql"] or "")
-    console.print("[green]matches[/]" if report.trigger["matches"] else "[yellow]does not match[/]: the service "
-                  "would not deliver this event", highlight=False)  # fmt: skip
+    console.print(
+        "[green]matches[/]"
+        if report.trigger["matches"]
+        else "[yellow]does not match[/]: the service would not deliver this event",
+        highlight=False,
+    )
     for warning in report.trigger["warnings"]:
         console.print(f"[yellow]warning:[/] {warning}", highlight=False, soft_wrap=True)
     console.rule("Mapped payload")

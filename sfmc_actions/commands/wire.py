@@ -72,8 +72,12 @@ def shown_request(request: httpx.Request) -> dict[str, Any]:
     if "client_secret=" in body:  # the form-encoded token request
         pairs = [(k, MASK if k in _SECRET_KEYS else v) for k, v in parse_qsl(body, keep_blank_values=True)]
         body = urlencode(pairs, safe="*")
-    return {"method": request.method, "url": str(request.url), "headers": headers, "body": _FUELOAUTH.sub(
-        rf"\1{MASK}\2", body)}  # fmt: skip
+    return {
+        "method": request.method,
+        "url": str(request.url),
+        "headers": headers,
+        "body": _FUELOAUTH.sub(rf"\1{MASK}\2", body),
+    }
 
 
 def shown_response(response: httpx.Response) -> dict[str, Any]:

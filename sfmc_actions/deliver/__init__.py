@@ -1,11 +1,11 @@
 """Deliver: workers claim batches of jobs from the store, send them to SFMC and record each job's outcome.
 
-    routes = Routes.build(loaded.subscriptions, batch_sizes)
-    limiter = TenantLimiter(tenant, delivery.tenant_concurrency)
-    client = SfmcClient(settings, http=observed_http_client(limiter), token_cache=StoreTokenCache(store))
-    worker = Worker(store, client, routes, tenant=tenant, policy=policy_for(delivery), limiter=limiter,
-                    options=WorkerOptions.from_delivery(delivery))
-    await worker.run()   # until worker.stop()
+routes = Routes.build(loaded.subscriptions, batch_sizes)
+limiter = TenantLimiter(tenant, delivery.tenant_concurrency)
+client = SfmcClient(settings, http=observed_http_client(limiter), token_cache=StoreTokenCache(store))
+worker = Worker(store, client, routes, tenant=tenant, policy=policy_for(delivery), limiter=limiter,
+                options=WorkerOptions.from_delivery(delivery))
+await worker.run()   # until worker.stop()
 """
 
 from __future__ import annotations

@@ -116,7 +116,11 @@ def retry_later(
 ) -> Decision:
     """A failed attempt through the retry policy: Retry at a time, or Dead when both limits are passed."""
     outcome = policy.on_failure(
-        attempts=max(job.attempts, 1), created_at=job.created_at, now=now, error=error, retry_after=retry_after,
+        attempts=max(job.attempts, 1),
+        created_at=job.created_at,
+        now=now,
+        error=error,
+        retry_after=retry_after,
         rand=rand,
-    )  # fmt: skip
+    )
     return Decision(job.id, Kind.DEAD if isinstance(outcome, Dead) else Kind.RETRY, outcome)

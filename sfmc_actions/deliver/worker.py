@@ -68,8 +68,12 @@ class WorkerOptions:
 
     @classmethod
     def from_delivery(cls, delivery: Delivery, **overrides: Any) -> WorkerOptions:
-        values: dict[str, Any] = {"concurrency": delivery.tenant_concurrency, "flush_interval": delivery.flush_interval,
-                                  "lease_seconds": delivery.lease_seconds, "in_doubt": delivery.in_doubt}  # fmt: skip
+        values: dict[str, Any] = {
+            "concurrency": delivery.tenant_concurrency,
+            "flush_interval": delivery.flush_interval,
+            "lease_seconds": delivery.lease_seconds,
+            "in_doubt": delivery.in_doubt,
+        }
         return cls(**(values | overrides))
 
 
@@ -232,8 +236,9 @@ class Worker:
         action = route.action
         decisions: list[Decision] = []
         if hold:  # the previous holder stopped mid-send: SFMC may have processed them; never resent blindly
-            decisions = [held_in_doubt(job, action.describe(job.payload), WORKER_STOPPED) for job in jobs
-                         if job.in_doubt]  # fmt: skip
+            decisions = [
+                held_in_doubt(job, action.describe(job.payload), WORKER_STOPPED) for job in jobs if job.in_doubt
+            ]
             await self._apply(owner, batch, decisions)
             jobs = [job for job in jobs if not job.in_doubt]
         gate = asyncio.Semaphore(max(getattr(action, "concurrency", 1), 1))
@@ -261,15 +266,21 @@ class Worker:
                 raise item  # a store failure: the loop logs it; unrecorded marks leave those jobs in doubt
         sent = [item for item in done if isinstance(item, Decision)]
         if len(sent) + len(unsent) < len(jobs):
-            log.warning("lost the lease of %d job(s) before sending them; another worker has them",
-                        len(jobs) - len(sent) - len(unsent), extra={"batch_key": batch.key})  # fmt: skip
+            log.warning(
+                "lost the lease of %d job(s) before sending them; another worker has them",
+                len(jobs) - len(sent) - len(unsent),
+                extra={"batch_key": batch.key},
+            )
         return decisions + sent
 
     def _unroutable(self, job: Job, route: Route | None) -> str | None:
         if route is None:
-            self._notice(f"unroutable:{job.subscription}", logging.WARNING,
-                         "jobs of subscription %r wait: it is not an enabled subscription in this worker's config",
-                         job.subscription)  # fmt: skip
+            self._notice(
+                f"unroutable:{job.subscription}",
+                logging.WARNING,
+                "jobs of subscription %r wait: it is not an enabled subscription in this worker's config",
+                job.subscription,
+            )
             return (
                 f"subscription {job.subscription!r} is not an enabled subscription in this worker's config "
                 "(removed, renamed or disabled?): restore it, or replay the dead letter once it is dead"
@@ -309,13 +320,20 @@ class Worker:
         if throttled:
             await self.store.release(owner, throttled)
         if applied is not None and applied.lost:
-            log.warning("lost the lease of %d job(s) before recording their outcome; another worker has them",
-                        len(applied.lost), extra={"batch_key": batch.key})  # fmt: skip
+            log.warning(
+                "lost the lease of %d job(s) before recording their outcome; another worker has them",
+                len(applied.lost),
+                extra={"batch_key": batch.key},
+            )
 
     def _observe(self, batch: Batch, decisions: Sequence[Decision]) -> None:
         jobs = {job.id: job for job in batch.jobs}
-        counters = {Kind.DELIVERED: self.metrics.jobs_delivered, Kind.RETRY: self.metrics.jobs_retried,
-                    Kind.DEAD: self.metrics.jobs_dead, Kind.THROTTLED: self.metrics.jobs_throttled}  # fmt: skip
+        counters = {
+            Kind.DELIVERED: self.metrics.jobs_delivered,
+            Kind.RETRY: self.metrics.jobs_retried,
+            Kind.DEAD: self.metrics.jobs_dead,
+            Kind.THROTTLED: self.metrics.jobs_throttled,
+        }
         kinds: Counter[str] = Counter()
         for d in decisions:
             job = jobs[d.job_id]
@@ -330,18 +348,35 @@ class Worker:
         if any(d.auth_failed for d in decisions):
             self.limiter.pause(self.options.auth_pause)
             error = next(_error(d) for d in decisions if d.auth_failed)
-            self._notice("auth", logging.ERROR, "SFMC refused the credentials of tenant %s; delivery pauses "
-                         "%.0f s at a time until the settings are fixed (logged once): %s", self.tenant,
-                         self.options.auth_pause, error, every=math.inf)  # fmt: skip
+            self._notice(
+                "auth",
+                logging.ERROR,
+                "SFMC refused the credentials of tenant %s; delivery pauses "
+                "%.0f s at a time until the settings are fixed (logged once): %s",
+                self.tenant,
+                self.options.auth_pause,
+                error,
+                every=math.inf,
+            )
         elif kinds[Kind.DELIVERED]:
             self._last_notice.pop("auth", None)  # a later refusal is news again
         if kinds[Kind.THROTTLED]:
-            self._notice("throttled", logging.WARNING, "SFMC is rate-limiting tenant %s: window %d, paused %.1f s; "
-                         "throttled jobs go back without using an attempt", self.tenant, self.limiter.limit,
-                         self.limiter.paused_for())  # fmt: skip
+            self._notice(
+                "throttled",
+                logging.WARNING,
+                "SFMC is rate-limiting tenant %s: window %d, paused %.1f s; "
+                "throttled jobs go back without using an attempt",
+                self.tenant,
+                self.limiter.limit,
+                self.limiter.paused_for(),
+            )
         if kinds["in_doubt"] and self.options.in_doubt == "resend":
-            log.warning("%d job(s) in doubt (SFMC may have processed them) are resent (delivery.in_doubt: "
-                        "resend): a contact may enter a journey twice", kinds["in_doubt"], extra=extra)  # fmt: skip
+            log.warning(
+                "%d job(s) in doubt (SFMC may have processed them) are resent (delivery.in_doubt: "
+                "resend): a contact may enter a journey twice",
+                kinds["in_doubt"],
+                extra=extra,
+            )
         if kinds[Kind.DEAD]:
             reason = next(_error(d) for d in decisions if d.kind is Kind.DEAD)
             log.warning("%d job(s) dead; first reason: %s", kinds[Kind.DEAD], reason, extra=extra)

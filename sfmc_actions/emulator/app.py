@@ -48,12 +48,30 @@ SFMC_ROUTES: list[tuple[str, list[str], str, Handler, str | None, str]] = [
     ("/data/v1/async/{request_id}/results", ["GET"], "async_results", async_rows.results, READ, "data"),
     ("/interaction/v1/events", ["POST"], "events", journeys.fire_event, "journeys_execute", "rest"),
     ("/interaction/v1/async/events", ["POST"], "async_events", journeys.fire_batch, "journeys_execute", "rest"),
-    ("/interaction/v1/eventDefinitions", ["POST"], "event_definitions", journeys.create_definition,
-     "journeys_write", "rest"),
-    ("/interaction/v1/eventDefinitions", ["GET"], "event_definitions", journeys.list_definitions,
-     "journeys_read", "rest"),
-    ("/interaction/v1/eventDefinitions/{ref}", ["GET"], "event_definitions", journeys.get_definition,
-     "journeys_read", "rest"),
+    (
+        "/interaction/v1/eventDefinitions",
+        ["POST"],
+        "event_definitions",
+        journeys.create_definition,
+        "journeys_write",
+        "rest",
+    ),
+    (
+        "/interaction/v1/eventDefinitions",
+        ["GET"],
+        "event_definitions",
+        journeys.list_definitions,
+        "journeys_read",
+        "rest",
+    ),
+    (
+        "/interaction/v1/eventDefinitions/{ref}",
+        ["GET"],
+        "event_definitions",
+        journeys.get_definition,
+        "journeys_read",
+        "rest",
+    ),
     ("/contacts/v1/contacts", ["POST"], "contacts", contacts.create_contact, "list_and_subscribers_write", "rest"),
     ("/data/v1/customobjects", ["GET"], "customobjects", customobjects.search, READ, "data"),
     ("/data/v1/customobjects", ["POST"], "customobjects", customobjects.create, WRITE, "data"),
@@ -62,14 +80,20 @@ SFMC_ROUTES: list[tuple[str, list[str], str, Handler, str | None, str]] = [
     ("/data/v1/customobjects/{id}/fields", ["GET"], "customobjects", customobjects.get_fields, READ, "data"),
     ("/data/v1/customobjectdata/key/{key}/rowset", ["GET"], "customobjectdata", customobjects.rowset, READ, "data"),
     ("/Service.asmx", ["POST"], "soap", soap.service, None, "soap"),
-]  # fmt: skip
+]
 
 
 class Emulator:
     """The emulator behind one app: state, faults, journal, optional SQLite store."""
 
-    def __init__(self, seed: Mapping[str, Any], faults: Mapping[str, Any] | None, options: Options, clock: Clock,
-                 state_file: str | Path | None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        seed: Mapping[str, Any],
+        faults: Mapping[str, Any] | None,
+        options: Options,
+        clock: Clock,
+        state_file: str | Path | None,
+    ) -> None:
         self.seed, self.faults_config, self.options, self.clock = seed, faults, options, clock
         self.state = self._fresh_state()
         self.faults = FaultEngine(faults)
@@ -129,8 +153,12 @@ def fault_response(rule: FaultRule, route: str) -> Response:
     if route == "soap":  # §9 S4: SOAP throttling and errors are HTTP 500 faults
         return soap.soap_fault("Server", f"Server was unable to process request. ({rule.fault})")
     if rule.fault == "rate_limit":  # §9 S3, body key order as documented
-        body = {"message": "Rate limit exceeded", "errorcode": 50100, "retryAfter": rule.retry_after,
-                "documentation": DOC_URL}  # fmt: skip
+        body = {
+            "message": "Rate limit exceeded",
+            "errorcode": 50100,
+            "retryAfter": rule.retry_after,
+            "documentation": DOC_URL,
+        }
         return json_response(body, 429, headers={"Retry-After": str(rule.retry_after)})
     if rule.fault == "blocked":
         return error(429, 50200, "Your requests are temporarily blocked.")
@@ -149,8 +177,9 @@ def _endpoint(name: str, handler: Handler, scope: str | None, area: str) -> Call
         state = emulator.state
         state.run_due_jobs()
         body = await request.body()
-        entry = emulator.journal.record(state, request.method, request.url.path, request.url.query,
-                                        request.scope["headers"], body, name)  # fmt: skip
+        entry = emulator.journal.record(
+            state, request.method, request.url.path, request.url.query, request.scope["headers"], body, name
+        )
         call = Call(request, state, body)
         response = await emulator.apply_faults(call, name)
         if response is None and area not in ("auth", "soap"):
@@ -172,10 +201,20 @@ async def _unmatched(request: Request, exc: Exception) -> Response:
     emulator: Emulator = request.app.state.emulator
     status = exc.status_code if isinstance(exc, HTTPException) else 404
     route = "unknown" if status == 404 else "wrong_method"
-    entry = emulator.journal.record(emulator.state, request.method, request.url.path, request.url.query,
-                                    request.scope["headers"], await request.body(), route)  # fmt: skip
-    response = not_found() if status == 404 else error(400, 30001, f"Invalid operation: {request.method} is not "
-                                                       f"supported on {request.url.path}.")  # fmt: skip
+    entry = emulator.journal.record(
+        emulator.state,
+        request.method,
+        request.url.path,
+        request.url.query,
+        request.scope["headers"],
+        await request.body(),
+        route,
+    )
+    response = (
+        not_found()
+        if status == 404
+        else error(400, 30001, f"Invalid operation: {request.method} is not supported on {request.url.path}.")
+    )
     entry["status"] = response.status_code
     return response
 
@@ -224,7 +263,8 @@ def create_app(
         if emulator.store is not None:
             emulator.store.close()
 
-    app = Starlette(routes=_routes(), exception_handlers={404: _unmatched, 405: _unmatched, 500: _crashed},
-                    lifespan=lifespan)  # fmt: skip
+    app = Starlette(
+        routes=_routes(), exception_handlers={404: _unmatched, 405: _unmatched, 500: _crashed}, lifespan=lifespan
+    )
     app.state.emulator = emulator
     return app

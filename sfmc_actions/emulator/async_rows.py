@@ -25,8 +25,10 @@ from sfmc_actions.emulator.responses import (
 from sfmc_actions.emulator.state import EmulatorState, is_guid, new_guid
 
 MAX_ITEMS = 32_000  # §4 S5 DOC, hard limit
-DEADLOCK = ("Transaction (Process ID {pid}) was deadlocked on lock resources with another process and has been "
-            "chosen as the deadlock victim. Rerun the transaction.")  # §4 T1 OBS  # fmt: skip
+DEADLOCK = (
+    "Transaction (Process ID {pid}) was deadlocked on lock resources with another process and has been "
+    "chosen as the deadlock victim. Rerun the transaction."
+)  # §4 T1 OBS
 MISSING_KEYS = "Cannot locate the existing record. Required keys are missing."  # §4 T1 OBS
 
 
@@ -43,8 +45,10 @@ async def submit(call: Call) -> Response:
     de = call.state.find_de(call.scoped_tenant, call.mid, ref)
     if de is None:
         ident, key = ("", ref[4:]) if is_key else (ref, "")
-        message = ("Failed to resolve the Custom Object from the provided ObjectReferenceIdentifier "
-                   f"[Id: {ident}, Key: {key}].")
+        message = (
+            "Failed to resolve the Custom Object from the provided ObjectReferenceIdentifier "
+            f"[Id: {ident}, Key: {key}]."
+        )
         body = {"requestId": new_guid(), "resultMessages": [result_message("CustomObjectNotFound", message)]}
         return json_response(body, 400)  # §4 S9 current docs: 400, not queued
     try:
@@ -62,8 +66,10 @@ async def submit(call: Call) -> Response:
         for name, value in item.items():
             if isinstance(value, (dict, list)):
                 # §4 T7 OBS: nested objects fail deserialization "at exactly that key".
-                return validation(f"Unable to deserialize items[{i}].{name}: a column value cannot be an object "
-                                  "or array. Send flat column-value items, not {keys, values}.")  # fmt: skip
+                return validation(
+                    f"Unable to deserialize items[{i}].{name}: a column value cannot be an object "
+                    "or array. Send flat column-value items, not {keys, values}."
+                )
     now, options = call.state.clock.now(), call.state.options
     visible = now + options.async_not_visible_seconds
     pickup = visible + options.async_pending_seconds
@@ -72,10 +78,18 @@ async def submit(call: Call) -> Response:
         if rule.fault == "deadlock":
             deadlocks |= rule.row_hits(len(items))
     job = AsyncJob(
-        id=new_guid(), subdomain=call.scoped_tenant.subdomain, mid=call.mid, de_id=de.id,
-        insert_only=call.request.method == "POST", items=items, submitted_at=now, visible_at=visible,
-        pickup_at=pickup, completed_at=pickup + options.async_executing_seconds, deadlock_rows=frozenset(deadlocks),
-    )  # fmt: skip
+        id=new_guid(),
+        subdomain=call.scoped_tenant.subdomain,
+        mid=call.mid,
+        de_id=de.id,
+        insert_only=call.request.method == "POST",
+        items=items,
+        submitted_at=now,
+        visible_at=visible,
+        pickup_at=pickup,
+        completed_at=pickup + options.async_executing_seconds,
+        deadlock_rows=frozenset(deadlocks),
+    )
     call.state.add_job(job)
     return json_response({"requestId": job.id, "resultMessages": []}, 202)  # §4: 202 with both fields
 
@@ -96,27 +110,43 @@ def _apply(
         return {"errorCode": 2, "message": DEADLOCK.format(pid=6840 + index), "status": "Error"}
     check = check_flat_item(de, item, state.options)
     if check.missing_keys:
-        errors = [{"errorMessage": f"Column [{name.lower()}] does not allow null value.", "name": name.lower(),
-                   "errorCode": 70001} for name in check.missing_keys]  # fmt: skip
+        errors = [
+            {
+                "errorMessage": f"Column [{name.lower()}] does not allow null value.",
+                "name": name.lower(),
+                "errorCode": 70001,
+            }
+            for name in check.missing_keys
+        ]
         return {"errorCode": 2, "errors": errors, "message": MISSING_KEYS, "status": "Error"}
     exists = state.pk_of(de, check.row) in de.rows
     check_required(de, check, state.options, exists)
     if check.bad_columns:
-        errors = [{"errorMessage": f"Column [{name}] {problem}", "name": name, "errorCode": 70001}
-                  for name, problem in check.bad_columns]  # fmt: skip
-        return {"errorCode": 2, "errors": errors, "message": "Validation failed for one or more columns.",
-                "status": "Error"}  # fmt: skip
+        errors = [
+            {"errorMessage": f"Column [{name}] {problem}", "name": name, "errorCode": 70001}
+            for name, problem in check.bad_columns
+        ]
+        return {
+            "errorCode": 2,
+            "errors": errors,
+            "message": "Validation failed for one or more columns.",
+            "status": "Error",
+        }
     if job.insert_only and exists:
         # §4 S9 older docs example (DOC): a string errorCode for a duplicate key on insert.
         key = ",".join(str(check.row.get(f.name)) for f in de.primary_keys)
         table = de.id.replace("-", "")[:8].upper()
-        message = (f"Violation of PRIMARY KEY constraint 'PK_C{job.mid}_{table}'. Cannot insert duplicate key in "
-                   f"object 'C{job.mid}.MCDE_{job.mid}_{table}'. The duplicate key value is ({key}).\r\n"
-                   "The statement has been terminated.")  # fmt: skip
+        message = (
+            f"Violation of PRIMARY KEY constraint 'PK_C{job.mid}_{table}'. Cannot insert duplicate key in "
+            f"object 'C{job.mid}.MCDE_{job.mid}_{table}'. The duplicate key value is ({key}).\r\n"
+            "The statement has been terminated."
+        )
         return {"errorCode": "UnexpectedError", "message": message, "status": "Error"}
     state.put_row(de, check.row)
-    return {"message": "Inserted DataExtensionObject" if job.insert_only else "Upserted DataExtensionObject",
-            "status": "OK"}  # fmt: skip
+    return {
+        "message": "Inserted DataExtensionObject" if job.insert_only else "Upserted DataExtensionObject",
+        "status": "OK",
+    }
 
 
 def _visible_job(call: Call) -> AsyncJob | None:
@@ -135,9 +165,13 @@ async def status(call: Call) -> Response:
     has_errors = bool(job.results) and any(r["status"] != "OK" for r in job.results or [])
     body: dict[str, Any] = {"callDateTime": sfmc_time(job.submitted_at)}
     if now >= job.completed_at:
-        body.update(completionDateTime=sfmc_time(job.completed_at), hasErrors=has_errors,
-                    pickupDateTime=sfmc_time(job.pickup_at), requestStatus="Complete",
-                    resultStatus="Has Errors" if has_errors else "OK")  # fmt: skip
+        body.update(
+            completionDateTime=sfmc_time(job.completed_at),
+            hasErrors=has_errors,
+            pickupDateTime=sfmc_time(job.pickup_at),
+            requestStatus="Complete",
+            resultStatus="Has Errors" if has_errors else "OK",
+        )
     elif now >= job.pickup_at:
         body.update(hasErrors=False, pickupDateTime=sfmc_time(job.pickup_at), requestStatus="Executing")
     else:
@@ -159,6 +193,13 @@ async def results(call: Call) -> Response:
         return json_response(_not_found_body(call.request.path_params["request_id"]))
     page, size = _int_param(call, "$page", 1), _int_param(call, "$pageSize", 50)
     items = job.results or []
-    return json_response({"page": page, "pageSize": size, "count": len(items),
-                          "items": items[(page - 1) * size : page * size], "requestId": job.id,
-                          "resultMessages": []})  # fmt: skip
+    return json_response(
+        {
+            "page": page,
+            "pageSize": size,
+            "count": len(items),
+            "items": items[(page - 1) * size : page * size],
+            "requestId": job.id,
+            "resultMessages": [],
+        }
+    )

@@ -45,14 +45,21 @@ async def token(call: Call) -> Response:
     state = call.state
     form = _form(call.body, call.request.headers.get("content-type", "").lower())
     if form is None:
-        return oauth_error(400, "invalid_request", "Send a JSON (or form-urlencoded) body with grant_type, "
-                           "client_id and client_secret.")  # fmt: skip
+        return oauth_error(
+            400,
+            "invalid_request",
+            "Send a JSON (or form-urlencoded) body with grant_type, client_id and client_secret.",
+        )
     grant_type = form.get("grant_type")
     if not grant_type:
         return oauth_error(400, "invalid_request", "The grant_type parameter is required.")  # §1 INF
     if grant_type != "client_credentials":
-        return oauth_error(400, "unsupported_grant_type", f"The grant type '{grant_type}' is not supported. "
-                           "Use client_credentials for server-to-server integrations.")  # fmt: skip
+        return oauth_error(
+            400,
+            "unsupported_grant_type",
+            f"The grant type '{grant_type}' is not supported. "
+            "Use client_credentials for server-to-server integrations.",
+        )
     client_id, client_secret = form.get("client_id"), form.get("client_secret")
     if not isinstance(client_id, str) or not isinstance(client_secret, str) or not client_id or not client_secret:
         return oauth_error(400, "invalid_request", "The client_id and client_secret parameters are required.")
@@ -91,12 +98,17 @@ async def token(call: Call) -> Response:
     if len(state.tokens) % 1000 == 0:
         state.prune_tokens()
     base = _base_url(call)
-    return json_response({
-        "access_token": value, "token_type": "Bearer", "expires_in": EXPIRES_IN,
-        "scope": " ".join(sorted(scopes)),
-        # §1: the real form, with scheme and trailing slash, pointing back at the emulator.
-        "soap_instance_url": base, "rest_instance_url": base,
-    })  # fmt: skip
+    return json_response(
+        {
+            "access_token": value,
+            "token_type": "Bearer",
+            "expires_in": EXPIRES_IN,
+            "scope": " ".join(sorted(scopes)),
+            # §1: the real form, with scheme and trailing slash, pointing back at the emulator.
+            "soap_instance_url": base,
+            "rest_instance_url": base,
+        }
+    )
 
 
 def _base_url(call: Call) -> str:

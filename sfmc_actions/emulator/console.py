@@ -17,9 +17,7 @@ class EmulatorStartError(RuntimeError):
     """The emulator cannot start: bad seed, faults or state file (the message says which)."""
 
 
-def run_cli(
-    host: str, port: int, seed: Path | None, faults: Path | None, state: Path | None, console: Console
-) -> None:
+def run_cli(host: str, port: int, seed: Path | None, faults: Path | None, state: Path | None, console: Console) -> None:
     try:
         app = create_app(seed, faults, state_file=state)
     except (SeedError, FaultConfigError, StateFileError, ValueError) as exc:
@@ -32,11 +30,17 @@ def run_cli(
             for package in tenant.packages.values():
                 # The secret is shown only for the published demo package; seeded secrets stay hidden.
                 secret = package.client_secret if package.client_id == DEMO_CLIENT_ID else "(from the seed)"
-                console.print(f"  subdomain      {tenant.subdomain}\n  account_id     {package.mid}\n"
-                              f"  client_id      {package.client_id}\n  client_secret  {secret}",
-                              highlight=False, soft_wrap=True)  # fmt: skip
-        console.print(f"token URL        {base_url}/v2/token  (REST and SOAP share this base URL)",
-                      highlight=False, soft_wrap=True)  # fmt: skip
+                console.print(
+                    f"  subdomain      {tenant.subdomain}\n  account_id     {package.mid}\n"
+                    f"  client_id      {package.client_id}\n  client_secret  {secret}",
+                    highlight=False,
+                    soft_wrap=True,
+                )
+        console.print(
+            f"token URL        {base_url}/v2/token  (REST and SOAP share this base URL)",
+            highlight=False,
+            soft_wrap=True,
+        )
         console.print(f"inspection API   {base_url}/__emulator/", highlight=False, soft_wrap=True)
         if faults is not None:
             console.print(f"fault rules      {len(emulator.faults.rules)} from {faults}", highlight=False)

@@ -16,8 +16,14 @@ from sfmc_actions.emulator.state import new_guid
 
 def _failure(code: str, message: str) -> Response:
     # §5: no source shows the error shape; the family uses hasErrors + resultMessages (INF).
-    body = {"operationStatus": "Fail", "rowsAffected": 0, "requestServiceMessageID": new_guid(),
-            "hasErrors": True, "resultMessages": [result_message(code, message)], "serviceMessageID": new_guid()}
+    body = {
+        "operationStatus": "Fail",
+        "rowsAffected": 0,
+        "requestServiceMessageID": new_guid(),
+        "hasErrors": True,
+        "resultMessages": [result_message(code, message)],
+        "serviceMessageID": new_guid(),
+    }
     return json_response(body, 400)
 
 
@@ -47,9 +53,18 @@ async def create_contact(call: Call) -> Response:
         is_new = False
     state.changed("contact", f"{tenant.subdomain}/{key}", existing)
     # §5: the field names of a real response (T13 OBS), not the docs' typos.
-    return json_response({
-        "operationStatus": "OK", "rowsAffected": 1, "contactKey": key, "contactID": existing.contact_id,
-        "contactTypeID": 0, "isNewContactKey": is_new, "requestServiceMessageID": new_guid(),
-        "responseDateTime": sfmc_offset_time(state.clock.now()), "hasErrors": False, "resultMessages": [],
-        "serviceMessageID": new_guid(),
-    })  # fmt: skip
+    return json_response(
+        {
+            "operationStatus": "OK",
+            "rowsAffected": 1,
+            "contactKey": key,
+            "contactID": existing.contact_id,
+            "contactTypeID": 0,
+            "isNewContactKey": is_new,
+            "requestServiceMessageID": new_guid(),
+            "responseDateTime": sfmc_offset_time(state.clock.now()),
+            "hasErrors": False,
+            "resultMessages": [],
+            "serviceMessageID": new_guid(),
+        }
+    )

@@ -14,8 +14,18 @@ from sfmc_actions.emulator.responses import JsonBodyError, error, iso_utc, json_
 from sfmc_actions.emulator.state import new_guid
 
 # §7 T6 OBS: every field needs these, and the endpoint rejects incomplete objects one property at a time.
-REQUIRED_FIELD_PROPS = ("name", "type", "ordinal", "isNullable", "isTemplateField", "isHidden", "isOverridable",
-                        "isInheritable", "isReadOnly", "mustOverride")  # fmt: skip
+REQUIRED_FIELD_PROPS = (
+    "name",
+    "type",
+    "ordinal",
+    "isNullable",
+    "isTemplateField",
+    "isHidden",
+    "isOverridable",
+    "isInheritable",
+    "isReadOnly",
+    "mustOverride",
+)
 OWNER_ID = 700000001
 
 
@@ -23,17 +33,37 @@ def de_body(de: DataExtension, search_hit: bool = False) -> dict[str, Any]:
     """The full DE object (§7 T12 OBS shape)."""
     created = iso_utc(de.created_at)
     return {
-        "id": de.id, "name": de.name, "key": de.key, "description": de.description, "isActive": True,
-        "isSendable": de.is_sendable, "sendableCustomObjectField": None, "sendableSubscriberField": None,
-        "isTestable": False, "categoryId": de.category_id, "ownerId": OWNER_ID, "isObjectDeletable": True,
-        "isFieldAdditionAllowed": True, "isFieldModificationAllowed": True, "createdDate": created,
-        "createdById": OWNER_ID, "createdByName": "SFMC Emulator", "modifiedDate": created,
-        "modifiedById": OWNER_ID, "modifiedByName": "SFMC Emulator", "ownerName": "SFMC Emulator",
-        "partnerApiObjectTypeId": 310, "partnerApiObjectTypeName": "DataExtension", "rowCount": len(de.rows),
-        "dataRetentionProperties": {"isDeleteAtEndOfRetentionPeriod": False, "isRowBasedRetention": False,
-                                    "isResetRetentionPeriodOnImport": False},
+        "id": de.id,
+        "name": de.name,
+        "key": de.key,
+        "description": de.description,
+        "isActive": True,
+        "isSendable": de.is_sendable,
+        "sendableCustomObjectField": None,
+        "sendableSubscriberField": None,
+        "isTestable": False,
+        "categoryId": de.category_id,
+        "ownerId": OWNER_ID,
+        "isObjectDeletable": True,
+        "isFieldAdditionAllowed": True,
+        "isFieldModificationAllowed": True,
+        "createdDate": created,
+        "createdById": OWNER_ID,
+        "createdByName": "SFMC Emulator",
+        "modifiedDate": created,
+        "modifiedById": OWNER_ID,
+        "modifiedByName": "SFMC Emulator",
+        "ownerName": "SFMC Emulator",
+        "partnerApiObjectTypeId": 310,
+        "partnerApiObjectTypeName": "DataExtension",
+        "rowCount": len(de.rows),
+        "dataRetentionProperties": {
+            "isDeleteAtEndOfRetentionPeriod": False,
+            "isRowBasedRetention": False,
+            "isResetRetentionPeriodOnImport": False,
+        },
         "fieldCount": len(de.fields),
-    }  # fmt: skip
+    }
 
 
 def _parse_fields(raw: Any) -> list[Field] | str:
@@ -49,9 +79,18 @@ def _parse_fields(raw: Any) -> list[Field] | str:
         length, scale = item.get("length"), item.get("scale")
         if (length is not None and not isinstance(length, int)) or (scale is not None and not isinstance(scale, int)):
             return f"fields[{i}]: length and scale must be whole numbers."
-        fields.append(Field(name=str(item["name"]), type=str(item["type"]), length=length, scale=scale,
-                            is_primary_key=bool(item.get("isPrimaryKey", False)), is_nullable=bool(item["isNullable"]),
-                            default_value=item.get("defaultValue"), ordinal=int(item["ordinal"])))  # fmt: skip
+        fields.append(
+            Field(
+                name=str(item["name"]),
+                type=str(item["type"]),
+                length=length,
+                scale=scale,
+                is_primary_key=bool(item.get("isPrimaryKey", False)),
+                is_nullable=bool(item["isNullable"]),
+                default_value=item.get("defaultValue"),
+                ordinal=int(item["ordinal"]),
+            )
+        )
     return fields
 
 
@@ -85,10 +124,17 @@ async def create(call: Call) -> Response:
             return error(409, 30004, "A Data Extension with this name already exists")  # §7: S2 30004 → 409
         if other.mid == mid and other.key.lower() == str(key).lower():
             return error(409, 30004, "A Data Extension with this key already exists")
-    de = DataExtension(id=new_guid(), key=str(key), name=name, mid=mid, category_id=int(str(category)),
-                       fields=[apply_defaults(f) for f in sorted(fields, key=lambda f: f.ordinal)],
-                       description=str(body.get("description") or ""), is_sendable=bool(body.get("isSendable")),
-                       created_at=call.state.clock.now())  # fmt: skip
+    de = DataExtension(
+        id=new_guid(),
+        key=str(key),
+        name=name,
+        mid=mid,
+        category_id=int(str(category)),
+        fields=[apply_defaults(f) for f in sorted(fields, key=lambda f: f.ordinal)],
+        description=str(body.get("description") or ""),
+        is_sendable=bool(body.get("isSendable")),
+        created_at=call.state.clock.now(),
+    )
     call.state.add_de(tenant, de)
     return json_response(de_body(de), 201)  # §7: Segment treats only 201 as success
 
@@ -125,8 +171,13 @@ def _paged(call: Call, items: list[dict[str, Any]], default_size: int = 50) -> d
     page_text, size_text = _query(call, "$page") or "1", _query(call, "$pageSize") or str(default_size)
     page = int(page_text) if page_text.isdigit() and int(page_text) > 0 else 1
     size = int(size_text) if size_text.isdigit() and int(size_text) > 0 else default_size
-    return {"count": len(items), "page": page, "pageSize": size,
-            "links": {"self": {"href": str(call.request.url.path)}}, "items": items[(page - 1) * size : page * size]}
+    return {
+        "count": len(items),
+        "page": page,
+        "pageSize": size,
+        "links": {"self": {"href": str(call.request.url.path)}},
+        "items": items[(page - 1) * size : page * size],
+    }
 
 
 async def search(call: Call) -> Response:
@@ -137,16 +188,23 @@ async def search(call: Call) -> Response:
     pattern = re.compile(".*".join(re.escape(part).replace("_", ".") for part in term.split("%")), re.IGNORECASE)
     lag = call.state.options.customobject_search_lag_seconds
     now = call.state.clock.now()
-    hits = [de_body(de) for de in call.scoped_tenant.data_extensions.values()
-            if de.mid == call.mid and de.created_at <= now - lag
-            and any(pattern.search(text) for text in (de.name, de.key, de.description))]  # fmt: skip
+    hits = [
+        de_body(de)
+        for de in call.scoped_tenant.data_extensions.values()
+        if de.mid == call.mid
+        and de.created_at <= now - lag
+        and any(pattern.search(text) for text in (de.name, de.key, de.description))
+    ]
     return json_response(_paged(call, hits))
 
 
 async def by_category(call: Call) -> Response:
     category = call.request.path_params["category"]
-    hits = [de_body(de) for de in call.scoped_tenant.data_extensions.values()
-            if de.mid == call.mid and str(de.category_id) == category]  # fmt: skip
+    hits = [
+        de_body(de)
+        for de in call.scoped_tenant.data_extensions.values()
+        if de.mid == call.mid and str(de.category_id) == category
+    ]
     return json_response(_paged(call, hits))
 
 
@@ -179,14 +237,23 @@ async def rowset(call: Call) -> Response:
     chunk = rows[(page - 1) * size : page * size]
     token = new_guid()
     body: dict[str, Any] = {
-        "links": {"self": f"/v1/customobjectdata/token/{token}/rowset?$page={page}"}, "requestToken": token,
-        "tokenExpireDateUtc": iso_utc(call.state.clock.now() + 1200)[:-1], "customObjectId": de.id,
-        "customObjectKey": de.key, "pageSize": size, "page": page, "count": len(rows), "top": 0,
-    }  # fmt: skip
+        "links": {"self": f"/v1/customobjectdata/token/{token}/rowset?$page={page}"},
+        "requestToken": token,
+        "tokenExpireDateUtc": iso_utc(call.state.clock.now() + 1200)[:-1],
+        "customObjectId": de.id,
+        "customObjectKey": de.key,
+        "pageSize": size,
+        "page": page,
+        "count": len(rows),
+        "top": 0,
+    }
     if chunk:
         pk_names = {f.name for f in de.primary_keys}
-        body["items"] = [{
-            "keys": {name.lower(): render(de.column(name), v) for name, v in row.items() if name in pk_names},
-            "values": {name.lower(): render(de.column(name), v) for name, v in row.items() if name not in pk_names},
-        } for row in chunk]  # fmt: skip
+        body["items"] = [
+            {
+                "keys": {name.lower(): render(de.column(name), v) for name, v in row.items() if name in pk_names},
+                "values": {name.lower(): render(de.column(name), v) for name, v in row.items() if name not in pk_names},
+            }
+            for row in chunk
+        ]
     return json_response(body)

@@ -63,8 +63,9 @@ def check_flat_item(de: DataExtension, item: dict[str, Any], options: Options) -
     return check
 
 
-def _take_values(de: DataExtension, values: dict[str, Any], options: Options, check: RowCheck,
-                 require_one: bool) -> None:  # fmt: skip
+def _take_values(
+    de: DataExtension, values: dict[str, Any], options: Options, check: RowCheck, require_one: bool
+) -> None:
     known = 0
     for name, value in values.items():
         column = de.column(name)

@@ -50,11 +50,37 @@ FAULTS: dict[str, str] = {
     "deadlock": "async rows: fail the rows at `rows` (or by `row_probability`) with '… Rerun the transaction.'",
 }
 ROUTES = (
-    "*", "token", "rowset", "row", "async_rows", "async_status", "async_results", "events", "async_events",
-    "event_definitions", "contacts", "customobjects", "customobjectdata", "soap",
-)  # fmt: skip
-_KEYS = ("fault", "route", "method", "path", "nth", "every", "probability", "times", "retry_after", "seconds",
-         "rows", "row_probability", "message", "after")  # fmt: skip
+    "*",
+    "token",
+    "rowset",
+    "row",
+    "async_rows",
+    "async_status",
+    "async_results",
+    "events",
+    "async_events",
+    "event_definitions",
+    "contacts",
+    "customobjects",
+    "customobjectdata",
+    "soap",
+)
+_KEYS = (
+    "fault",
+    "route",
+    "method",
+    "path",
+    "nth",
+    "every",
+    "probability",
+    "times",
+    "retry_after",
+    "seconds",
+    "rows",
+    "row_probability",
+    "message",
+    "after",
+)
 AFTER_FAULTS = ("timeout", "drop")  # the faults that can strike after the request was processed
 
 
@@ -193,14 +219,25 @@ def parse_rule(raw: Any, where: str = "rule") -> FaultRule:
     if after is not None and not isinstance(after, bool):
         raise FaultConfigError(f"{where}.after: expected true or false")
     if after and fault not in AFTER_FAULTS:
-        raise FaultConfigError(f"{where}.after: only the timeout and drop faults can strike after processing, "
-                               f"not {fault}")  # fmt: skip
+        raise FaultConfigError(
+            f"{where}.after: only the timeout and drop faults can strike after processing, not {fault}"
+        )
     return FaultRule(
-        fault=fault, route=route, method=raw.get("method"), path=raw.get("path"), nth=nth,
-        every=raw.get("every"), probability=raw.get("probability"), times=raw.get("times"),
-        retry_after=raw.get("retry_after", 5), seconds=seconds, rows=rows,
-        row_probability=raw.get("row_probability"), message=raw.get("message"), after=after,
-    )  # fmt: skip
+        fault=fault,
+        route=route,
+        method=raw.get("method"),
+        path=raw.get("path"),
+        nth=nth,
+        every=raw.get("every"),
+        probability=raw.get("probability"),
+        times=raw.get("times"),
+        retry_after=raw.get("retry_after", 5),
+        seconds=seconds,
+        rows=rows,
+        row_probability=raw.get("row_probability"),
+        message=raw.get("message"),
+        after=after,
+    )
 
 
 def _positive_int(value: Any) -> bool:

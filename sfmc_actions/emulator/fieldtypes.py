@@ -149,9 +149,15 @@ def _check_locale(column: Field, value: Any) -> str | None:
 
 
 _CHECKERS = {
-    "Text": _check_text, "Number": _check_number, "Decimal": _check_decimal, "Date": _check_date,
-    "Boolean": _check_boolean, "EmailAddress": _check_email, "Phone": _check_phone, "Locale": _check_locale,
-}  # fmt: skip
+    "Text": _check_text,
+    "Number": _check_number,
+    "Decimal": _check_decimal,
+    "Date": _check_date,
+    "Boolean": _check_boolean,
+    "EmailAddress": _check_email,
+    "Phone": _check_phone,
+    "Locale": _check_locale,
+}
 
 
 def check_definitions(fields: list[Field], rest_create: bool) -> list[str]:

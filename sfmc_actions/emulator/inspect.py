@@ -47,18 +47,34 @@ async def _body(request: Request) -> Any:
 
 
 async def index(request: Request) -> Response:
-    listed = [f"{method} /__emulator{r.path}" for r in routes()
-              for method in sorted(r.methods or []) if method != "HEAD"]  # fmt: skip
+    listed = [
+        f"{method} /__emulator{r.path}" for r in routes() for method in sorted(r.methods or []) if method != "HEAD"
+    ]
     return json_response({"routes": listed, "tenants": await _tenant_list(request)})
 
 
 async def _tenant_list(request: Request) -> list[dict[str, Any]]:
-    return [{"subdomain": t.subdomain, "mids": t.mids,
-             "packages": [{"client_id": p.client_id, "mid": p.mid, "mids": sorted(p.mids), "enabled": p.enabled,
-                           "scopes": sorted(p.scopes)} for p in t.packages.values()],
-             "folders": [dataclasses.asdict(f) for f in t.folders],
-             "data_extensions": len(t.data_extensions), "contacts": len(t.contacts),
-             "fired_events": len(t.fired_events)} for t in _tenants(request)]  # fmt: skip
+    return [
+        {
+            "subdomain": t.subdomain,
+            "mids": t.mids,
+            "packages": [
+                {
+                    "client_id": p.client_id,
+                    "mid": p.mid,
+                    "mids": sorted(p.mids),
+                    "enabled": p.enabled,
+                    "scopes": sorted(p.scopes),
+                }
+                for p in t.packages.values()
+            ],
+            "folders": [dataclasses.asdict(f) for f in t.folders],
+            "data_extensions": len(t.data_extensions),
+            "contacts": len(t.contacts),
+            "fired_events": len(t.fired_events),
+        }
+        for t in _tenants(request)
+    ]
 
 
 async def tenants(request: Request) -> Response:
@@ -102,24 +118,43 @@ async def rows(request: Request) -> Response:
 
 
 async def contacts(request: Request) -> Response:
-    return json_response([{**dataclasses.asdict(c), "tenant": t.subdomain}
-                          for t in _tenants(request) for c in t.contacts.values()])  # fmt: skip
+    return json_response(
+        [{**dataclasses.asdict(c), "tenant": t.subdomain} for t in _tenants(request) for c in t.contacts.values()]
+    )
 
 
 async def journey_events(request: Request) -> Response:
     key = request.query_params.get("eventDefinitionKey")
-    return json_response([{**dataclasses.asdict(e), "tenant": t.subdomain} for t in _tenants(request)
-                          for e in t.fired_events if key is None or e.event_definition_key.lower() == key.lower()])
+    return json_response(
+        [
+            {**dataclasses.asdict(e), "tenant": t.subdomain}
+            for t in _tenants(request)
+            for e in t.fired_events
+            if key is None or e.event_definition_key.lower() == key.lower()
+        ]
+    )
 
 
 async def event_definitions(request: Request) -> Response:
-    return json_response([{**dataclasses.asdict(d), "tenant": t.subdomain}
-                          for t in _tenants(request) for d in t.event_definitions.values()])  # fmt: skip
+    return json_response(
+        [
+            {**dataclasses.asdict(d), "tenant": t.subdomain}
+            for t in _tenants(request)
+            for d in t.event_definitions.values()
+        ]
+    )
 
 
 def _job(job: Any, now: float) -> dict[str, Any]:
-    phase = ("not_visible" if now < job.visible_at else "Pending" if now < job.pickup_at
-             else "Executing" if now < job.completed_at else "Complete")  # fmt: skip
+    phase = (
+        "not_visible"
+        if now < job.visible_at
+        else "Pending"
+        if now < job.pickup_at
+        else "Executing"
+        if now < job.completed_at
+        else "Complete"
+    )
     data = dataclasses.asdict(job)
     data["deadlock_rows"] = sorted(job.deadlock_rows)
     return {**data, "phase": phase}
@@ -142,16 +177,28 @@ async def journal(request: Request) -> Response:
         emulator.journal.clear()
         return json_response({"cleared": True})
     limit = request.query_params.get("limit", "")
-    return json_response(emulator.journal.list(int(limit) if limit.isdigit() else None,
-                                               request.query_params.get("route"), request.query_params.get("path")))
+    return json_response(
+        emulator.journal.list(
+            int(limit) if limit.isdigit() else None, request.query_params.get("route"), request.query_params.get("path")
+        )
+    )
 
 
 async def tokens(request: Request) -> Response:
     state = _emulator(request).state
     now = state.clock.now()
-    live = [{"label": t.label, "client_id": t.client_id, "tenant": t.subdomain, "mid": t.mid,
-             "scopes": sorted(t.scopes), "expires_in": round(t.expires_at - now, 3)}
-            for t in state.tokens.values() if t.expires_at > now]  # fmt: skip
+    live = [
+        {
+            "label": t.label,
+            "client_id": t.client_id,
+            "tenant": t.subdomain,
+            "mid": t.mid,
+            "scopes": sorted(t.scopes),
+            "expires_in": round(t.expires_at - now, 3),
+        }
+        for t in state.tokens.values()
+        if t.expires_at > now
+    ]
     return json_response({"requests": dict(state.token_requests), "live": live})
 
 

@@ -26,28 +26,43 @@ class Journal:
         self.next_id = 1
 
     def record(
-        self, state: EmulatorState, method: str, path: str, query: str, headers: list[tuple[bytes, bytes]],
-        body: bytes, route: str,
-    ) -> dict[str, Any]:  # fmt: skip
+        self,
+        state: EmulatorState,
+        method: str,
+        path: str,
+        query: str,
+        headers: list[tuple[bytes, bytes]],
+        body: bytes,
+        route: str,
+    ) -> dict[str, Any]:
         shown: dict[str, str] = {}
         for raw_name, raw_value in headers:
             name = raw_name.decode("latin-1").lower()
             value = raw_value.decode("latin-1")
             shown[name] = token_label(state, value) if name == "authorization" else value
         entry = {
-            "id": self.next_id, "time": state.clock.now(), "method": method, "path": path, "query": query,
-            "route": route, "headers": shown, "status": None,
+            "id": self.next_id,
+            "time": state.clock.now(),
+            "method": method,
+            "path": path,
+            "query": query,
+            "route": route,
+            "headers": shown,
+            "status": None,
             # Token and SOAP bodies carry secrets: redacted now. Others are kept raw and decoded when read,
             # so journaling costs the hot paths (rowsets) no second JSON parse.
             "body": redact_body(state, route, shown.get("content-type", ""), body) if route in _SECRET_ROUTES else body,
-        }  # fmt: skip
+        }
         self.next_id += 1
         self.entries.append(entry)
         return entry
 
     def list(self, limit: int | None = None, route: str | None = None, path: str | None = None) -> list[dict[str, Any]]:
-        entries = [e for e in self.entries if (route is None or e["route"] == route) and
-                   (path is None or e["path"].startswith(path))]  # fmt: skip
+        entries = [
+            e
+            for e in self.entries
+            if (route is None or e["route"] == route) and (path is None or e["path"].startswith(path))
+        ]
         chosen = entries[-limit:] if limit else entries
         return [{**e, "body": _shown_body(e)} for e in chosen]
 

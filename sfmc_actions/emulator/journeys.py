@@ -36,8 +36,11 @@ def _definition(call: Call, key: Any) -> EventDefinition:
         raise EventError(10002, "Missing required parameter: EventDefinitionKey.")
     found = call.scoped_tenant.event_definitions.get(key.lower())
     if found is None or found.mid != call.mid:
-        raise EventError(30000, f"Event definition with key '{key}' was not found. Check the EventDefinitionKey "
-                         "in Journey Builder Event Administration.")  # fmt: skip
+        raise EventError(
+            30000,
+            f"Event definition with key '{key}' was not found. Check the EventDefinitionKey "
+            "in Journey Builder Event Administration.",
+        )
     return found
 
 
@@ -55,8 +58,11 @@ def _fire(call: Call, definition: EventDefinition, contact_key: Any, data: Any, 
         raise EventError(30000, f"The data extension of event definition '{definition.key}' no longer exists.")
     unknown = [name for name in data if de.column(name) is None]
     if unknown:
-        raise EventError(10000, f"Data Validation Error: field '{unknown[0]}' is not in the schema of the event "
-                         f"definition's data extension {de.name}.")  # fmt: skip
+        raise EventError(
+            10000,
+            f"Data Validation Error: field '{unknown[0]}' is not in the schema of the event "
+            f"definition's data extension {de.name}.",
+        )
     row = dict(data)
     contact_column = de.column("ContactKey")
     if contact_column is not None and not any(k.lower() == contact_column.name.lower() for k in row):
@@ -64,8 +70,11 @@ def _fire(call: Call, definition: EventDefinition, contact_key: Any, data: Any, 
     check = check_flat_item(de, row, state.options)
     check_required(de, check, state.options, exists=bool(de.primary_keys) and state.pk_of(de, check.row) in de.rows)
     if check.missing_keys:
-        raise EventError(10000, f"Data Validation Error: primary key field '{check.missing_keys[0]}' of data "
-                         f"extension {de.name} has no value in Data.")  # fmt: skip
+        raise EventError(
+            10000,
+            f"Data Validation Error: primary key field '{check.missing_keys[0]}' of data "
+            f"extension {de.name} has no value in Data.",
+        )
     if check.errors:
         raise EventError(10000, f"Data Conversion Error: {check.errors[0]}")
     state.put_row(de, check.row)
@@ -81,8 +90,11 @@ async def fire_event(call: Call) -> Response:
     except JsonBodyError as exc:
         return exc.response
     if not isinstance(body, dict):
-        return error(400, 10004, "Incorrect JSON format: the body must be an object with ContactKey, "
-                     "EventDefinitionKey and Data.")  # fmt: skip
+        return error(
+            400,
+            10004,
+            "Incorrect JSON format: the body must be an object with ContactKey, EventDefinitionKey and Data.",
+        )
     fields = _ci(body)
     try:
         definition = _definition(call, fields.get("eventdefinitionkey"))
@@ -103,8 +115,12 @@ async def fire_batch(call: Call) -> Response:
     if not isinstance(members, list) or not members:
         return error(400, 10002, "Missing required parameter: members (an array of {contactKey, data}).")
     if len(members) > MAX_MEMBERS:
-        return error(400, 10000, f"Interaction Count Limit Exceeded: we could not queue your request because it "
-                     f"has {len(members)} members; the maximum is {MAX_MEMBERS}.")  # fmt: skip
+        return error(
+            400,
+            10000,
+            f"Interaction Count Limit Exceeded: we could not queue your request because it "
+            f"has {len(members)} members; the maximum is {MAX_MEMBERS}.",
+        )
     try:
         definition = _definition(call, fields.get("eventdefinitionkey"))
     except EventError as exc:
@@ -119,16 +135,24 @@ async def fire_batch(call: Call) -> Response:
         except EventError as exc:
             results.append({"contactKey": m.get("contactkey"), "errorcode": str(exc.errorcode), "message": exc.message})
     not_queued = sum("errorcode" in r for r in results)
-    return json_response({"requestId": request_id, "count": len(members), "notQueuedCount": not_queued,
-                          "members": results}, 202)  # fmt: skip
+    return json_response(
+        {"requestId": request_id, "count": len(members), "notQueuedCount": not_queued, "members": results}, 202
+    )
 
 
 def _definition_body(call: Call, definition: EventDefinition) -> dict[str, Any]:
     de = call.scoped_tenant.data_extensions.get(definition.data_extension_id)
-    return {"id": definition.id, "type": definition.type, "name": definition.name,
-            "eventDefinitionKey": definition.key, "dataExtensionId": definition.data_extension_id,
-            "dataExtensionName": de.name if de else None, "mode": "Production", "isVisibleInPicker": False,
-            "category": "Event"}  # fmt: skip
+    return {
+        "id": definition.id,
+        "type": definition.type,
+        "name": definition.name,
+        "eventDefinitionKey": definition.key,
+        "dataExtensionId": definition.data_extension_id,
+        "dataExtensionName": de.name if de else None,
+        "mode": "Production",
+        "isVisibleInPicker": False,
+        "category": "Event",
+    }
 
 
 async def create_definition(call: Call) -> Response:

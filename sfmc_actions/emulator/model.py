@@ -12,16 +12,53 @@ from typing import Any
 
 # Every scope an SFMC installed package can grant (S16 DOC; the list in real token responses, T4).
 ALL_SCOPES: tuple[str, ...] = (
-    "offline", "documents_and_images_read", "documents_and_images_write", "saved_content_read",
-    "saved_content_write", "automations_execute", "automations_read", "automations_write",
-    "journeys_execute", "journeys_read", "journeys_write", "email_read", "email_send", "email_write",
-    "push_read", "push_send", "push_write", "sms_read", "sms_send", "sms_write", "social_post",
-    "social_publish", "social_read", "social_write", "web_publish", "web_read", "web_write",
-    "audiences_read", "audiences_write", "list_and_subscribers_read", "list_and_subscribers_write",
-    "data_extensions_read", "data_extensions_write", "file_locations_read", "file_locations_write",
-    "tracking_events_read", "calendar_read", "calendar_write", "campaign_read", "campaign_write",
-    "accounts_read", "accounts_write", "users_read", "users_write", "webhooks_read", "webhooks_write",
-)  # fmt: skip
+    "offline",
+    "documents_and_images_read",
+    "documents_and_images_write",
+    "saved_content_read",
+    "saved_content_write",
+    "automations_execute",
+    "automations_read",
+    "automations_write",
+    "journeys_execute",
+    "journeys_read",
+    "journeys_write",
+    "email_read",
+    "email_send",
+    "email_write",
+    "push_read",
+    "push_send",
+    "push_write",
+    "sms_read",
+    "sms_send",
+    "sms_write",
+    "social_post",
+    "social_publish",
+    "social_read",
+    "social_write",
+    "web_publish",
+    "web_read",
+    "web_write",
+    "audiences_read",
+    "audiences_write",
+    "list_and_subscribers_read",
+    "list_and_subscribers_write",
+    "data_extensions_read",
+    "data_extensions_write",
+    "file_locations_read",
+    "file_locations_write",
+    "tracking_events_read",
+    "calendar_read",
+    "calendar_write",
+    "campaign_read",
+    "campaign_write",
+    "accounts_read",
+    "accounts_write",
+    "users_read",
+    "users_write",
+    "webhooks_read",
+    "webhooks_write",
+)
 
 FIELD_TYPES = ("Text", "Number", "Date", "Boolean", "EmailAddress", "Phone", "Decimal", "Locale")
 
@@ -113,12 +150,21 @@ class Field:
 
     def to_api(self) -> dict[str, Any]:
         return {
-            "name": self.name, "type": self.type, "length": self.length, "scale": self.scale,
-            "isPrimaryKey": self.is_primary_key, "isNullable": self.is_nullable,
-            "defaultValue": self.default_value, "ordinal": self.ordinal, "isTemplateField": False,
-            "isHidden": False, "isReadOnly": False, "isInheritable": False, "isOverridable": True,
+            "name": self.name,
+            "type": self.type,
+            "length": self.length,
+            "scale": self.scale,
+            "isPrimaryKey": self.is_primary_key,
+            "isNullable": self.is_nullable,
+            "defaultValue": self.default_value,
+            "ordinal": self.ordinal,
+            "isTemplateField": False,
+            "isHidden": False,
+            "isReadOnly": False,
+            "isInheritable": False,
+            "isOverridable": True,
             "mustOverride": False,
-        }  # fmt: skip
+        }
 
 
 @dataclass

@@ -18,10 +18,14 @@ import orjson
 from sfmc_actions.emulator.model import AsyncJob, Contact, DataExtension, EventDefinition, Field, FiredEvent
 from sfmc_actions.emulator.state import EmulatorState
 
-SCHEMA = "CREATE TABLE IF NOT EXISTS emulator_state (kind TEXT NOT NULL, ident TEXT NOT NULL, data BLOB NOT NULL, " \
-         "PRIMARY KEY (kind, ident))"  # fmt: skip
-UPSERT = "INSERT INTO emulator_state (kind, ident, data) VALUES (?, ?, ?) " \
-         "ON CONFLICT (kind, ident) DO UPDATE SET data = excluded.data"  # fmt: skip
+SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS emulator_state (kind TEXT NOT NULL, ident TEXT NOT NULL, data BLOB NOT NULL, "
+    "PRIMARY KEY (kind, ident))"
+)
+UPSERT = (
+    "INSERT INTO emulator_state (kind, ident, data) VALUES (?, ?, ?) "
+    "ON CONFLICT (kind, ident) DO UPDATE SET data = excluded.data"
+)
 DELETE = "DELETE FROM emulator_state WHERE kind = ? AND ident = ?"
 SELECT = "SELECT kind, ident, data FROM emulator_state ORDER BY rowid"
 LOAD_ORDER = ("de", "row", "contact", "event_definition", "fired", "job", "meta")
@@ -33,11 +37,19 @@ class StateFileError(RuntimeError):
 
 def _encode(value: Any) -> bytes:
     if isinstance(value, DataExtension):
-        return orjson.dumps({
-            "id": value.id, "key": value.key, "name": value.name, "mid": value.mid, "category_id": value.category_id,
-            "description": value.description, "is_sendable": value.is_sendable, "created_at": value.created_at,
-            "fields": [dataclasses.asdict(f) for f in value.fields],
-        })  # fmt: skip
+        return orjson.dumps(
+            {
+                "id": value.id,
+                "key": value.key,
+                "name": value.name,
+                "mid": value.mid,
+                "category_id": value.category_id,
+                "description": value.description,
+                "is_sendable": value.is_sendable,
+                "created_at": value.created_at,
+                "fields": [dataclasses.asdict(f) for f in value.fields],
+            }
+        )
     if isinstance(value, AsyncJob):
         data = dataclasses.asdict(value)
         data["deadlock_rows"] = sorted(value.deadlock_rows)

@@ -34,8 +34,11 @@ def resolve_de(call: Call, ref: str) -> DataExtension | Response:
 
 
 def unable_to_save(de: DataExtension, messages: list[str] | None) -> Response:
-    body: dict[str, Any] = {"message": f"Unable to save rows for data extension ID {de.id}", "errorcode": 10006,
-                            "documentation": ""}  # fmt: skip
+    body: dict[str, Any] = {
+        "message": f"Unable to save rows for data extension ID {de.id}",
+        "errorcode": 10006,
+        "documentation": "",
+    }
     if messages is not None:
         body["additionalErrors"] = [{"message": m, "errorcode": 10000, "documentation": ""} for m in messages]
     return json_response(body, 400)

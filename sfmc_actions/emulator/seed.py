@@ -92,8 +92,10 @@ class _Reader:
 
 def _kind_name(kind: type | tuple[type, ...]) -> str:
     kinds = kind if isinstance(kind, tuple) else (kind,)
-    return " or ".join({"str": "text", "int": "a whole number", "list": "a list", "dict": "a mapping"}.get(
-        k.__name__, k.__name__) for k in kinds)  # fmt: skip
+    return " or ".join(
+        {"str": "text", "int": "a whole number", "list": "a list", "dict": "a mapping"}.get(k.__name__, k.__name__)
+        for k in kinds
+    )
 
 
 def seed_options(seed: Mapping[str, Any]) -> Options:
@@ -187,16 +189,18 @@ def _folder(raw: Any, path: str, tenant: Tenant) -> Folder:
 def _field(raw: Any, path: str, ordinal: int) -> Field:
     r = _Reader(raw, path, ("name", "type", "length", "scale", "primary_key", "nullable", "default"))
     primary = r.get("primary_key", bool, False)
-    return apply_defaults(Field(
-        name=r.get("name", str, required=True),
-        type=r.get("type", str, "Text"),
-        length=r.get("length", int),
-        scale=r.get("scale", int),
-        is_primary_key=primary,
-        is_nullable=r.get("nullable", bool, not primary),
-        default_value=None if r.get("default", (str, int, float)) is None else str(r.data["default"]),
-        ordinal=ordinal,
-    ))  # fmt: skip
+    return apply_defaults(
+        Field(
+            name=r.get("name", str, required=True),
+            type=r.get("type", str, "Text"),
+            length=r.get("length", int),
+            scale=r.get("scale", int),
+            is_primary_key=primary,
+            is_nullable=r.get("nullable", bool, not primary),
+            default_value=None if r.get("default", (str, int, float)) is None else str(r.data["default"]),
+            ordinal=ordinal,
+        )
+    )
 
 
 def de_from_fields(

@@ -1,10 +1,10 @@
 """Running the emulator on a real socket: in the current event loop, in a thread, or as the CLI.
 
-    async with run_emulator(app, "127.0.0.1", 0) as base_url:   # port 0: a free port
-        ...                                                      # base_url = "http://127.0.0.1:PORT"
+async with run_emulator(app, "127.0.0.1", 0) as base_url:   # port 0: a free port
+    ...                                                      # base_url = "http://127.0.0.1:PORT"
 
-    server = EmulatorServer(app).start()    # a background thread with its own loop (tests)
-    server.base_url; server.stop()          # or: with EmulatorServer(app) as base_url: ...
+server = EmulatorServer(app).start()    # a background thread with its own loop (tests)
+server.base_url; server.stop()          # or: with EmulatorServer(app) as base_url: ...
 """
 
 from __future__ import annotations

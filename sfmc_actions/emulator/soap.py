@@ -46,14 +46,19 @@ def _text(element: ET.Element | None, name: str) -> str | None:
 
 
 def envelope(action: str, body: str) -> str:
-    header = (f"<soap:Header><wsa:Action>{action}</wsa:Action><wsa:MessageID>urn:uuid:{new_guid()}</wsa:MessageID>"
-              f"<wsa:To>{ANONYMOUS}</wsa:To></soap:Header>")  # fmt: skip
+    header = (
+        f"<soap:Header><wsa:Action>{action}</wsa:Action><wsa:MessageID>urn:uuid:{new_guid()}</wsa:MessageID>"
+        f"<wsa:To>{ANONYMOUS}</wsa:To></soap:Header>"
+    )
     return f"{_ENVELOPE}{header}<soap:Body>{body}</soap:Body></soap:Envelope>"
 
 
 def soap_fault(code: str, message: str, actor: str = "", status: int = 500) -> Response:
-    code_xml = (f'<faultcode xmlns:q0="{WSSE_NS}">q0:Security</faultcode>' if code == "Security"
-                else f"<faultcode>soap:{code}</faultcode>")  # fmt: skip
+    code_xml = (
+        f'<faultcode xmlns:q0="{WSSE_NS}">q0:Security</faultcode>'
+        if code == "Security"
+        else f"<faultcode>soap:{code}</faultcode>"
+    )
     actor_xml = f"<faultactor>{escape(actor)}</faultactor>" if actor else ""
     body = f"<soap:Fault>{code_xml}<faultstring>{escape(message)}</faultstring>{actor_xml}</soap:Fault>"
     return Response(f"{_ENVELOPE}<soap:Body>{body}</soap:Body></soap:Envelope>", status, media_type=XML_TYPE)
@@ -89,18 +94,25 @@ def _xml(action: str, body: str) -> Response:
 
 
 def _folder_xml(folder: Folder) -> str:
-    return (f'<Results xsi:type="DataFolder"><Client><ID>{folder.mid}</ID></Client><PartnerKey xsi:nil="true" />'
-            f"<CreatedDate>2016-07-22T11:52:19.6</CreatedDate><ModifiedDate>2016-07-22T11:52:19.6</ModifiedDate>"
-            f'<ID>{folder.id}</ID><ObjectID xsi:nil="true" /><CustomerKey>{escape(folder.customer_key)}</CustomerKey>'
-            f'<ParentFolder><PartnerKey xsi:nil="true" /><ID>{folder.parent_id}</ID><ObjectID xsi:nil="true" />'
-            f"</ParentFolder><Name>{escape(folder.name)}</Name><Description /><ContentType>"
-            f"{escape(folder.content_type)}</ContentType><IsActive>true</IsActive><IsEditable>true</IsEditable>"
-            "<AllowChildren>true</AllowChildren></Results>")  # fmt: skip
+    return (
+        f'<Results xsi:type="DataFolder"><Client><ID>{folder.mid}</ID></Client><PartnerKey xsi:nil="true" />'
+        f"<CreatedDate>2016-07-22T11:52:19.6</CreatedDate><ModifiedDate>2016-07-22T11:52:19.6</ModifiedDate>"
+        f'<ID>{folder.id}</ID><ObjectID xsi:nil="true" /><CustomerKey>{escape(folder.customer_key)}</CustomerKey>'
+        f'<ParentFolder><PartnerKey xsi:nil="true" /><ID>{folder.parent_id}</ID><ObjectID xsi:nil="true" />'
+        f"</ParentFolder><Name>{escape(folder.name)}</Name><Description /><ContentType>"
+        f"{escape(folder.content_type)}</ContentType><IsActive>true</IsActive><IsEditable>true</IsEditable>"
+        "<AllowChildren>true</AllowChildren></Results>"
+    )
 
 
 def _folder_value(folder: Folder, prop: str) -> str | None:
-    return {"ID": str(folder.id), "Name": folder.name, "ContentType": folder.content_type,
-            "CustomerKey": folder.customer_key, "ParentFolder.ID": str(folder.parent_id)}.get(prop)  # fmt: skip
+    return {
+        "ID": str(folder.id),
+        "Name": folder.name,
+        "ContentType": folder.content_type,
+        "CustomerKey": folder.customer_key,
+        "ParentFolder.ID": str(folder.parent_id),
+    }.get(prop)
 
 
 def _matches(folder: Folder, part: ET.Element | None) -> bool | str:
@@ -139,8 +151,10 @@ def _retrieve(call: Call, request: ET.Element | None) -> str:
     else:
         object_type = _text(request, "ObjectType") or ""
         if object_type != "DataFolder":
-            status = (f"Error: Unable to find a handler for object type: {object_type}. Object types are "
-                      "case-sensitive, check spelling.")  # §7 T3 OBS  # fmt: skip
+            status = (
+                f"Error: Unable to find a handler for object type: {object_type}. Object types are "
+                "case-sensitive, check spelling."
+            )  # §7 T3 OBS
             return _retrieve_body(status, request_id, [])
         batch = _text(_child(request, "Options"), "BatchSize")
         size = min(int(batch), MAX_BATCH) if batch and batch.isdigit() and int(batch) > 0 else MAX_BATCH
@@ -160,8 +174,10 @@ def _retrieve(call: Call, request: ET.Element | None) -> str:
 
 
 def _retrieve_body(status: str, request_id: str, results: list[str]) -> str:
-    return (f'<RetrieveResponseMsg xmlns="{PARTNER_NS}"><OverallStatus>{escape(status)}</OverallStatus>'
-            f"<RequestID>{request_id}</RequestID>{''.join(results)}</RetrieveResponseMsg>")  # fmt: skip
+    return (
+        f'<RetrieveResponseMsg xmlns="{PARTNER_NS}"><OverallStatus>{escape(status)}</OverallStatus>'
+        f"<RequestID>{request_id}</RequestID>{''.join(results)}</RetrieveResponseMsg>"
+    )
 
 
 def _delete(call: Call, request: ET.Element) -> str:
@@ -170,10 +186,14 @@ def _delete(call: Call, request: ET.Element) -> str:
     for ordinal, obj in enumerate(o for o in request if _local(o.tag) == "Objects"):
         status, message = _delete_one(call, obj)
         ok = ok and status == "OK"
-        results.append(f"<Results><StatusCode>{status}</StatusCode><StatusMessage>{escape(message)}</StatusMessage>"
-                       f"<OrdinalID>{ordinal}</OrdinalID></Results>")  # fmt: skip
-    return (f'<DeleteResponse xmlns="{PARTNER_NS}">{"".join(results)}<RequestID>{new_guid()}</RequestID>'
-            f"<OverallStatus>{'OK' if ok else 'Error'}</OverallStatus></DeleteResponse>")  # fmt: skip
+        results.append(
+            f"<Results><StatusCode>{status}</StatusCode><StatusMessage>{escape(message)}</StatusMessage>"
+            f"<OrdinalID>{ordinal}</OrdinalID></Results>"
+        )
+    return (
+        f'<DeleteResponse xmlns="{PARTNER_NS}">{"".join(results)}<RequestID>{new_guid()}</RequestID>'
+        f"<OverallStatus>{'OK' if ok else 'Error'}</OverallStatus></DeleteResponse>"
+    )
 
 
 def _delete_one(call: Call, obj: ET.Element) -> tuple[str, str]:
@@ -182,9 +202,18 @@ def _delete_one(call: Call, obj: ET.Element) -> tuple[str, str]:
         return "Error", f"The emulator deletes DataExtensionObject only, not {xsi_type or 'an untyped object'}."
     key, name = _text(obj, "CustomerKey"), _text(obj, "Name")
     tenant, state = call.scoped_tenant, call.state
-    de = state.de_by_key(tenant, call.mid, key) if key else next(
-        (d for d in tenant.data_extensions.values() if d.mid == call.mid and name and d.name.lower() == name.lower()),
-        None)  # fmt: skip
+    de = (
+        state.de_by_key(tenant, call.mid, key)
+        if key
+        else next(
+            (
+                d
+                for d in tenant.data_extensions.values()
+                if d.mid == call.mid and name and d.name.lower() == name.lower()
+            ),
+            None,
+        )
+    )
     if de is None:
         return "Error", f"Data extension {key or name or '(no CustomerKey)'} does not exist."
     keys: dict[str, Any] = {}

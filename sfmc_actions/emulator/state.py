@@ -199,4 +199,3 @@ class EmulatorState:
 
 def row_ident(de_id: str, pk: tuple[str, ...]) -> str:
     return de_id + "\x1f" + "\x1f".join(pk)
-

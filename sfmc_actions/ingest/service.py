@@ -168,9 +168,7 @@ class Ingest:
         batch.jobs.extend(routed.jobs)
         batch.unmatched += routed.unmatched
 
-    def prepare(
-        self, items: Sequence[object], first_index: int = 0, received_at: datetime | None = None
-    ) -> Batch:
+    def prepare(self, items: Sequence[object], first_index: int = 0, received_at: datetime | None = None) -> Batch:
         batch = Batch()
         for offset, item in enumerate(items):
             self.add(batch, first_index + offset, item, received_at=received_at)

@@ -26,7 +26,9 @@ MASK = "***"
 _MIN_SECRET = 4  # shorter values would mask ordinary words
 _PATTERNS = (
     re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]+"),
-    re.compile(r"""(?i)(["']?(?:access_token|refresh_token|client_secret|password|secret|write_?key)["']?\s*[:=]\s*["']?)[^"'\s,&}]+"""),
+    re.compile(
+        r"""(?i)(["']?(?:access_token|refresh_token|client_secret|password|secret|write_?key)["']?\s*[:=]\s*["']?)[^"'\s,&}]+"""
+    ),
     re.compile(r"(?i)(<fueloauth[^>]*>)[^<]+"),
     re.compile(r"(?i)(://[^:/@\s]+:)[^@/\s]+(?=@)"),  # a password in a URL: postgresql://user:pw@host
 )

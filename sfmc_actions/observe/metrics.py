@@ -40,32 +40,46 @@ class Metrics:
         self.registry = registry
         r = registry
         job = ("subscription", "action")
-        self.events_accepted = Counter(f"{_P}_events_accepted", "Events that passed the Segment Spec checks",
-                                       ["source"], registry=r)  # fmt: skip
-        self.events_rejected = Counter(f"{_P}_events_rejected", "Events kept as rejected (Spec failures)",
-                                       ["source"], registry=r)  # fmt: skip
-        self.events_unmatched = Counter(f"{_P}_events_unmatched", "Accepted events no subscription matched",
-                                        ["source"], registry=r)  # fmt: skip
+        self.events_accepted = Counter(
+            f"{_P}_events_accepted", "Events that passed the Segment Spec checks", ["source"], registry=r
+        )
+        self.events_rejected = Counter(
+            f"{_P}_events_rejected", "Events kept as rejected (Spec failures)", ["source"], registry=r
+        )
+        self.events_unmatched = Counter(
+            f"{_P}_events_unmatched", "Accepted events no subscription matched", ["source"], registry=r
+        )
         self.jobs_delivered = Counter(f"{_P}_jobs_delivered", "Jobs SFMC accepted", job, registry=r)
         self.jobs_retried = Counter(f"{_P}_jobs_retried", "Failed attempts scheduled again", job, registry=r)
-        self.jobs_throttled = Counter(f"{_P}_jobs_throttled", "Jobs given back after a 429 (attempt not counted)",
-                                      job, registry=r)  # fmt: skip
+        self.jobs_throttled = Counter(
+            f"{_P}_jobs_throttled", "Jobs given back after a 429 (attempt not counted)", job, registry=r
+        )
         self.jobs_dead = Counter(f"{_P}_jobs_dead", "Jobs dead-lettered by the workers", job, registry=r)
-        self.jobs_in_doubt = Counter(f"{_P}_jobs_in_doubt", "Jobs SFMC may have processed without an answer "
-                                     "(held as dead letters, or resent)", job, registry=r)  # fmt: skip
-        self.batch_jobs = Histogram(f"{_P}_batch_jobs", "Jobs per delivered batch", ["action"],
-                                    buckets=BATCH_BUCKETS, registry=r)  # fmt: skip
-        self.sfmc_requests = Counter(f"{_P}_sfmc_requests", "SFMC API calls by route and HTTP status",
-                                     ["route", "status"], registry=r)  # fmt: skip
-        self.sfmc_latency = Histogram(f"{_P}_sfmc_request_seconds", "SFMC API call latency", ["route"],
-                                      buckets=LATENCY_BUCKETS, registry=r)  # fmt: skip
+        self.jobs_in_doubt = Counter(
+            f"{_P}_jobs_in_doubt",
+            "Jobs SFMC may have processed without an answer (held as dead letters, or resent)",
+            job,
+            registry=r,
+        )
+        self.batch_jobs = Histogram(
+            f"{_P}_batch_jobs", "Jobs per delivered batch", ["action"], buckets=BATCH_BUCKETS, registry=r
+        )
+        self.sfmc_requests = Counter(
+            f"{_P}_sfmc_requests", "SFMC API calls by route and HTTP status", ["route", "status"], registry=r
+        )
+        self.sfmc_latency = Histogram(
+            f"{_P}_sfmc_request_seconds", "SFMC API call latency", ["route"], buckets=LATENCY_BUCKETS, registry=r
+        )
         self.token_requests = Counter(f"{_P}_sfmc_token_requests", "OAuth token requests to SFMC", registry=r)
-        self.tenant_concurrency = Gauge(f"{_P}_tenant_concurrency", "Adaptive SFMC concurrency window per tenant",
-                                        ["tenant"], registry=r)  # fmt: skip
-        self.queue_jobs = Gauge(f"{_P}_queue_jobs", "Jobs in the store by subscription and state",
-                                ["subscription", "state"], registry=r)  # fmt: skip
-        self.queue_oldest_pending = Gauge(f"{_P}_queue_oldest_pending_seconds",
-                                          "Age of the oldest job not yet delivered or dead", registry=r)  # fmt: skip
+        self.tenant_concurrency = Gauge(
+            f"{_P}_tenant_concurrency", "Adaptive SFMC concurrency window per tenant", ["tenant"], registry=r
+        )
+        self.queue_jobs = Gauge(
+            f"{_P}_queue_jobs", "Jobs in the store by subscription and state", ["subscription", "state"], registry=r
+        )
+        self.queue_oldest_pending = Gauge(
+            f"{_P}_queue_oldest_pending_seconds", "Age of the oldest job not yet delivered or dead", registry=r
+        )
 
     def record_ingest(self, source: str, accepted: int, rejected: int, unmatched: int) -> None:
         """What the ingest API, the webhook and `send` call once per request or file."""

@@ -364,13 +364,31 @@ class PostgresJobStore:
 def _job_values(job: NewJob) -> tuple[str | None, ...]:
     state = JobState.PENDING if job.dead_reason is None else JobState.DEAD
     return (
-        job.subscription, job.action, job.batch_key, job.tenant, job.message_id, dump_json(job.event),
-        dump_json(job.payload), None, state.value, job.dead_reason, None,
-    )  # fmt: skip
+        job.subscription,
+        job.action,
+        job.batch_key,
+        job.tenant,
+        job.message_id,
+        dump_json(job.event),
+        dump_json(job.payload),
+        None,
+        state.value,
+        job.dead_reason,
+        None,
+    )
 
 
 def _rejected_values(event: RejectedEvent) -> tuple[str | None, ...]:
     return (
-        None, "", "", "", event.message_id, dump_json(event.event or {}), None, event.raw_body,
-        JobState.REJECTED.value, None, event.reason,
-    )  # fmt: skip
+        None,
+        "",
+        "",
+        "",
+        event.message_id,
+        dump_json(event.event or {}),
+        None,
+        event.raw_body,
+        JobState.REJECTED.value,
+        None,
+        event.reason,
+    )

@@ -13,10 +13,25 @@ from sfmc_actions.queue.jobs import Job, JobState
 # A job is a row of `jobs` (its state, rewritten by claims and outcomes) and a row of `job_bodies` (event and
 # payload, written once). Whole-job reads select STATE_COLUMNS then BODY_COLUMNS, in this order.
 STATE_COLUMNS = (
-    "id", "subscription", "action", "batch_key", "tenant", "message_id", "state", "attempts", "created_at",
-    "available_at", "updated_at", "lease_owner", "last_error", "dead_reason", "sent_row", "delivered_at",
-    "replayed_at", "in_doubt",
-)  # fmt: skip
+    "id",
+    "subscription",
+    "action",
+    "batch_key",
+    "tenant",
+    "message_id",
+    "state",
+    "attempts",
+    "created_at",
+    "available_at",
+    "updated_at",
+    "lease_owner",
+    "last_error",
+    "dead_reason",
+    "sent_row",
+    "delivered_at",
+    "replayed_at",
+    "in_doubt",
+)
 BODY_COLUMNS = ("event", "payload", "raw_body")
 JOB_STATE_COLUMNS = ", ".join(STATE_COLUMNS)
 # For "FROM jobs j JOIN job_bodies b ON b.job_id = j.id".

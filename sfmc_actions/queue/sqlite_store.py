@@ -394,10 +394,21 @@ def _with_bodies(conn: sqlite3.Connection, states: list[Any]) -> list[tuple[Any,
 def _job_values(job: NewJob, now: float) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
     state = JobState.PENDING if job.dead_reason is None else JobState.DEAD
     return (
-        (job.subscription, job.action, job.batch_key, job.tenant, job.message_id, state.value, now, now, now,
-         job.dead_reason, job.dead_reason),
+        (
+            job.subscription,
+            job.action,
+            job.batch_key,
+            job.tenant,
+            job.message_id,
+            state.value,
+            now,
+            now,
+            now,
+            job.dead_reason,
+            job.dead_reason,
+        ),
         (dump_json(job.event), dump_json(job.payload), None),
-    )  # fmt: skip
+    )
 
 
 def _rejected_values(event: RejectedEvent, now: float) -> tuple[tuple[Any, ...], tuple[Any, ...]]:

@@ -55,13 +55,24 @@ class Router:
             target = action.target(payload, subscription.hook_outputs)
         except (MappingError, PayloadValidationError) as exc:
             return NewJob(
-                subscription.name, action.key, f"{action.key}:invalid", self.tenant,
-                str(message_id) if message_id is not None else None, event, payload, dead_reason=str(exc),
-            )  # fmt: skip
+                subscription.name,
+                action.key,
+                f"{action.key}:invalid",
+                self.tenant,
+                str(message_id) if message_id is not None else None,
+                event,
+                payload,
+                dead_reason=str(exc),
+            )
         return NewJob(
-            subscription.name, action.key, f"{action.key}:{target}", self.tenant,
-            str(message_id) if message_id is not None else None, event, payload,
-        )  # fmt: skip
+            subscription.name,
+            action.key,
+            f"{action.key}:{target}",
+            self.tenant,
+            str(message_id) if message_id is not None else None,
+            event,
+            payload,
+        )
 
 
 def validation_mode(action_key: str, payload: object) -> Literal["single", "batch"]:

@@ -66,7 +66,7 @@ def _compile_one(
             config.problem(
                 where,
                 f"a trigger is required: action '{action.key}' has no default trigger",
-                "add e.g. trigger: type = \"track\" and event = \"Order Completed\"",
+                'add e.g. trigger: type = "track" and event = "Order Completed"',
             )
         )
     else:
@@ -79,7 +79,7 @@ def _compile_one(
                 config.problem(
                     (*where, "trigger"),
                     f"invalid trigger: {exc.reason} at column {exc.column + 1}\n    {fql}\n    {exc.caret}",
-                    "write the trigger in Segment's FQL, e.g. type = \"track\" and event = \"Order Completed\"",
+                    'write the trigger in Segment\'s FQL, e.g. type = "track" and event = "Order Completed"',
                 )
             )
     try:
@@ -103,6 +103,8 @@ def _compile_one(
 
 def _mapping_hint(message: str) -> str:
     if "invalid directive" in message:
-        return "directives are @path, @template, @if, @literal, @arrayPath, @case, @replace, @json, @flatten, " \
+        return (
+            "directives are @path, @template, @if, @literal, @arrayPath, @case, @replace, @json, @flatten, "
             "@merge, @transform, @excludeWhenNull, @liquid"
+        )
     return "see Segment's mapping language: https://segment.com/docs/connections/destinations/actions/"

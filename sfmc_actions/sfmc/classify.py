@@ -30,8 +30,14 @@ RETRYABLE_STATUSES = frozenset({408, 423, 429})
 # not fully written (write timeout or error), so nothing complete reached SFMC. Any other transport failure
 # (read timeout, read error, a connection closed before the answer) comes after the request went out: SFMC
 # may have processed it (InDoubtError).
-NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.ProxyError, httpx.WriteTimeout,
-            httpx.WriteError)  # fmt: skip
+NOT_SENT = (
+    httpx.ConnectError,
+    httpx.ConnectTimeout,
+    httpx.PoolTimeout,
+    httpx.ProxyError,
+    httpx.WriteTimeout,
+    httpx.WriteError,
+)
 UNABLE_TO_SAVE_ROWS = 10006
 # SFMC reports SQL deadlocks in async row results with this sentence (sfmc-rest-api.md §4 Results).
 RERUN_THE_TRANSACTION = "Rerun the transaction"

@@ -93,11 +93,17 @@ subscriptions:
 def write_seed(path: Path) -> Path:
     """The quick-start seed plus the order journey, whose entry data extension the emulator creates."""
     seed = yaml.safe_load(SEED.read_text())
-    seed["tenants"][0]["event_definitions"].append({
-        "key": ORDER_JOURNEY, "name": "Order follow-up",
-        "fields": [{"name": "ContactKey", "type": "Text", "length": 254}, {"name": "Order_ID", "type": "Text"},
-                   {"name": "Message_ID", "type": "Text", "length": 100}],
-    })  # fmt: skip
+    seed["tenants"][0]["event_definitions"].append(
+        {
+            "key": ORDER_JOURNEY,
+            "name": "Order follow-up",
+            "fields": [
+                {"name": "ContactKey", "type": "Text", "length": 254},
+                {"name": "Order_ID", "type": "Text"},
+                {"name": "Message_ID", "type": "Text", "length": 100},
+            ],
+        }
+    )
     path.write_text(yaml.safe_dump(seed))
     return path
 
@@ -123,8 +129,14 @@ class EmulatorProcess:
         self.process: subprocess.Popen[str] | None = None
 
     def __enter__(self) -> EmulatorProcess:
-        self.process = subprocess.Popen(self.args, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                        text=True, env={**os.environ, "COLUMNS": "200"})  # fmt: skip
+        self.process = subprocess.Popen(
+            self.args,
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env={**os.environ, "COLUMNS": "200"},
+        )
         assert self.process.stdout is not None
         for line in self.process.stdout:
             found = LISTENING.search(line)
@@ -158,15 +170,33 @@ def user_events(n: int) -> list[dict[str, Any]]:
     """Five events per user: identify, two pages, a sign-up and an order (two journeys), as an app sends them."""
     user, ts = f"user-{n}", "2025-03-01T10:00:00.000Z"
     return [
-        {"type": "identify", "userId": user, "messageId": f"id-{n}", "timestamp": ts,
-         "traits": {"email": f"{user}@example.com", "plan": "pro" if n % 3 else "free"}},
+        {
+            "type": "identify",
+            "userId": user,
+            "messageId": f"id-{n}",
+            "timestamp": ts,
+            "traits": {"email": f"{user}@example.com", "plan": "pro" if n % 3 else "free"},
+        },
         {"type": "page", "userId": user, "messageId": f"page-a-{n}", "name": "Home", "timestamp": ts},
-        {"type": "track", "event": "Signed Up", "userId": user, "messageId": f"signup-{n}", "timestamp": ts,
-         "properties": {"plan": "pro"}, "context": {"traits": {"email": f"{user}@example.com"}}},
-        {"type": "track", "event": "Order Completed", "userId": user, "messageId": f"order-{n}", "timestamp": ts,
-         "properties": {"order_id": f"o-{n}", "revenue": 10 + n % 90, "currency": "EUR"}},
+        {
+            "type": "track",
+            "event": "Signed Up",
+            "userId": user,
+            "messageId": f"signup-{n}",
+            "timestamp": ts,
+            "properties": {"plan": "pro"},
+            "context": {"traits": {"email": f"{user}@example.com"}},
+        },
+        {
+            "type": "track",
+            "event": "Order Completed",
+            "userId": user,
+            "messageId": f"order-{n}",
+            "timestamp": ts,
+            "properties": {"order_id": f"o-{n}", "revenue": 10 + n % 90, "currency": "EUR"},
+        },
         {"type": "page", "userId": user, "messageId": f"page-b-{n}", "name": "Checkout", "timestamp": ts},
-    ]  # fmt: skip
+    ]
 
 
 @dataclass

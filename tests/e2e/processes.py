@@ -27,8 +27,9 @@ class Service:
         self._reader: threading.Thread | None = None
 
     def start(self, timeout: float = 30.0) -> Service:
-        self.process = subprocess.Popen(self.args, cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL,
-                                        stderr=subprocess.PIPE, text=True)  # fmt: skip
+        self.process = subprocess.Popen(
+            self.args, cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+        )
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
         deadline = time.monotonic() + timeout
@@ -91,8 +92,14 @@ class Service:
 
 def sfmc_actions(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """Run a short command (status, dead-letters) to completion."""
-    return subprocess.run([sys.executable, "-m", "sfmc_actions", *args], cwd=ROOT, capture_output=True, text=True,
-                          env={**os.environ, "COLUMNS": "200", **(env or {})}, timeout=60)  # fmt: skip
+    return subprocess.run(
+        [sys.executable, "-m", "sfmc_actions", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "COLUMNS": "200", **(env or {})},
+        timeout=60,
+    )
 
 
 def wait_for(condition: object, timeout: float = 30.0, what: str = "the condition") -> None:

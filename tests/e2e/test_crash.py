@@ -95,8 +95,16 @@ def test_kill_9_twice_under_load_loses_nothing_and_enters_no_contact_twice(tmp_p
             # A person checks each in Journey Builder and replays those that did not enter.
             not_entered = sorted(job_id for job_id, key in in_doubt.items() if key not in entries)
             if not_entered:
-                replayed = sfmc_actions("dead-letters", "replay", "--config", str(config), "--database", database,
-                                        *map(str, not_entered), env=SECRET_ENV)  # fmt: skip
+                replayed = sfmc_actions(
+                    "dead-letters",
+                    "replay",
+                    "--config",
+                    str(config),
+                    "--database",
+                    database,
+                    *map(str, not_entered),
+                    env=SECRET_ENV,
+                )
                 assert replayed.returncode == 0, replayed.stderr
             wait_until_drained(database, 60)
             final = journey_entries(emulator)
@@ -105,9 +113,11 @@ def test_kill_9_twice_under_load_loses_nothing_and_enters_no_contact_twice(tmp_p
             assert server.stop() == 0
         finally:
             server.kill()
-    print(f"\ncrash test: {len(events)} events accepted ({sender.resent} batch sends repeated), 2 kills, "
-          f"{len(in_doubt)} journey entries in doubt ({stopped} on the wire at a kill), {len(not_entered)} "
-          f"of them replayed, {time.monotonic() - started:.0f} s")  # fmt: skip
+    print(
+        f"\ncrash test: {len(events)} events accepted ({sender.resent} batch sends repeated), 2 kills, "
+        f"{len(in_doubt)} journey entries in doubt ({stopped} on the wire at a kill), {len(not_entered)} "
+        f"of them replayed, {time.monotonic() - started:.0f} s"
+    )
 
 
 def entry_of(dead: dict[str, object]) -> tuple[str, str, str]:

@@ -76,8 +76,9 @@ def test_every_fault_ends_delivered_and_only_bad_rows_and_lost_answers_die(tmp_p
         config = write_config(tmp_path / "config.yaml", emulator.url, lease=120)
         database = f"sqlite:///{tmp_path}/jobs.db"
         port = free_port()
-        with Service("serve", "--config", str(config), "--database", database, "--port", str(port),
-                     env=SECRET_ENV) as server:  # fmt: skip
+        with Service(
+            "serve", "--config", str(config), "--database", database, "--port", str(port), env=SECRET_ENV
+        ) as server:
             sender = Sender(f"http://127.0.0.1:{port}", events).start()
             sender.join(120)
             stats = wait_until_drained(database, 150)
@@ -106,5 +107,7 @@ def test_every_fault_ends_delivered_and_only_bad_rows_and_lost_answers_die(tmp_p
         assert len(held) == LOST_AFTER_PROCESSING, held
         assert all(d["reason"].startswith("in doubt: the journey entry of contact ") for d in held)
         assert any("timed out waiting for the answer" in d["reason"] for d in held)
-    print(f"\nfault soak: {len(events)} events, {sum(fired.values())} faults fired, {len(rows)} bad rows dead, "
-          f"{len(held)} journey entries in doubt (all had entered), {time.monotonic() - started:.0f} s")  # fmt: skip
+    print(
+        f"\nfault soak: {len(events)} events, {sum(fired.values())} faults fired, {len(rows)} bad rows dead, "
+        f"{len(held)} journey entries in doubt (all had entered), {time.monotonic() - started:.0f} s"
+    )

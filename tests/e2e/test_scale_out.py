@@ -46,10 +46,14 @@ def events() -> list[dict[str, Any]]:
         out += [
             {"type": "identify", "userId": user, "traits": {"email": f"{user}@example.com"}},
             {"type": "track", "userId": user, "event": "Signed Up", "properties": {"plan": "pro"}},
-            {"type": "track", "userId": user, "event": "Order Completed",
-             "properties": {"order_id": f"order-{n}", "revenue": n, "currency": "EUR"}},
+            {
+                "type": "track",
+                "userId": user,
+                "event": "Order Completed",
+                "properties": {"order_id": f"order-{n}", "revenue": n, "currency": "EUR"},
+            },
             {"type": "page", "userId": user, "name": "Home", "properties": {"url": "https://x.example/"}},
-        ]  # fmt: skip
+        ]
     return out
 
 
@@ -57,8 +61,10 @@ def test_serve_and_two_workers_share_the_work(database: str) -> None:
     common = ("--config", "examples/quickstart.yaml", "--database", database)
     with Service("serve", *common, "--port", "0", "--emulator-port", "0") as serve:
         emulator = serve.find(EMULATOR_URL)
-        with Service("worker", *common, "--emulator-url", emulator) as one, \
-             Service("worker", *common, "--emulator-url", emulator) as two:  # fmt: skip
+        with (
+            Service("worker", *common, "--emulator-url", emulator) as one,
+            Service("worker", *common, "--emulator-url", emulator) as two,
+        ):
             auth = {"Authorization": "Basic " + base64.b64encode(b"quickstart-website-key:").decode()}
             all_events = events()
             with httpx.Client(base_url=serve.find(INGEST_URL), headers=auth, timeout=30) as http:
@@ -69,11 +75,17 @@ def test_serve_and_two_workers_share_the_work(database: str) -> None:
             def inspect(path: str) -> Any:
                 return httpx.get(f"{emulator}/__emulator{path}", timeout=10).json()
 
-            wait_for(lambda: len(inspect("/journey-events")) == USERS
-                     and len(inspect("/data-extensions/Orders/rows")) == USERS
-                     and len(inspect("/data-extensions/Page_Views/rows")) == USERS
-                     and len(inspect("/data-extensions/Customers/rows")) == USERS
-                     and len(inspect("/contacts")) == USERS, 60, "every row")  # fmt: skip
+            wait_for(
+                lambda: (
+                    len(inspect("/journey-events")) == USERS
+                    and len(inspect("/data-extensions/Orders/rows")) == USERS
+                    and len(inspect("/data-extensions/Page_Views/rows")) == USERS
+                    and len(inspect("/data-extensions/Customers/rows")) == USERS
+                    and len(inspect("/contacts")) == USERS
+                ),
+                60,
+                "every row",
+            )
             assert one.stop() == 0 and two.stop() == 0
         entries = Counter(e["contact_key"] for e in inspect("/journey-events"))
         rowsets = inspect("/journal?route=rowset")
@@ -82,8 +94,12 @@ def test_serve_and_two_workers_share_the_work(database: str) -> None:
         assert serve.stop() == 0
 
     assert entries == Counter({f"user-{n}": 1 for n in range(USERS)})  # journey entries: never twice
-    orders = Counter(row["keys"]["Order_ID"] for entry in rowsets for row in entry["body"]
-                     if entry["status"] == 200 and "Order_ID" in row["keys"])  # fmt: skip
+    orders = Counter(
+        row["keys"]["Order_ID"]
+        for entry in rowsets
+        for row in entry["body"]
+        if entry["status"] == 200 and "Order_ID" in row["keys"]
+    )
     assert orders == Counter({f"order-{n}": 1 for n in range(USERS)})  # each row in exactly one rowset call
     assert Counter(entry["body"]["contactKey"] for entry in contact_calls) == Counter(
         {f"user-{n}": 1 for n in range(USERS)}
@@ -95,4 +111,3 @@ def test_serve_and_two_workers_share_the_work(database: str) -> None:
     status = sfmc_actions("status", "--database", database, "--json")
     totals = json.loads(status.stdout)["totals"]
     assert totals["delivered"] == 5 * USERS and totals["pending"] == totals["claimed"] == totals["dead"] == 0
-

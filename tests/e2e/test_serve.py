@@ -21,8 +21,9 @@ def send_with_segment_sdk(url: str, users: int) -> None:
     client = Client(WRITE_KEY, host=url, on_error=lambda e, batch: errors.append(e), gzip=True, max_retries=2)
     for n in range(users):
         user = f"user-{n}"
-        client.identify(user, {"email": f"{user}@example.com", "first_name": "Ada", "plan": "pro",
-                               "vip_customers": n % 2 == 0})  # fmt: skip
+        client.identify(
+            user, {"email": f"{user}@example.com", "first_name": "Ada", "plan": "pro", "vip_customers": n % 2 == 0}
+        )
         client.track(user, "Signed Up", {"plan": "pro"}, context={"traits": {"email": f"{user}@example.com"}})
         client.track(user, "Order Completed", {"order_id": f"order-{n}", "revenue": 10.5 + n, "currency": "EUR"})
         client.page(user, name="Home", properties={"url": "https://shop.example.com/"})
@@ -36,8 +37,9 @@ def send_with_segment_sdk(url: str, users: int) -> None:
 def test_serve_delivers_events_from_the_segment_sdk(tmp_path: Path) -> None:
     database = f"sqlite:///{tmp_path}/e2e.db"
     users = 20
-    with Service("serve", "--config", "examples/quickstart.yaml", "--port", "0", "--emulator-port", "0",
-                 "--database", database) as serve:  # fmt: skip
+    with Service(
+        "serve", "--config", "examples/quickstart.yaml", "--port", "0", "--emulator-port", "0", "--database", database
+    ) as serve:
         url, emulator = serve.find(INGEST_URL), serve.find(EMULATOR_URL)
         assert "BUILT-IN SFMC EMULATOR" in serve.stderr and f"{emulator}/__emulator/" in serve.stderr
         send_with_segment_sdk(url, users)
@@ -45,9 +47,16 @@ def test_serve_delivers_events_from_the_segment_sdk(tmp_path: Path) -> None:
         def inspect(path: str) -> Any:
             return httpx.get(f"{emulator}/__emulator{path}", timeout=10).json()
 
-        wait_for(lambda: len(inspect("/data-extensions/Orders/rows")) == users
-                 and len(inspect("/journey-events")) == users and len(inspect("/contacts")) == users
-                 and len(inspect("/data-extensions/Page_Views/rows")) == users, 30, "every row")  # fmt: skip
+        wait_for(
+            lambda: (
+                len(inspect("/data-extensions/Orders/rows")) == users
+                and len(inspect("/journey-events")) == users
+                and len(inspect("/contacts")) == users
+                and len(inspect("/data-extensions/Page_Views/rows")) == users
+            ),
+            30,
+            "every row",
+        )
         customers = {row["contactKey"]: row for row in inspect("/data-extensions/Customers/rows")}
         assert customers["user-3"]["Email"] == "user-3@example.com" and customers["user-3"]["Plan"] == "pro"
         vip = inspect("/data-extensions/Audience_VIP/rows")

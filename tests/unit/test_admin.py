@@ -57,8 +57,9 @@ def test_parse_since_says_what_it_accepts() -> None:
         parse_since("yesterday", NOW)
 
 
-@pytest.mark.parametrize(("seconds", "text"), [(None, "-"), (5, "5s"), (125, "2m05s"), (3 * 3600 + 60, "3h01m"),
-                                               (50 * 3600, "2d02h")])  # fmt: skip
+@pytest.mark.parametrize(
+    ("seconds", "text"), [(None, "-"), (5, "5s"), (125, "2m05s"), (3 * 3600 + 60, "3h01m"), (50 * 3600, "2d02h")]
+)
 def test_duration(seconds: float | None, text: str) -> None:
     assert duration(seconds) == text
 
@@ -82,8 +83,13 @@ def test_status_report() -> None:
     assert rows["contacts"]["oldest_waiting_seconds"] is None
     assert report["totals"] == {"pending": 3, "claimed": 1, "delivered": 40, "dead": 2, "rejected": 1}
     assert report["oldest_waiting_seconds"] == 540
-    assert report["last_errors"][0] == {"job_id": 9, "subscription": "contacts", "state": "dead",
-                                        "at": NOW.isoformat(), "error": "SFMC answered 400"}  # fmt: skip
+    assert report["last_errors"][0] == {
+        "job_id": 9,
+        "subscription": "contacts",
+        "state": "dead",
+        "at": NOW.isoformat(),
+        "error": "SFMC answered 400",
+    }
 
 
 @pytest.fixture
@@ -94,14 +100,21 @@ def replayer(tmp_path: Path) -> Replayer:
     return Replayer(Router(loaded.subscriptions, "emulator"))
 
 
-def dead(job_id: int, subscription: str | None, event: dict[str, Any], state: JobState = JobState.DEAD,
-         **kwargs: Any) -> Job:  # fmt: skip
-    return Job(job_id, subscription, "", "", "emulator", event.get("messageId"), event, None, state, 3, NOW, NOW, NOW,
-               **kwargs)  # fmt: skip
+def dead(
+    job_id: int, subscription: str | None, event: dict[str, Any], state: JobState = JobState.DEAD, **kwargs: Any
+) -> Job:
+    return Job(
+        job_id, subscription, "", "", "emulator", event.get("messageId"), event, None, state, 3, NOW, NOW, NOW, **kwargs
+    )
 
 
-ORDER = {"type": "track", "event": "Order Completed", "userId": "u1", "messageId": "m1",
-         "properties": {"order_id": "o-1", "revenue": 12.5}}  # fmt: skip
+ORDER = {
+    "type": "track",
+    "event": "Order Completed",
+    "userId": "u1",
+    "messageId": "m1",
+    "properties": {"order_id": "o-1", "revenue": 12.5},
+}
 
 
 def test_replay_reroutes_through_the_job_s_own_subscription_only(replayer: Replayer) -> None:
@@ -114,13 +127,15 @@ def test_replay_reroutes_through_the_job_s_own_subscription_only(replayer: Repla
 
 def test_replay_leaves_what_would_produce_nothing(replayer: Replayer) -> None:
     signup = {**ORDER, "event": "Signed Up"}
-    plan = replayer.plan([
-        dead(1, "gone", ORDER),
-        dead(2, "paused", ORDER),
-        dead(3, "orders", signup),
-        dead(4, "orders", ORDER, replayed_at=NOW),
-        dead(5, "orders", ORDER, state=JobState.DELIVERED),
-    ])  # fmt: skip
+    plan = replayer.plan(
+        [
+            dead(1, "gone", ORDER),
+            dead(2, "paused", ORDER),
+            dead(3, "orders", signup),
+            dead(4, "orders", ORDER, replayed_at=NOW),
+            dead(5, "orders", ORDER, state=JobState.DELIVERED),
+        ]
+    )
     assert plan.jobs == {}
     assert "'gone' is not an enabled subscription" in plan.skipped[1]
     assert "'paused' is not an enabled subscription" in plan.skipped[2]

@@ -32,30 +32,98 @@ from sfmc_actions.jsvalues import (
 
 # [text, String(Number(text))] from Node.
 NUMBER_OF_STRING = [
-    ("", "0"), (" ", "0"), ("12.5", "12.5"), (" 12 ", "12"), ("\t7\n", "7"), ("1e3", "1000"), ("0x10", "16"),
-    ("0X1f", "31"), (" 0x1F ", "31"), ("0o17", "15"), ("0o7", "7"), ("0b101", "5"), ("0b11", "3"), ("-0x10", "NaN"),
-    ("0x-1", "NaN"), ("0x", "NaN"), ("+5", "5"), (".5", "0.5"), ("5.", "5"), (".", "NaN"), ("+.e1", "NaN"),
-    ("-.5e-2", "-0.005"), ("abc", "NaN"), ("5px", "NaN"), ("1,5", "NaN"), ("- 1", "NaN"), ("NaN", "NaN"),
-    ("1_000", "NaN"), ("Infinity", "Infinity"), ("-Infinity", "-Infinity"), ("+Infinity", "Infinity"),
-    ("infinity", "NaN"), ("inf", "NaN"), ("nan", "NaN"), ("1e400", "Infinity"), ("1" * 400, "Infinity"),
-    ("\u00a012\u3000", "12"), ("\u00a05\ufeff", "5"), ("\ufeff3", "3"), ("\u180e1", "NaN"), ("1e", "NaN"),
-    ("e5", "NaN"), ("0.0000001", "1e-7"), ("00012", "12"), ("-0", "0"), ("\u0661\u0662", "NaN"), ("²", "NaN"),
+    ("", "0"),
+    (" ", "0"),
+    ("12.5", "12.5"),
+    (" 12 ", "12"),
+    ("\t7\n", "7"),
+    ("1e3", "1000"),
+    ("0x10", "16"),
+    ("0X1f", "31"),
+    (" 0x1F ", "31"),
+    ("0o17", "15"),
+    ("0o7", "7"),
+    ("0b101", "5"),
+    ("0b11", "3"),
+    ("-0x10", "NaN"),
+    ("0x-1", "NaN"),
+    ("0x", "NaN"),
+    ("+5", "5"),
+    (".5", "0.5"),
+    ("5.", "5"),
+    (".", "NaN"),
+    ("+.e1", "NaN"),
+    ("-.5e-2", "-0.005"),
+    ("abc", "NaN"),
+    ("5px", "NaN"),
+    ("1,5", "NaN"),
+    ("- 1", "NaN"),
+    ("NaN", "NaN"),
+    ("1_000", "NaN"),
+    ("Infinity", "Infinity"),
+    ("-Infinity", "-Infinity"),
+    ("+Infinity", "Infinity"),
+    ("infinity", "NaN"),
+    ("inf", "NaN"),
+    ("nan", "NaN"),
+    ("1e400", "Infinity"),
+    ("1" * 400, "Infinity"),
+    ("\u00a012\u3000", "12"),
+    ("\u00a05\ufeff", "5"),
+    ("\ufeff3", "3"),
+    ("\u180e1", "NaN"),
+    ("1e", "NaN"),
+    ("e5", "NaN"),
+    ("0.0000001", "1e-7"),
+    ("00012", "12"),
+    ("-0", "0"),
+    ("\u0661\u0662", "NaN"),
+    ("²", "NaN"),
     # Node decided: the mapping and payload copies raised OverflowError here, the FQL copy said Infinity.
-    ("0x" + "f" * 300, "Infinity"), ("0b" + "1" * 1100, "Infinity"), ("0o" + "7" * 400, "Infinity"),
-]  # fmt: skip
+    ("0x" + "f" * 300, "Infinity"),
+    ("0b" + "1" * 1100, "Infinity"),
+    ("0o" + "7" * 400, "Infinity"),
+]
 
 # [number, String(number)] from Node (Python ints beyond 2**53 are held as the nearest double, as JS does).
 STRING_OF_NUMBER = [
-    (1, "1"), (1234, "1234"), (100, "100"), (100.0, "100"), (12.0, "12"), (12.5, "12.5"), (-1.5, "-1.5"),
-    (0.1, "0.1"), (0.1 + 0.2, "0.30000000000000004"), (1e21, "1e+21"), (1e20, "100000000000000000000"),
-    (1e16, "10000000000000000"), (123456789012345680000, "123456789012345680000"), (1e-7, "1e-7"),
-    (-1e-7, "-1e-7"), (1.5e-7, "1.5e-7"), (0.000001, "0.000001"), (1e-5, "0.00001"), (-0.0, "0"), (0.0, "0"),
-    (0, "0"), (123e-20, "1.23e-18"), (1.5e300, "1.5e+300"), (5e-324, "5e-324"),
-    (1.7976931348623157e308, "1.7976931348623157e+308"), (2**53, "9007199254740992"),
-    (2**53 + 1, "9007199254740992"), (2**53 + 2, "9007199254740994"), (12345678901234567890, "12345678901234567000"),
-    (2**60, "1152921504606847000"), (9077263938041646.0, "9077263938041646"), (math.inf, "Infinity"),
-    (-math.inf, "-Infinity"), (math.nan, "NaN"), (10**400, "Infinity"), (-(10**400), "-Infinity"),
-]  # fmt: skip
+    (1, "1"),
+    (1234, "1234"),
+    (100, "100"),
+    (100.0, "100"),
+    (12.0, "12"),
+    (12.5, "12.5"),
+    (-1.5, "-1.5"),
+    (0.1, "0.1"),
+    (0.1 + 0.2, "0.30000000000000004"),
+    (1e21, "1e+21"),
+    (1e20, "100000000000000000000"),
+    (1e16, "10000000000000000"),
+    (123456789012345680000, "123456789012345680000"),
+    (1e-7, "1e-7"),
+    (-1e-7, "-1e-7"),
+    (1.5e-7, "1.5e-7"),
+    (0.000001, "0.000001"),
+    (1e-5, "0.00001"),
+    (-0.0, "0"),
+    (0.0, "0"),
+    (0, "0"),
+    (123e-20, "1.23e-18"),
+    (1.5e300, "1.5e+300"),
+    (5e-324, "5e-324"),
+    (1.7976931348623157e308, "1.7976931348623157e+308"),
+    (2**53, "9007199254740992"),
+    (2**53 + 1, "9007199254740992"),
+    (2**53 + 2, "9007199254740994"),
+    (12345678901234567890, "12345678901234567000"),
+    (2**60, "1152921504606847000"),
+    (9077263938041646.0, "9077263938041646"),
+    (math.inf, "Infinity"),
+    (-math.inf, "-Infinity"),
+    (math.nan, "NaN"),
+    (10**400, "Infinity"),
+    (-(10**400), "-Infinity"),
+]
 
 
 @pytest.mark.parametrize(("text", "expected"), NUMBER_OF_STRING)
@@ -84,11 +152,19 @@ def test_number_text_reads_back_as_the_same_number(x: float) -> None:
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
-        (True, 1.0), (False, 0.0), (None, 0.0), (0, 0.0), (7, 7.0), (2.5, 2.5), (" 12 ", 12.0), ("0x10", 16.0),
+        (True, 1.0),
+        (False, 0.0),
+        (None, 0.0),
+        (0, 0.0),
+        (7, 7.0),
+        (2.5, 2.5),
+        (" 12 ", 12.0),
+        ("0x10", 16.0),
         (2**60, float(2**60)),
-        (10**400, math.inf), (-(10**400), -math.inf),  # Node decided: the mapping copy raised OverflowError
+        (10**400, math.inf),
+        (-(10**400), -math.inf),  # Node decided: the mapping copy raised OverflowError
     ],
-)  # fmt: skip
+)
 def test_number_of_a_primitive(value: Any, expected: float) -> None:
     assert js_to_number(value) == expected
 
@@ -100,9 +176,19 @@ def test_number_of_anything_else_is_nan(value: Any) -> None:
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [("a", "a"), ("", ""), (True, "true"), (False, "false"), (None, "null"), (3, "3"), (3.0, "3"), (1e21, "1e+21"),
-     (-0.0, "0"), (math.nan, "NaN")],
-)  # fmt: skip
+    [
+        ("a", "a"),
+        ("", ""),
+        (True, "true"),
+        (False, "false"),
+        (None, "null"),
+        (3, "3"),
+        (3.0, "3"),
+        (1e21, "1e+21"),
+        (-0.0, "0"),
+        (math.nan, "NaN"),
+    ],
+)
 def test_string_of_a_primitive(value: Any, expected: str) -> None:
     assert js_to_string(value) == expected
 
@@ -139,9 +225,19 @@ def test_utf16_units_slice_like_javascript() -> None:
 
 @pytest.mark.parametrize(
     ("key", "index"),
-    [("0", True), ("17", True), ("4294967294", True), ("4294967295", False), ("01", False), ("-1", False),
-     ("1.5", False), ("", False), ("١", False), ("length", False)],
-)  # fmt: skip
+    [
+        ("0", True),
+        ("17", True),
+        ("4294967294", True),
+        ("4294967295", False),
+        ("01", False),
+        ("-1", False),
+        ("1.5", False),
+        ("", False),
+        ("١", False),
+        ("length", False),
+    ],
+)
 def test_array_index_keys(key: str, index: bool) -> None:
     assert is_array_index(key) is index
 

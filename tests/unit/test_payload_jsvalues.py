@@ -42,8 +42,15 @@ def test_enum_messages_write_each_allowed_value_as_javascript_would() -> None:
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [(None, "null"), (UNDEFINED, "undefined"), (True, "a boolean"), (1.5, "a number"), ("", "a string"),
-     ([], "an array"), ({}, "an object")],
-)  # fmt: skip
+    [
+        (None, "null"),
+        (UNDEFINED, "undefined"),
+        (True, "a boolean"),
+        (1.5, "a number"),
+        ("", "a string"),
+        ([], "an array"),
+        ({}, "an object"),
+    ],
+)
 def test_type_name(value: object, expected: str) -> None:
     assert type_name(value) == expected

@@ -20,8 +20,13 @@ from sfmc_actions.route.router import Router
 ROOT = Path(__file__).resolve().parents[2]
 QUICKSTART = str(ROOT / "examples" / "quickstart.yaml")
 runner = CliRunner()
-ORDER = {"type": "track", "event": "Order Completed", "userId": "u1", "messageId": "m-1",
-         "properties": {"order_id": "o-1", "revenue": 5, "currency": "EUR"}}  # fmt: skip
+ORDER = {
+    "type": "track",
+    "event": "Order Completed",
+    "userId": "u1",
+    "messageId": "m-1",
+    "properties": {"order_id": "o-1", "revenue": 5, "currency": "EUR"},
+}
 
 
 @pytest.fixture(autouse=True)
@@ -119,8 +124,20 @@ def test_a_taken_port_is_explained(tmp_path: Path) -> None:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        result = runner.invoke(app, ["serve", "--config", QUICKSTART, "--port", str(port), "--emulator-port", "0",
-                                     "--database", f"sqlite:///{tmp_path}/x.db"])  # fmt: skip
+        result = runner.invoke(
+            app,
+            [
+                "serve",
+                "--config",
+                QUICKSTART,
+                "--port",
+                str(port),
+                "--emulator-port",
+                "0",
+                "--database",
+                f"sqlite:///{tmp_path}/x.db",
+            ],
+        )
     assert result.exit_code == 2
     assert f"cannot listen on 127.0.0.1:{port}" in result.output and "--port" in result.output
 
@@ -128,6 +145,18 @@ def test_a_taken_port_is_explained(tmp_path: Path) -> None:
 def test_a_bad_emulator_seed_is_explained(tmp_path: Path) -> None:
     seed = tmp_path / "seed.yaml"
     seed.write_text("tenants: 5\n")
-    result = runner.invoke(app, ["serve", "--config", QUICKSTART, "--emulator-seed", str(seed), "--port", "0",
-                                 "--database", f"sqlite:///{tmp_path}/x.db"])  # fmt: skip
+    result = runner.invoke(
+        app,
+        [
+            "serve",
+            "--config",
+            QUICKSTART,
+            "--emulator-seed",
+            str(seed),
+            "--port",
+            "0",
+            "--database",
+            f"sqlite:///{tmp_path}/x.db",
+        ],
+    )
     assert result.exit_code == 2 and "the built-in emulator cannot start with the seed" in result.output

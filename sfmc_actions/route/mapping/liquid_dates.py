@@ -24,10 +24,36 @@ _FORMAT = re.compile(r"%([-_0^#:]+)?(\d+)?([EO])?(.)")
 _ISO = re.compile(
     r"(\d{4})(?:-(\d{2})(?:-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?(Z|[+-]\d{2}:?\d{2})?)?)?)?"
 )
-_US_FORMATS = ("%m/%d/%Y", "%m/%d/%Y %H:%M", "%m/%d/%Y %H:%M:%S", "%Y/%m/%d", "%Y/%m/%d %H:%M:%S", "%b %d %Y",
-               "%B %d, %Y", "%b %d, %Y", "%d %b %Y", "%B %d %Y")
-_PAD_WIDTH = {"C": 2, "d": 2, "e": 2, "H": 2, "I": 2, "j": 3, "k": 2, "l": 2, "L": 3, "m": 2, "M": 2, "S": 2,
-              "U": 2, "W": 2, "y": 2, "Y": 4}
+_US_FORMATS = (
+    "%m/%d/%Y",
+    "%m/%d/%Y %H:%M",
+    "%m/%d/%Y %H:%M:%S",
+    "%Y/%m/%d",
+    "%Y/%m/%d %H:%M:%S",
+    "%b %d %Y",
+    "%B %d, %Y",
+    "%b %d, %Y",
+    "%d %b %Y",
+    "%B %d %Y",
+)
+_PAD_WIDTH = {
+    "C": 2,
+    "d": 2,
+    "e": 2,
+    "H": 2,
+    "I": 2,
+    "j": 3,
+    "k": 2,
+    "l": 2,
+    "L": 3,
+    "m": 2,
+    "M": 2,
+    "S": 2,
+    "U": 2,
+    "W": 2,
+    "y": 2,
+    "Y": 4,
+}
 _PAD_SPACE = set("aAbBceklpP")
 
 
@@ -46,7 +72,12 @@ def _parse_string(text: str) -> datetime | None:
         year, month, day, hour, minute, second, fraction, offset = match.groups()
         try:
             moment = datetime(
-                int(year), int(month or 1), int(day or 1), int(hour or 0), int(minute or 0), int(second or 0),
+                int(year),
+                int(month or 1),
+                int(day or 1),
+                int(hour or 0),
+                int(minute or 0),
+                int(second or 0),
                 int((fraction or "0")[:3].ljust(3, "0")) * 1000,
             )
         except ValueError:

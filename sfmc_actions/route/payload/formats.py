@@ -74,9 +74,19 @@ _JS_LINE_BREAK = re.compile("[\n\r\u2028\u2029]")
 # dayjs's REGEX_PARSE (dayjs/esm/constant.js); a string it matches always makes a valid date.
 _DAYJS = from_js(r"^(\d{4})[-/]?(\d{1,2})?[-/]?(\d{0,2})[Tt\s]*(\d{1,2})?:?(\d{1,2})?:?(\d{1,2})?[.:]?(\d+)?$", "")
 _SIMPLE_NAMES = (
-    "duration", "uri-reference", "uri-template", "url", "email", "hostname", "ipv4", "ipv6", "uuid",
-    "json-pointer", "json-pointer-uri-fragment", "relative-json-pointer",
-)  # fmt: skip
+    "duration",
+    "uri-reference",
+    "uri-template",
+    "url",
+    "email",
+    "hostname",
+    "ipv4",
+    "ipv6",
+    "uuid",
+    "json-pointer",
+    "json-pointer-uri-fragment",
+    "relative-json-pointer",
+)
 
 
 def _date(text: str) -> bool:

@@ -23,12 +23,22 @@ MONTH, ZONE, TIME_SEP, AM_PM, BAD_WORD = range(5)
 MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 KEYWORDS: list[tuple[str, int, int]] = [
     *((name, MONTH, i + 1) for i, name in enumerate(MONTHS)),
-    ("am", AM_PM, 0), ("pm", AM_PM, 12),
-    ("ut", ZONE, 0), ("utc", ZONE, 0), ("z", ZONE, 0), ("gmt", ZONE, 0),
-    ("cdt", ZONE, -5), ("cst", ZONE, -6), ("edt", ZONE, -4), ("est", ZONE, -5),
-    ("mdt", ZONE, -6), ("mst", ZONE, -7), ("pdt", ZONE, -7), ("pst", ZONE, -8),
+    ("am", AM_PM, 0),
+    ("pm", AM_PM, 12),
+    ("ut", ZONE, 0),
+    ("utc", ZONE, 0),
+    ("z", ZONE, 0),
+    ("gmt", ZONE, 0),
+    ("cdt", ZONE, -5),
+    ("cst", ZONE, -6),
+    ("edt", ZONE, -4),
+    ("est", ZONE, -5),
+    ("mdt", ZONE, -6),
+    ("mst", ZONE, -7),
+    ("pdt", ZONE, -7),
+    ("pst", ZONE, -8),
     ("t", TIME_SEP, 0),
-]  # fmt: skip
+]
 
 
 @dataclass

@@ -67,12 +67,25 @@ def test_folders(cli: Cli, emulator: Emulator) -> None:
 
 def test_create_from_options_with_folder_by_name(cli: Cli, emulator: Emulator) -> None:
     result = cli(
-        "data-extensions", "create", "--name", "Signups", "--folder", "data extensions",
-        "--description", "from the CLI test",
-        "-C", "User_ID:Text(64):pk", "-C", "Email:EmailAddress:required", "-C", "Score:Decimal(9,2)",
-        "-C", "Joined:Date",
-        *cli.emulator_args, "--json",
-    )  # fmt: skip
+        "data-extensions",
+        "create",
+        "--name",
+        "Signups",
+        "--folder",
+        "data extensions",
+        "--description",
+        "from the CLI test",
+        "-C",
+        "User_ID:Text(64):pk",
+        "-C",
+        "Email:EmailAddress:required",
+        "-C",
+        "Score:Decimal(9,2)",
+        "-C",
+        "Joined:Date",
+        *cli.emulator_args,
+        "--json",
+    )
     assert result.exit_code == 0, result.output
     created = json.loads(result.stdout)
     assert created["folder_id"] == 1001 and created["name"] == "Signups"
@@ -80,13 +93,15 @@ def test_create_from_options_with_folder_by_name(cli: Cli, emulator: Emulator) -
     (request,) = [c for c in emulator.api_calls("customobjects") if c["method"] == "POST"]
     body = json.loads(request["body"]) if isinstance(request["body"], str) else request["body"]
     assert body["categoryId"] == "1001" and body["description"] == "from the CLI test"
-    assert [(f["name"], f["type"], f.get("length"), f.get("scale"), f["isPrimaryKey"], f["isNullable"])
-            for f in body["fields"]] == [
+    assert [
+        (f["name"], f["type"], f.get("length"), f.get("scale"), f["isPrimaryKey"], f["isNullable"])
+        for f in body["fields"]
+    ] == [
         ("User_ID", "Text", 64, None, True, False),
         ("Email", "EmailAddress", 254, None, False, False),
         ("Score", "Decimal", 9, 2, False, True),
         ("Joined", "Date", None, None, False, True),
-    ]  # fmt: skip
+    ]
     fields = emulator.get(f"/data-extensions/{created['id']}")["fields"]
     assert [f["name"] for f in fields] == ["User_ID", "Email", "Score", "Joined"]
     assert emulator.token_requests() == 1  # folders (SOAP) and the create shared one token
@@ -108,17 +123,39 @@ def test_create_from_a_spec_file_prints_the_v2_snippet(cli: Cli, emulator: Emula
     assert f"Created data extension 'Orders_V3': id {created['id']}, key orders-v2, folder 1001" in result.stdout
     snippet = result.stdout[result.stdout.index("mapping:") :]
     assert snippet.splitlines()[:5] == [
-        "mapping:", "  onMappingSave:", "    outputs:", f"      id: {created['id']}", "      name: Orders_V3",
-    ]  # fmt: skip
+        "mapping:",
+        "  onMappingSave:",
+        "    outputs:",
+        f"      id: {created['id']}",
+        "      name: Orders_V3",
+    ]
     assert "# map each of: Order_ID" in snippet and "# map any of: Email" in snippet
 
 
 def test_bad_column_specs_are_all_listed_before_any_request(cli: Cli, emulator: Emulator, tmp_path: Path) -> None:
     result = cli(
-        "data-extensions", "create", "--name", "Bad", "--folder", "1001",
-        "-C", "Id:Date:pk", "-C", "Total:Decimal", "-C", "Note:Text(5000)", "-C", "Kind:Enum", "-C", "nocolon",
-        "-C", "Flag:Boolean(3)", "-C", "Id:Text:weird", *cli.emulator_args,
-    )  # fmt: skip
+        "data-extensions",
+        "create",
+        "--name",
+        "Bad",
+        "--folder",
+        "1001",
+        "-C",
+        "Id:Date:pk",
+        "-C",
+        "Total:Decimal",
+        "-C",
+        "Note:Text(5000)",
+        "-C",
+        "Kind:Enum",
+        "-C",
+        "nocolon",
+        "-C",
+        "Flag:Boolean(3)",
+        "-C",
+        "Id:Text:weird",
+        *cli.emulator_args,
+    )
     assert result.exit_code == 2
     errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
     assert len(errors) == 8, result.stderr
@@ -159,8 +196,18 @@ def test_create_refusals_from_sfmc_and_an_unknown_folder(cli: Cli, emulator: Emu
 
 
 def test_dry_run_prints_the_body_without_calling(cli: Cli, emulator: Emulator) -> None:
-    result = cli("data-extensions", "create", "--name", "T", "--folder", "Data Extensions", "-C", "Id:Text(10):pk",
-                 "--dry-run", *cli.emulator_args)  # fmt: skip
+    result = cli(
+        "data-extensions",
+        "create",
+        "--name",
+        "T",
+        "--folder",
+        "Data Extensions",
+        "-C",
+        "Id:Text(10):pk",
+        "--dry-run",
+        *cli.emulator_args,
+    )
     assert result.exit_code == 0, result.output
     body = json.loads(result.stdout)
     assert body["categoryId"] == "<the id of folder 'Data Extensions'>"

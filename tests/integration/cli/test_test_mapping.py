@@ -13,12 +13,21 @@ from tests.integration.cli.conftest import QUICKSTART, Cli
 from tests.integration.sfmc.conftest import Emulator
 
 ORDER = {
-    "type": "track", "event": "Order Completed", "userId": "u1", "messageId": "m-1",
-    "timestamp": "2024-05-01T12:00:00.000Z", "properties": {"order_id": "o-1", "revenue": 19.99, "currency": "EUR"},
-}  # fmt: skip
+    "type": "track",
+    "event": "Order Completed",
+    "userId": "u1",
+    "messageId": "m-1",
+    "timestamp": "2024-05-01T12:00:00.000Z",
+    "properties": {"order_id": "o-1", "revenue": 19.99, "currency": "EUR"},
+}
 IDENTIFY = {"type": "identify", "userId": "u2", "traits": {"email": "u2@example.com", "first_name": "Ada"}}
-SIGNED_UP = {"type": "track", "event": "Signed Up", "userId": "u3", "properties": {"plan": "pro"},
-             "context": {"traits": {"email": "u3@example.com"}}}  # fmt: skip
+SIGNED_UP = {
+    "type": "track",
+    "event": "Signed Up",
+    "userId": "u3",
+    "properties": {"plan": "pro"},
+    "context": {"traits": {"email": "u3@example.com"}},
+}
 UNMASKED_BEARER = re.compile(r"Bearer (?!\*{8})\S")
 
 
@@ -33,8 +42,9 @@ def event_file(tmp_path: Path) -> Any:
 
 
 def run_json(cli: Cli, config: Path, subscription: str, event: Path, *extra: str) -> tuple[int, dict[str, Any]]:
-    result = cli("test-mapping", "--config", config, "--subscription", subscription, event, "--json", *extra,
-                 *cli.emulator_args)  # fmt: skip
+    result = cli(
+        "test-mapping", "--config", config, "--subscription", subscription, event, "--json", *extra, *cli.emulator_args
+    )
     assert result.exit_code in (0, 1), result.output
     return result.exit_code, json.loads(result.stdout)
 
@@ -47,8 +57,10 @@ def test_preview_of_a_matching_event_sends_nothing(cli: Cli, emulator: Emulator,
     assert "batch key: dataExtension:key:Orders" in out
     assert f"POST {cli.emulator.base_url}/hub/v1/dataevents/key:Orders/rowset" in out
     assert "Authorization: Bearer ********" in out and not UNMASKED_BEARER.search(result.output)
-    body = ('[{"keys":{"Order_ID":"o-1"},"values":{"Contact_Key":"u1","Revenue":19.99,"Currency":"EUR",'
-            '"Summary":"o-1: EUR 19.99","Ordered_At":"2024-05-01T12:00:00.000Z"}}]')  # fmt: skip
+    body = (
+        '[{"keys":{"Order_ID":"o-1"},"values":{"Contact_Key":"u1","Revenue":19.99,"Currency":"EUR",'
+        '"Summary":"o-1: EUR 19.99","Ordered_At":"2024-05-01T12:00:00.000Z"}}]'
+    )
     assert body in out.splitlines()  # the exact bytes, on one line
     assert f"Content-Length: {len(body)}" in out
     assert emulator.get("/journal") == []  # no token, no request
@@ -110,8 +122,9 @@ def test_send_sends_exactly_the_previewed_request(
 
 
 def test_event_from_stdin_and_bad_events(cli: Cli, emulator: Emulator, event_file: Any) -> None:
-    piped = cli("test-mapping", "-c", QUICKSTART, "-s", "orders-de", "-", "--json", *cli.emulator_args,
-                stdin=json.dumps(ORDER))  # fmt: skip
+    piped = cli(
+        "test-mapping", "-c", QUICKSTART, "-s", "orders-de", "-", "--json", *cli.emulator_args, stdin=json.dumps(ORDER)
+    )
     assert piped.exit_code == 0 and json.loads(piped.stdout)["validated"]["keys"] == {"Order_ID": "o-1"}
     no_user = event_file({"type": "track", "event": "Order Completed"}, "no-user.json")
     rejected = cli("test-mapping", "-c", QUICKSTART, "-s", "orders-de", no_user, *cli.emulator_args)
@@ -126,8 +139,22 @@ def test_event_from_stdin_and_bad_events(cli: Cli, emulator: Emulator, event_fil
 
 
 def test_v2_end_to_end_create_then_send(cli: Cli, emulator: Emulator, event_file: Any, tmp_path: Path) -> None:
-    created = cli("data-extensions", "create", "--name", "Signups", "--folder", "1001", "-C", "User_ID:Text(64):pk",
-                  "-C", "Email:EmailAddress", "-C", "Plan:Text(20)", "--json", *cli.emulator_args)  # fmt: skip
+    created = cli(
+        "data-extensions",
+        "create",
+        "--name",
+        "Signups",
+        "--folder",
+        "1001",
+        "-C",
+        "User_ID:Text(64):pk",
+        "-C",
+        "Email:EmailAddress",
+        "-C",
+        "Plan:Text(20)",
+        "--json",
+        *cli.emulator_args,
+    )
     assert created.exit_code == 0, created.output
     de_id = json.loads(created.stdout)["id"]
     config = tmp_path / "v2.yaml"
@@ -160,8 +187,9 @@ def test_v2_end_to_end_create_then_send(cli: Cli, emulator: Emulator, event_file
     assert code == 0, report
     assert report["request"]["method"] == "PUT"
     assert report["request"]["url"] == f"{cli.emulator.base_url}/data/v1/async/dataextensions/{de_id}/rows"
-    assert json.loads(report["request"]["body"]) == {"items": [{"User_ID": "u4", "Email": "u3@example.com",
-                                                                "Plan": "max"}]}  # fmt: skip
+    assert json.loads(report["request"]["body"]) == {
+        "items": [{"User_ID": "u4", "Email": "u3@example.com", "Plan": "max"}]
+    }
     assert any("polls GET /data/v1/async/" in n for n in report["notes"])
     urls = [e["request"]["url"] for e in report["sent"]["exchanges"]]
     assert any(u.endswith("/status") for u in urls)  # polled to completion, not stopped at the 202

@@ -74,7 +74,6 @@ async def store(tmp_path: Path) -> AsyncIterator[JobStore]:
     await opened.close()
 
 
-
 def example_events() -> list[dict[str, Any]]:
     return [parse_event(orjson.loads(line)).to_dict() for line in EVENTS.read_text().splitlines() if line.strip()]
 
@@ -86,9 +85,7 @@ async def enqueue(store: JobStore, loaded: Loaded, events: list[dict[str, Any]])
 
 
 @asynccontextmanager
-async def worker_for(
-    loaded: Loaded, store: JobStore, emulator: Emulator, **overrides: Any
-) -> AsyncIterator[Worker]:
+async def worker_for(loaded: Loaded, store: JobStore, emulator: Emulator, **overrides: Any) -> AsyncIterator[Worker]:
     settings = emulator_settings(emulator.url, emulator.app)
     options = {"flush_interval": 0.1, "idle_poll": 0.1} | overrides
     policy = options.pop("policy", FAST)

@@ -15,9 +15,14 @@ DE_ACTIONS = ("dataExtension", "contactDataExtension")
 
 
 def order(n: int, **properties: Any) -> dict[str, Any]:
-    return {"type": "track", "event": "Order Completed", "userId": f"u{n}", "messageId": f"order-{n}",
-            "timestamp": "2025-01-01T10:00:00.000Z",
-            "properties": {"order_id": f"o-{n}", "revenue": 10 + n, "currency": "EUR", **properties}}  # fmt: skip
+    return {
+        "type": "track",
+        "event": "Order Completed",
+        "userId": f"u{n}",
+        "messageId": f"order-{n}",
+        "timestamp": "2025-01-01T10:00:00.000Z",
+        "properties": {"order_id": f"o-{n}", "revenue": 10 + n, "currency": "EUR", **properties},
+    }
 
 
 async def assert_all_arrived(emulator: Emulator, jobs: list[NewJob]) -> None:
@@ -28,8 +33,9 @@ async def assert_all_arrived(emulator: Emulator, jobs: list[NewJob]) -> None:
     contacts = {c["contact_key"] for c in await emulator.get("/contacts")}
     assert {j.payload["contactKey"] for j in jobs if j.action == "contact"} <= contacts
     fired = await emulator.get("/journey-events")
-    assert sorted(e["contact_key"] for e in fired) == sorted(j.payload["contactKey"] for j in jobs
-                                                             if j.action == "apiEvent")  # fmt: skip
+    assert sorted(e["contact_key"] for e in fired) == sorted(
+        j.payload["contactKey"] for j in jobs if j.action == "apiEvent"
+    )
 
 
 async def test_quick_start_events_arrive_in_the_emulator(
@@ -67,8 +73,12 @@ async def test_faults_end_delivered_and_nothing_dead(store: JobStore, quickstart
         await drain(worker, store)
     stats = await store.stats()
     assert stats.total(JobState.DEAD) == 0, stats.last_errors
-    assert worker.metrics.registry.get_sample_value(  # type: ignore[union-attr]
-        "sfmc_actions_sfmc_requests_total", {"route": "contacts", "status": "timeout"}) == 1
+    assert (
+        worker.metrics.registry.get_sample_value(  # type: ignore[union-attr]
+            "sfmc_actions_sfmc_requests_total", {"route": "contacts", "status": "timeout"}
+        )
+        == 1
+    )
     assert stats.total(JobState.DELIVERED) == len(jobs)
     await assert_all_arrived(emulator, jobs)  # journey entries exactly once each, despite the dropped calls
     faults = (await emulator.get("/faults"))["rules"]

@@ -30,8 +30,14 @@ LOSSES = (
 
 
 def signed_up(n: int) -> dict[str, Any]:
-    return {"type": "track", "event": "Signed Up", "userId": f"u{n}", "messageId": f"signup-{n}",
-            "properties": {"plan": "pro"}, "context": {"traits": {"email": f"u{n}@example.com"}}}  # fmt: skip
+    return {
+        "type": "track",
+        "event": "Signed Up",
+        "userId": f"u{n}",
+        "messageId": f"signup-{n}",
+        "properties": {"plan": "pro"},
+        "context": {"traits": {"email": f"u{n}@example.com"}},
+    }
 
 
 async def entries(emulator: Emulator) -> Counter[str]:
@@ -51,7 +57,8 @@ async def test_lost_answers_are_held_and_only_the_ones_that_did_not_arrive_are_r
     assert all((job.dead_reason or "").startswith("in doubt: the journey entry of contact ") for job in held)
     assert {"timed out waiting for the answer" in (j.dead_reason or "") for j in held} == {True, False}
     in_doubt = worker.metrics.registry.get_sample_value(  # type: ignore[union-attr]
-        "sfmc_actions_jobs_in_doubt_total", {"subscription": "welcome-journey", "action": "apiEvent"})
+        "sfmc_actions_jobs_in_doubt_total", {"subscription": "welcome-journey", "action": "apiEvent"}
+    )
     assert in_doubt == 4
     entered = await entries(emulator)
     assert max(entered.values()) == 1  # nothing entered twice

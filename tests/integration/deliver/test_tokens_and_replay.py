@@ -26,8 +26,15 @@ async def test_workers_sharing_a_store_share_one_token(store_url: str, quickstar
     first, second = await open_store(store_url), await open_store(store_url)
     try:
         async with worker_for(quickstart, first, emulator) as a, worker_for(quickstart, second, emulator) as b:
-            identifies = [{"type": "identify", "userId": f"u{n}", "messageId": f"id-{n}",
-                           "traits": {"email": f"u{n}@example.com"}} for n in range(300)]  # fmt: skip
+            identifies = [
+                {
+                    "type": "identify",
+                    "userId": f"u{n}",
+                    "messageId": f"id-{n}",
+                    "traits": {"email": f"u{n}@example.com"},
+                }
+                for n in range(300)
+            ]
             await enqueue(first, quickstart, example_events() + identifies)
             await drain([a, b], first)
             assert a.counts["delivered"] > 0 and b.counts["delivered"] > 0  # both took part

@@ -15,8 +15,12 @@ CREDENTIALS = {"grant_type": "client_credentials", "client_id": "demo-client-id"
 
 
 def test_thread_server_serves_sfmc_calls_and_network_faults() -> None:
-    faults = {"rules": [{"fault": "drop", "route": "contacts", "nth": 1},
-                        {"fault": "timeout", "route": "events", "nth": 1, "seconds": 30}]}  # fmt: skip
+    faults = {
+        "rules": [
+            {"fault": "drop", "route": "contacts", "nth": 1},
+            {"fault": "timeout", "route": "events", "nth": 1, "seconds": 30},
+        ]
+    }
     app = create_app(SEED, faults, options={"rowset_timeout_rows": 60})
     with EmulatorServer(app) as base_url, httpx.Client(base_url=base_url, timeout=5) as client:
         token = client.post("/v2/token", data=CREDENTIALS).json()
@@ -47,16 +51,21 @@ async def test_run_emulator_in_the_current_loop_on_a_free_port() -> None:
         async with httpx.AsyncClient(base_url=base_url) as client:
             token = (await client.post("/v2/token", json=CREDENTIALS)).json()["access_token"]
             body = {"contactKey": "u", "eventDefinitionKey": "APIEvent-welcome"}
-            response = await client.post("/interaction/v1/events", headers={"Authorization": f"Bearer {token}"},
-                                         json=body)  # fmt: skip
+            response = await client.post(
+                "/interaction/v1/events", headers={"Authorization": f"Bearer {token}"}, json=body
+            )
             assert response.status_code == 201
     with pytest.raises(httpx.ConnectError):  # stopped when the block ends
         httpx.get(base_url + "/__emulator/", timeout=1)
 
 
 def test_faults_after_processing_lose_the_answer_over_a_real_socket() -> None:
-    faults = {"rules": [{"fault": "timeout", "route": "events", "nth": 1, "seconds": 30, "after": True},
-                        {"fault": "drop", "route": "events", "nth": 2, "after": True}]}  # fmt: skip
+    faults = {
+        "rules": [
+            {"fault": "timeout", "route": "events", "nth": 1, "seconds": 30, "after": True},
+            {"fault": "drop", "route": "events", "nth": 2, "after": True},
+        ]
+    }
     with EmulatorServer(create_app(SEED, faults)) as base_url, httpx.Client(base_url=base_url, timeout=5) as client:
         token = client.post("/v2/token", data=CREDENTIALS).json()["access_token"]
         auth = {"Authorization": f"Bearer {token}"}

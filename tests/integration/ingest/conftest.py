@@ -133,7 +133,6 @@ async def store(sqlite_url: str) -> AsyncIterator[JobStore]:
     await opened.close()
 
 
-
 async def all_jobs(store: JobStore) -> list[Job]:
     """Every job, through the store's own API: ids count up from 1 in a fresh database."""
     jobs: list[Job] = []

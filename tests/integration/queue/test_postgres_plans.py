@@ -17,17 +17,21 @@ from sfmc_actions.queue import Delivered, JobStore, NewJob, open_store
 from sfmc_actions.queue import postgres_store as sql
 
 pytestmark = pytest.mark.postgres
-BY_ID = {"MARK_SENDING": (sql.MARK_SENDING, "timestamptz, text, bigint[]"),
-         "MARK_DELIVERED": (sql.MARK_DELIVERED, "timestamptz, text, bigint[]"),
-         "MARK_RETRY": (sql.MARK_RETRY, "timestamptz, text, bigint[], timestamptz[], text[]"),
-         "MARK_DEAD": (sql.MARK_DEAD, "timestamptz, text, bigint[], text[], text[]"),
-         "RELEASE_SOME": (sql.RELEASE_SOME, "timestamptz, text, bigint[]")}  # fmt: skip
+BY_ID = {
+    "MARK_SENDING": (sql.MARK_SENDING, "timestamptz, text, bigint[]"),
+    "MARK_DELIVERED": (sql.MARK_DELIVERED, "timestamptz, text, bigint[]"),
+    "MARK_RETRY": (sql.MARK_RETRY, "timestamptz, text, bigint[], timestamptz[], text[]"),
+    "MARK_DEAD": (sql.MARK_DEAD, "timestamptz, text, bigint[], text[], text[]"),
+    "RELEASE_SOME": (sql.RELEASE_SOME, "timestamptz, text, bigint[]"),
+}
 ARGUMENTS = {"MARK_RETRY": ", ARRAY[now()], ARRAY['e']", "MARK_DEAD": ", ARRAY['r'], ARRAY[NULL]"}
 
 
 def jobs(first: int, count: int) -> list[NewJob]:
-    return [NewJob("orders", "dataExtension", f"dataExtension:key:K{n % 4}", "t", f"m-{n}", {"n": n}, {"keys": {}})
-            for n in range(first, first + count)]  # fmt: skip
+    return [
+        NewJob("orders", "dataExtension", f"dataExtension:key:K{n % 4}", "t", f"m-{n}", {"n": n}, {"keys": {}})
+        for n in range(first, first + count)
+    ]
 
 
 @pytest.fixture
@@ -61,8 +65,12 @@ async def test_statements_by_id_use_the_primary_key_with_stale_statistics(
         for name, (statement, types) in BY_ID.items():
             await conn.execute(f"PREPARE {name.lower()}({types}) AS {statement}")
             extra = ARGUMENTS.get(name, "")
-            plan = "\n".join(row[0] for row in await conn.fetch(
-                f"EXPLAIN EXECUTE {name.lower()}(now(), 'worker-1', ARRAY[{ids}]::bigint[]{extra})"))  # fmt: skip
+            plan = "\n".join(
+                row[0]
+                for row in await conn.fetch(
+                    f"EXPLAIN EXECUTE {name.lower()}(now(), 'worker-1', ARRAY[{ids}]::bigint[]{extra})"
+                )
+            )
             assert "jobs_pkey" in plan and "jobs_claimable" not in plan, f"{name}:\n{plan}"
     finally:
         await conn.close()

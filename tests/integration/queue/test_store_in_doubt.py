@@ -43,8 +43,9 @@ async def test_delivered_or_dead_settle_the_doubt_a_retry_keeps_it(store: JobSto
     assert all(job.in_doubt for job in await store.claim_batch("w2", 10, 10))
 
     await store.mark_sending("w2", ids)  # the resend policy sends them again
-    result = await store.apply_outcomes("w2", [(ids[0], Delivered()), (ids[1], Retry(clock.now, "503")),
-                                               (ids[2], Dead("in doubt: ..."))])  # fmt: skip
+    result = await store.apply_outcomes(
+        "w2", [(ids[0], Delivered()), (ids[1], Retry(clock.now, "503")), (ids[2], Dead("in doubt: ..."))]
+    )
     assert result.applied == 3
 
     clock.advance(1)
@@ -126,8 +127,11 @@ async def test_a_store_from_before_the_sending_marks_is_migrated(store_url: str,
     store = await open_store(store_url, clock=clock)
     try:
         await store.enqueue([journey(1)])
-        for statement in ("ALTER TABLE jobs DROP COLUMN sending_at", "ALTER TABLE jobs DROP COLUMN in_doubt",
-                          "DELETE FROM schema_migrations WHERE version = 2"):  # fmt: skip
+        for statement in (
+            "ALTER TABLE jobs DROP COLUMN sending_at",
+            "ALTER TABLE jobs DROP COLUMN in_doubt",
+            "DELETE FROM schema_migrations WHERE version = 2",
+        ):
             await raw_execute(store_url, statement)
         await store.migrate()
         [job] = await store.claim_batch("w1", 10, 10)

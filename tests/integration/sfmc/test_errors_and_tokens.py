@@ -16,8 +16,11 @@ DE = ACTIONS["dataExtension"]
 
 
 def order(i: int, email: str | None = None, note: str = "ok") -> dict[str, Any]:
-    return {"key": "Orders", "keys": {"Order_ID": f"O-{i}"},
-            "values": {"Email": email or f"u{i}@example.com", "Note": note}}  # fmt: skip
+    return {
+        "key": "Orders",
+        "keys": {"Order_ID": f"O-{i}"},
+        "values": {"Email": email or f"u{i}@example.com", "Note": note},
+    }
 
 
 async def test_one_token_for_a_thousand_requests(client: SfmcClient, emulator: Emulator) -> None:
@@ -100,8 +103,12 @@ async def test_permanent_answers(client: SfmcClient, emulator: Emulator) -> None
     ids=lambda bad: ",".join(map(str, bad)),
 )
 async def test_bad_rows_at_several_positions(client: SfmcClient, emulator: Emulator, bad: list[int]) -> None:
-    payloads = [order(i, email="not-an-email" if i in bad and i % 2 == 0 else None,
-                      note="x" * 30 if i in bad and i % 2 else "ok") for i in range(50)]  # fmt: skip
+    payloads = [
+        order(
+            i, email="not-an-email" if i in bad and i % 2 == 0 else None, note="x" * 30 if i in bad and i % 2 else "ok"
+        )
+        for i in range(50)
+    ]
     outcomes = await DE.send(client, payloads)
     for i, outcome in enumerate(outcomes):
         if i in bad:

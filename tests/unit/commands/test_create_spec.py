@@ -25,9 +25,20 @@ def problems(options: CreateOptions, spec: Path | None = None) -> list[str]:
 
 
 def test_column_syntax() -> None:
-    checked = checked_spec(None, CreateOptions(name="N", folder="7", columns=[
-        "Id:text(36):pk", "Total : Decimal (18, 2)", "Email:EmailAddress:REQUIRED", "Born:Date:nullable", "N:Number",
-    ]))  # fmt: skip
+    checked = checked_spec(
+        None,
+        CreateOptions(
+            name="N",
+            folder="7",
+            columns=[
+                "Id:text(36):pk",
+                "Total : Decimal (18, 2)",
+                "Email:EmailAddress:REQUIRED",
+                "Born:Date:nullable",
+                "N:Number",
+            ],
+        ),
+    )
     assert checked.folder_ref is None and checked.spec.folder_id == 7
     assert [(c.name, c.type, c.length, c.scale, c.is_primary_key, c.is_nullable) for c in checked.spec.columns] == [
         ("Id", "Text", 36, None, True, False),
@@ -64,9 +75,11 @@ def test_options_override_the_spec_file_and_columns_come_from_one_place(tmp_path
 
 def test_folder_paths_and_resolution() -> None:
     assert folder_paths(FOLDERS) == {
-        1: "Data Extensions", 2: "Data Extensions/Segment", 3: "Data Extensions/Archive",
+        1: "Data Extensions",
+        2: "Data Extensions/Segment",
+        3: "Data Extensions/Archive",
         4: "Data Extensions/Archive/Segment",
-    }  # fmt: skip
+    }
     assert resolve_folder("archive", FOLDERS) == 3
     assert resolve_folder("/Data Extensions/Archive/Segment/", FOLDERS) == 4
     with pytest.raises(ValueError, match=r"several folders are named 'Segment': 2 \(Data Extensions/Segment\), 4"):

@@ -9,9 +9,11 @@ from sfmc_actions.commands.wire import MASK, shown_request, shown_response
 
 def test_authorization_and_form_secrets_are_masked_the_rest_is_exact() -> None:
     request = httpx.Request(
-        "POST", "https://x.rest.marketingcloudapis.com/hub/v1/dataevents/key:A/rowset",
-        headers={"Authorization": "Bearer secret-token", "X-Other": "kept"}, content=b'[{"keys":{"a":1}}]',
-    )  # fmt: skip
+        "POST",
+        "https://x.rest.marketingcloudapis.com/hub/v1/dataevents/key:A/rowset",
+        headers={"Authorization": "Bearer secret-token", "X-Other": "kept"},
+        content=b'[{"keys":{"a":1}}]',
+    )
     shown = shown_request(request)
     assert shown["headers"]["Authorization"] == f"Bearer {MASK}" and shown["headers"]["X-Other"] == "kept"
     assert shown["body"] == '[{"keys":{"a":1}}]'
@@ -23,6 +25,9 @@ def test_authorization_and_form_secrets_are_masked_the_rest_is_exact() -> None:
 
 def test_tokens_in_responses_are_masked() -> None:
     response = httpx.Response(200, json={"access_token": "tok", "expires_in": 1079, "nested": [{"refresh_token": "r"}]})
-    assert shown_response(response)["body"] == {"access_token": MASK, "expires_in": 1079, "nested": [
-        {"refresh_token": MASK}]}  # fmt: skip
+    assert shown_response(response)["body"] == {
+        "access_token": MASK,
+        "expires_in": 1079,
+        "nested": [{"refresh_token": MASK}],
+    }
     assert shown_response(httpx.Response(400, text="plain words"))["body"] == "plain words"

@@ -32,8 +32,9 @@ class FakeRows(Action):
     def target(self, payload: Payload, hook_outputs: HookOutputs | None = None) -> str:
         return str(payload.get("target", "key:T"))
 
-    async def send(self, client: Any, payloads: Sequence[Payload], hook_outputs: HookOutputs | None = None
-                   ) -> list[sfmc.Outcome]:  # fmt: skip
+    async def send(
+        self, client: Any, payloads: Sequence[Payload], hook_outputs: HookOutputs | None = None
+    ) -> list[sfmc.Outcome]:
         self.calls.append([dict(p) for p in payloads])
         self.hooks_seen.append(hook_outputs)
         if self.delay:
@@ -59,8 +60,9 @@ def per_event_action(**kwargs: Any) -> FakePerEvent:
     return FakePerEvent(key="fakeEvent", title="Fake event", description="", fields={}, **kwargs)
 
 
-def subscription(name: str, action: Action, hook_outputs: dict[str, Any] | None = None,
-                 enabled: bool = True) -> Subscription:  # fmt: skip
+def subscription(
+    name: str, action: Action, hook_outputs: dict[str, Any] | None = None, enabled: bool = True
+) -> Subscription:
     # Trigger, mapping and schema belong to routing; delivery never uses them.
     return Subscription(name, action, None, None, None, hook_outputs or {}, enabled)  # type: ignore[arg-type]
 

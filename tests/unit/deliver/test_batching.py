@@ -41,10 +41,13 @@ def test_routes_size_claims_and_leases_per_action() -> None:
 
 def test_disabled_subscriptions_have_no_route_and_peek_takes_the_largest_claim() -> None:
     routes = Routes.build(
-        [subscription("a", get_action("dataExtension")), subscription("b", get_action("contact")),
-         subscription("off", get_action("contact"), enabled=False)],
+        [
+            subscription("a", get_action("dataExtension")),
+            subscription("b", get_action("contact")),
+            subscription("off", get_action("contact"), enabled=False),
+        ],
         {"a": 20},
-    )  # fmt: skip
+    )
     assert routes.get("off") is None and routes.get("nope") is None and routes.get(None) is None
     assert routes.peek_size == 20
     assert len(routes) == 2

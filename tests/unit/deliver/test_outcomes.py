@@ -18,8 +18,21 @@ THROTTLED = "SFMC answered 429 Too Many Requests: Rate limit exceeded (errorcode
 
 def job(attempts: int = 1, age: float = 10.0) -> Job:
     created = NOW - timedelta(seconds=age)
-    return Job(7, "orders", "dataExtension", "dataExtension:key:Orders", "t", "m-1", {}, {"keys": {}},
-               JobState.CLAIMED, attempts, created, NOW, NOW)  # fmt: skip
+    return Job(
+        7,
+        "orders",
+        "dataExtension",
+        "dataExtension:key:Orders",
+        "t",
+        "m-1",
+        {},
+        {"keys": {}},
+        JobState.CLAIMED,
+        attempts,
+        created,
+        NOW,
+        NOW,
+    )
 
 
 def no_jitter() -> float:
@@ -48,8 +61,7 @@ def test_dead_keeps_sfmcs_reason_and_the_sent_row() -> None:
     ],
 )
 def test_retry_follows_the_policy(attempts: int, retry_after: float | None, expected_delay: float) -> None:
-    d = decide(job(attempts), sfmc.Retry("SFMC answered 503 Service Unavailable", retry_after), POLICY, NOW,
-               no_jitter)  # fmt: skip
+    d = decide(job(attempts), sfmc.Retry("SFMC answered 503 Service Unavailable", retry_after), POLICY, NOW, no_jitter)
     assert d.kind is Kind.RETRY
     assert isinstance(d.outcome, Retry)
     assert d.outcome.at == NOW + timedelta(seconds=expected_delay)

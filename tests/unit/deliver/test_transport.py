@@ -43,8 +43,9 @@ def handler(request: httpx.Request) -> httpx.Response:
 
 
 def client(limiter: TenantLimiter | None, metrics: Metrics) -> httpx.AsyncClient:
-    return httpx.AsyncClient(transport=ObservedTransport(httpx.MockTransport(handler), limiter, metrics),
-                             base_url="http://sfmc")  # fmt: skip
+    return httpx.AsyncClient(
+        transport=ObservedTransport(httpx.MockTransport(handler), limiter, metrics), base_url="http://sfmc"
+    )
 
 
 async def test_calls_are_counted_by_route_and_status() -> None:

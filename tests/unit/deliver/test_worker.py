@@ -29,8 +29,16 @@ FAST = RetryPolicy(base_delay=30, jitter=0)
 def make_worker(store: JobStore, *actions: tuple[str, Action], **options: Any) -> Worker:
     routes = Routes.build([subscription(name, action) for name, action in actions], {})
     opts = WorkerOptions(**({"flush_interval": 0.05, "concurrency": 2, "idle_poll": 0.1} | options))
-    return Worker(store, None, routes, tenant="t", policy=FAST, options=opts,  # type: ignore[arg-type]
-                  metrics=Metrics(CollectorRegistry()), name="test")  # fmt: skip
+    return Worker(
+        store,
+        None,
+        routes,
+        tenant="t",
+        policy=FAST,
+        options=opts,  # type: ignore[arg-type]
+        metrics=Metrics(CollectorRegistry()),
+        name="test",
+    )
 
 
 async def claim(store: JobStore, n: int = 100) -> Batch:
@@ -44,8 +52,11 @@ async def states(store: JobStore, batch: Batch) -> list[Job]:
 
 async def test_each_job_gets_its_own_outcome(store: JobStore) -> None:
     def result(payload: Payload) -> sfmc.Outcome:
-        return [sfmc.Delivered(), sfmc.Dead("SFMC row error: bad Email", {"Email": "x"}),
-                sfmc.Retry("SFMC answered 500 Internal Server Error")][payload["n"] % 3]  # fmt: skip
+        return [
+            sfmc.Delivered(),
+            sfmc.Dead("SFMC row error: bad Email", {"Email": "x"}),
+            sfmc.Retry("SFMC answered 500 Internal Server Error"),
+        ][payload["n"] % 3]
 
     action = rows_action(result=result)
     await store.enqueue([new_job("s", action, n) for n in range(3)])
@@ -129,8 +140,13 @@ async def test_a_send_past_its_budget_is_cut_off_before_the_lease_ends(store: Jo
 
 async def test_subscriptions_sharing_a_key_but_not_hooks_are_sent_apart(store: JobStore) -> None:
     action = rows_action()
-    routes = Routes.build([subscription("a", action, {"onMappingSave": {"outputs": {"id": "1"}}}),
-                           subscription("b", action, {"onMappingSave": {"outputs": {"id": "2"}}})], {})  # fmt: skip
+    routes = Routes.build(
+        [
+            subscription("a", action, {"onMappingSave": {"outputs": {"id": "1"}}}),
+            subscription("b", action, {"onMappingSave": {"outputs": {"id": "2"}}}),
+        ],
+        {},
+    )
     worker = Worker(store, None, routes, tenant="t", policy=FAST, metrics=Metrics(CollectorRegistry()))  # type: ignore[arg-type]
     await store.enqueue([new_job("a", action, 1), new_job("b", action, 2), new_job("a", action, 3)])
     await worker.deliver("test/0", await claim(store))
@@ -141,8 +157,9 @@ async def test_subscriptions_sharing_a_key_but_not_hooks_are_sent_apart(store: J
 async def test_refused_credentials_pause_the_tenant_and_are_logged_once(
     store: JobStore, caplog: pytest.LogCaptureFixture
 ) -> None:
-    action = rows_action(result=lambda p: sfmc.Retry("SFMC refused the credentials (HTTP 401): invalid_client",
-                                                     auth_failed=True))  # fmt: skip
+    action = rows_action(
+        result=lambda p: sfmc.Retry("SFMC refused the credentials (HTTP 401): invalid_client", auth_failed=True)
+    )
     await store.enqueue([new_job("s", action, n) for n in range(2)])
     worker = make_worker(store, ("s", action), auth_pause=30)
     with caplog.at_level(logging.ERROR):

@@ -61,8 +61,16 @@ def journey(**kwargs: Any) -> FakeJourney:
 def make_worker(store: JobStore, action: Action, **options: Any) -> Worker:
     routes = Routes.build([subscription("j", action)], {})
     opts = WorkerOptions(**({"flush_interval": 0.05, "concurrency": 2, "idle_poll": 0.05} | options))
-    return Worker(store, None, routes, tenant="t", policy=POLICY, options=opts,  # type: ignore[arg-type]
-                  metrics=Metrics(CollectorRegistry()), name="test")  # fmt: skip
+    return Worker(
+        store,
+        None,
+        routes,
+        tenant="t",
+        policy=POLICY,
+        options=opts,  # type: ignore[arg-type]
+        metrics=Metrics(CollectorRegistry()),
+        name="test",
+    )
 
 
 async def claim(store: JobStore, lease: float = 120) -> Batch:
@@ -79,8 +87,9 @@ def in_doubt_count(worker: Worker) -> float:
 
 async def test_a_lost_answer_is_held_as_a_dead_letter_that_says_what_to_do(store: JobStore) -> None:
     action = journey()
-    await store.enqueue([new_job("j", action, 1), new_job("j", action, 2, lost=True),
-                         new_job("j", action, 3, busy=True)])  # fmt: skip
+    await store.enqueue(
+        [new_job("j", action, 1), new_job("j", action, 2, lost=True), new_job("j", action, 3, busy=True)]
+    )
     worker = make_worker(store, action)
     decisions = await worker.deliver("test/0", await claim(store))
 

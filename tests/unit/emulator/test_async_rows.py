@@ -18,8 +18,9 @@ async def _status(client: httpx.AsyncClient, auth: dict[str, str], request_id: s
     return response.json()  # type: ignore[no-any-return]
 
 
-async def test_job_moves_from_invisible_to_complete(client: httpx.AsyncClient, auth: dict[str, str], clock: Clock,
-                                                    app: Starlette) -> None:  # fmt: skip
+async def test_job_moves_from_invisible_to_complete(
+    client: httpx.AsyncClient, auth: dict[str, str], clock: Clock, app: Starlette
+) -> None:
     items = [{"Order_ID": "o1", "Revenue": 10}, {"Order_ID": "o2", "Currency": "EUR"}]
     response = await client.put(URL, headers=auth, json={"items": items})
     assert response.status_code == 202
@@ -39,13 +40,26 @@ async def test_job_moves_from_invisible_to_complete(client: httpx.AsyncClient, a
     clock.advance(0.1)
     done = (await _status(client, auth, job))["status"]
     assert done["requestStatus"] == "Complete" and done["resultStatus"] == "OK" and done["hasErrors"] is False
-    assert set(done) == {"callDateTime", "completionDateTime", "hasErrors", "pickupDateTime", "requestStatus",
-                         "resultStatus", "requestId"}  # fmt: skip
+    assert set(done) == {
+        "callDateTime",
+        "completionDateTime",
+        "hasErrors",
+        "pickupDateTime",
+        "requestStatus",
+        "resultStatus",
+        "requestId",
+    }
     assert "Z" not in done["callDateTime"] and "+" not in done["callDateTime"]
     assert {r["Order_ID"] for r in rows_of(app, "Orders")} == {"o1", "o2"}
     results = (await client.get(f"/data/v1/async/{job}/results", headers=auth)).json()
-    assert results == {"page": 1, "pageSize": 50, "count": 2, "requestId": job, "resultMessages": [],
-                       "items": [{"message": "Upserted DataExtensionObject", "status": "OK"}] * 2}  # fmt: skip
+    assert results == {
+        "page": 1,
+        "pageSize": 50,
+        "count": 2,
+        "requestId": job,
+        "resultMessages": [],
+        "items": [{"message": "Upserted DataExtensionObject", "status": "OK"}] * 2,
+    }
 
 
 async def test_row_errors_show_only_in_results(client: httpx.AsyncClient, auth: dict[str, str], clock: Clock) -> None:
@@ -61,9 +75,14 @@ async def test_row_errors_show_only_in_results(client: httpx.AsyncClient, auth: 
     results = (await client.get(f"/data/v1/async/{job}/results?$page=1&$pageSize=2", headers=auth)).json()
     assert results["count"] == 4 and len(results["items"]) == 2
     missing, bad_type = results["items"]
-    assert missing == {"errorCode": 2, "message": "Cannot locate the existing record. Required keys are missing.",
-                       "status": "Error", "errors": [{"errorMessage": "Column [order_id] does not allow null value.",
-                                                      "name": "order_id", "errorCode": 70001}]}  # fmt: skip
+    assert missing == {
+        "errorCode": 2,
+        "message": "Cannot locate the existing record. Required keys are missing.",
+        "status": "Error",
+        "errors": [
+            {"errorMessage": "Column [order_id] does not allow null value.", "name": "order_id", "errorCode": 70001}
+        ],
+    }
     assert bad_type["errors"][0]["errorCode"] == 70001 and "Revenue" in bad_type["errors"][0]["errorMessage"]
     page2 = (await client.get(f"/data/v1/async/{job}/results?$page=2&$pageSize=2", headers=auth)).json()["items"]
     assert page2[0]["errorCode"] == "UnexpectedError" and "Violation of PRIMARY KEY constraint" in page2[0]["message"]
@@ -88,8 +107,9 @@ async def test_submission_errors(client: httpx.AsyncClient, auth: dict[str, str]
     assert too_many.status_code == 400 and "32000" in too_many.json()["message"]
 
 
-async def test_unknown_request_id_is_not_found_for_status_and_results(client: httpx.AsyncClient,
-                                                                      auth: dict[str, str]) -> None:  # fmt: skip
+async def test_unknown_request_id_is_not_found_for_status_and_results(
+    client: httpx.AsyncClient, auth: dict[str, str]
+) -> None:
     for what in ("status", "results"):
         body = (await client.get(f"/data/v1/async/00000000-0000-0000-0000-000000000000/{what}", headers=auth)).json()
         assert body["resultMessages"][0]["resultCode"] == "AsyncRequestStatusNotFound"

@@ -44,8 +44,9 @@ async def test_form_encoded_token_request_works_and_account_id_may_be_a_number(c
         ({"scope": "email_read not_a_scope"}, 400, "invalid_scope", "not_a_scope"),
     ],
 )
-async def test_token_errors(client: httpx.AsyncClient, change: dict[str, object], status: int, error: str,
-                            text: str) -> None:  # fmt: skip
+async def test_token_errors(
+    client: httpx.AsyncClient, change: dict[str, object], status: int, error: str, text: str
+) -> None:
     body = {k: v for k, v in {**CREDENTIALS, **change}.items() if v is not None}
     response = await client.post("/v2/token", json=body)
     assert response.status_code == status
@@ -95,31 +96,45 @@ async def test_missing_scope_is_checked_before_the_resource(client: httpx.AsyncC
     headers = {"Authorization": f"Bearer {token}"}
     response = await client.put("/data/v1/async/dataextensions/key:NoSuchDE/rows", headers=headers, json={})
     assert response.status_code == 403
-    assert response.json() == {"message": "Insufficient privileges to complete this action.", "errorcode": 20002,
-                               "documentation": DOC}  # fmt: skip
+    assert response.json() == {
+        "message": "Insufficient privileges to complete this action.",
+        "errorcode": 20002,
+        "documentation": DOC,
+    }
     # §2 T6 OBS: /hub answers "Not Authorized" for a token without the write scope.
     hub = await client.post("/hub/v1/dataevents/key:Customers/rowset", headers=headers, json=[])
     assert hub.status_code == 401 and hub.json()["message"] == "Not Authorized"
 
 
 async def test_token_used_on_another_tenants_host_is_rejected() -> None:
-    seed = {"tenants": [
-        {"subdomain": "mcaaa", "mids": [1], "packages": [{"client_id": "a", "client_secret": "sa"}]},
-        {"subdomain": "mcbbb", "mids": [2], "packages": [{"client_id": "b", "client_secret": "sb"}]},
-    ]}  # fmt: skip
+    seed = {
+        "tenants": [
+            {"subdomain": "mcaaa", "mids": [1], "packages": [{"client_id": "a", "client_secret": "sa"}]},
+            {"subdomain": "mcbbb", "mids": [2], "packages": [{"client_id": "b", "client_secret": "sb"}]},
+        ]
+    }
     app = create_app(seed)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://mcbbb.rest.local") as client:
-        token = (await client.post("/v2/token", json={"grant_type": "client_credentials", "client_id": "a",
-                                                      "client_secret": "sa"})).json()["access_token"]  # fmt: skip
+        token = (
+            await client.post(
+                "/v2/token", json={"grant_type": "client_credentials", "client_id": "a", "client_secret": "sa"}
+            )
+        ).json()["access_token"]
         response = await client.get("/interaction/v1/eventDefinitions", headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 403 and response.json()["errorcode"] == 40002
 
 
 async def test_token_is_bound_to_its_business_unit() -> None:
-    seed = {"tenants": [{"subdomain": "mcaaa", "mids": [1, 2],
-                         "packages": [{"client_id": "a", "client_secret": "s"}],
-                         "data_extensions": [{"name": "Child", "mid": 2,
-                                              "fields": [{"name": "k", "primary_key": True}]}]}]}  # fmt: skip
+    seed = {
+        "tenants": [
+            {
+                "subdomain": "mcaaa",
+                "mids": [1, 2],
+                "packages": [{"client_id": "a", "client_secret": "s"}],
+                "data_extensions": [{"name": "Child", "mid": 2, "fields": [{"name": "k", "primary_key": True}]}],
+            }
+        ]
+    }
     app = create_app(seed)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://e") as client:
         creds = {"grant_type": "client_credentials", "client_id": "a", "client_secret": "s"}

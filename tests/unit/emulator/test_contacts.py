@@ -17,9 +17,19 @@ async def test_create_then_update(client: httpx.AsyncClient, auth: dict[str, str
     first = await client.post(URL, headers=auth, json={"contactKey": "u-1", "attributeSets": []})
     assert first.status_code == 200
     body = first.json()
-    assert set(body) == {"operationStatus", "rowsAffected", "contactKey", "contactID", "contactTypeID",
-                         "isNewContactKey", "requestServiceMessageID", "responseDateTime", "hasErrors",
-                         "resultMessages", "serviceMessageID"}  # fmt: skip
+    assert set(body) == {
+        "operationStatus",
+        "rowsAffected",
+        "contactKey",
+        "contactID",
+        "contactTypeID",
+        "isNewContactKey",
+        "requestServiceMessageID",
+        "responseDateTime",
+        "hasErrors",
+        "resultMessages",
+        "serviceMessageID",
+    }
     assert body["operationStatus"] == "OK" and body["rowsAffected"] == 1 and body["isNewContactKey"] is True
     assert body["hasErrors"] is False and body["resultMessages"] == [] and body["contactTypeID"] == 0
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{7}-06:00", body["responseDateTime"])
@@ -37,6 +47,7 @@ async def test_errors_and_strict_mode(client: httpx.AsyncClient, auth: dict[str,
     app = create_app(SEED, options={"strict_contacts": True})
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://e") as c:
         token = (await c.post("/v2/token", json=CREDENTIALS)).json()["access_token"]
-        strict = await c.post(URL, headers={"Authorization": f"Bearer {token}"}, json={"contactKey": "u",
-                                                                                        "attributeSets": []})
+        strict = await c.post(
+            URL, headers={"Authorization": f"Bearer {token}"}, json={"contactKey": "u", "attributeSets": []}
+        )
     assert strict.status_code == 400 and "attribute set" in strict.json()["resultMessages"][0]["message"]

@@ -13,16 +13,37 @@ URL = "/data/v1/customobjects"
 
 
 def field(name: str, kind: str = "Text", **extra: Any) -> dict[str, Any]:
-    base = {"name": name, "type": kind, "isNullable": True, "isPrimaryKey": False, "length": 50, "scale": None,
-            "description": "", "ordinal": 0, "isTemplateField": False, "isHidden": False, "isReadOnly": False,
-            "isInheritable": False, "isOverridable": False, "mustOverride": False}  # fmt: skip
+    base = {
+        "name": name,
+        "type": kind,
+        "isNullable": True,
+        "isPrimaryKey": False,
+        "length": 50,
+        "scale": None,
+        "description": "",
+        "ordinal": 0,
+        "isTemplateField": False,
+        "isHidden": False,
+        "isReadOnly": False,
+        "isInheritable": False,
+        "isOverridable": False,
+        "mustOverride": False,
+    }
     return {**base, **extra}
 
 
 def definition(name: str = "New_DE", **extra: Any) -> dict[str, Any]:
-    return {"name": name, "description": "made by a test", "categoryId": "1001", "isSendable": False,
-            "fields": [field("id", isPrimaryKey=True, isNullable=False), field("Email", "EmailAddress", length=254,
-                                                                                ordinal=1)], **extra}  # fmt: skip
+    return {
+        "name": name,
+        "description": "made by a test",
+        "categoryId": "1001",
+        "isSendable": False,
+        "fields": [
+            field("id", isPrimaryKey=True, isNullable=False),
+            field("Email", "EmailAddress", length=254, ordinal=1),
+        ],
+        **extra,
+    }
 
 
 async def test_create_get_fields_and_search(client: httpx.AsyncClient, auth: dict[str, str]) -> None:
@@ -44,8 +65,9 @@ async def test_create_get_fields_and_search(client: httpx.AsyncClient, auth: dic
     assert in_folder["count"] == 6
 
 
-async def test_search_lags_behind_a_create_when_configured(client: httpx.AsyncClient, auth: dict[str, str],
-                                                           clock: Clock) -> None:  # fmt: skip
+async def test_search_lags_behind_a_create_when_configured(
+    client: httpx.AsyncClient, auth: dict[str, str], clock: Clock
+) -> None:
     await client.patch("/__emulator/options", json={"customobject_search_lag_seconds": 8})
     await client.post(URL, headers=auth, json=definition("Lagging"))
     assert (await client.get(f"{URL}?$search=Lagging", headers=auth)).json()["count"] == 0
@@ -59,8 +81,10 @@ async def test_search_lags_behind_a_create_when_configured(client: httpx.AsyncCl
         ({"categoryId": None}, "categoryId is required"),
         ({"categoryId": "5"}, "not a data extension folder"),
         ({"fields": [{k: v for k, v in field("id").items() if k != "isHidden"}]}, "fields[0].isHidden is required"),
-        ({"fields": [field("id", length=None, isPrimaryKey=True, isNullable=False)]},
-         "A text field with no length specified cannot be used as a primary key"),
+        (
+            {"fields": [field("id", length=None, isPrimaryKey=True, isNullable=False)]},
+            "A text field with no length specified cannot be used as a primary key",
+        ),
         ({"fields": [field("e", "EmailAddress", length=None)]}, "does not have a data type of Text"),
         ({"fields": [field("e", "Email")]}, "fieldType is invalid"),
         ({"fields": [field("id", isPrimaryKey=True)]}, "cannot be nullable"),
@@ -69,8 +93,9 @@ async def test_search_lags_behind_a_create_when_configured(client: httpx.AsyncCl
         ({"sendableSubscriberField": {"name": "x"}}, "deserialize"),
     ],
 )
-async def test_create_validation(client: httpx.AsyncClient, auth: dict[str, str], change: dict[str, Any],
-                                 text: str) -> None:  # fmt: skip
+async def test_create_validation(
+    client: httpx.AsyncClient, auth: dict[str, str], change: dict[str, Any], text: str
+) -> None:
     response = await client.post(URL, headers=auth, json=definition(**change))
     assert response.status_code == 400 and text in response.json()["message"]
 
@@ -90,14 +115,18 @@ async def test_duplicates_unknown_ids_and_search_without_term(client: httpx.Asyn
 async def test_customobjectdata_rowset_reads_rows_back(client: httpx.AsyncClient, auth: dict[str, str]) -> None:
     empty = (await client.get("/data/v1/customobjectdata/key/Audience_VIP/rowset", headers=auth)).json()
     assert empty["count"] == 0 and "items" not in empty and empty["customObjectKey"] == "Audience_VIP"
-    rows = [{"keys": {"contactKey": f"u{i}"}, "values": {"In_Audience": True, "Email": f"u{i}@example.com"}}
-            for i in range(3)]  # fmt: skip
+    rows = [
+        {"keys": {"contactKey": f"u{i}"}, "values": {"In_Audience": True, "Email": f"u{i}@example.com"}}
+        for i in range(3)
+    ]
     await client.post("/hub/v1/dataevents/key:Audience_VIP/rowset", headers=auth, json=rows)
-    page = (await client.get("/data/v1/customobjectdata/key/audience_vip/rowset?$page=2&$pageSize=2",
-                             headers=auth)).json()  # fmt: skip
+    page = (
+        await client.get("/data/v1/customobjectdata/key/audience_vip/rowset?$page=2&$pageSize=2", headers=auth)
+    ).json()
     assert page["count"] == 3 and page["page"] == 2 and page["pageSize"] == 2
-    assert page["items"] == [{"keys": {"contactkey": "u2"},
-                              "values": {"in_audience": "True", "email": "u2@example.com"}}]  # fmt: skip
+    assert page["items"] == [
+        {"keys": {"contactkey": "u2"}, "values": {"in_audience": "True", "email": "u2@example.com"}}
+    ]
     assert set(page) >= {"links", "requestToken", "tokenExpireDateUtc", "customObjectId", "top"}
     unknown = await client.get("/data/v1/customobjectdata/key/Nope/rowset", headers=auth)
     assert unknown.status_code == 404

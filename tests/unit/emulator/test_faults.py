@@ -85,15 +85,23 @@ ROW = [{"keys": {"contactKey": "u"}, "values": {"Plan": "p"}}]
 @pytest.mark.parametrize(
     ("fault", "status", "body", "retry_after"),
     [
-        ("rate_limit", 429, {"message": "Rate limit exceeded", "errorcode": 50100, "retryAfter": 7,
-                             "documentation": DOC}, "7"),
-        ("blocked", 429, {"message": "Your requests are temporarily blocked.", "errorcode": 50200,
-                          "documentation": DOC}, None),
+        (
+            "rate_limit",
+            429,
+            {"message": "Rate limit exceeded", "errorcode": 50100, "retryAfter": 7, "documentation": DOC},
+            "7",
+        ),
+        (
+            "blocked",
+            429,
+            {"message": "Your requests are temporarily blocked.", "errorcode": 50200, "documentation": DOC},
+            None,
+        ),
         ("unavailable", 503, {"message": "Service Unavailable", "errorcode": 50300, "documentation": DOC}, "7"),
         ("server_error", 500, {"message": "Internal Server Error", "documentation": ""}, None),
         ("unauthorized", 401, {"documentation": DOC, "errorcode": 0, "message": "Not Authorized"}, None),
     ],
-)  # fmt: skip
+)
 async def test_status_faults(fault: str, status: int, body: dict[str, Any], retry_after: str | None) -> None:
     async with _app_client([{"fault": fault, "route": "rowset", "nth": 1, "retry_after": 7}]) as (app, client, auth):
         response = await client.post(ROWSET, headers=auth, json=ROW)
@@ -108,14 +116,20 @@ async def test_expire_tokens_now() -> None:
         first = await client.post("/interaction/v1/events", headers=auth, json={})
         assert first.status_code == 401 and first.json()["message"] == "Not Authorized"
         token = (await client.post("/v2/token", json=CREDENTIALS)).json()["access_token"]
-        again = await client.post("/interaction/v1/events", headers={"Authorization": f"Bearer {token}"},
-                                  json={"ContactKey": "u", "EventDefinitionKey": "APIEvent-welcome"})  # fmt: skip
+        again = await client.post(
+            "/interaction/v1/events",
+            headers={"Authorization": f"Bearer {token}"},
+            json={"ContactKey": "u", "EventDefinitionKey": "APIEvent-welcome"},
+        )
         assert again.status_code == 201
 
 
 async def test_latency_timeout_and_drop() -> None:
-    rules = [{"fault": "latency", "route": "contacts", "seconds": 0.2},
-             {"fault": "timeout", "route": "events", "seconds": 0.1}, {"fault": "drop", "route": "async_status"}]
+    rules = [
+        {"fault": "latency", "route": "contacts", "seconds": 0.2},
+        {"fault": "timeout", "route": "events", "seconds": 0.1},
+        {"fault": "drop", "route": "async_status"},
+    ]
     async with _app_client(rules) as (_app, client, auth):
         started = time.perf_counter()
         slow = await client.post("/contacts/v1/contacts", headers=auth, json={"contactKey": "u", "attributeSets": []})
@@ -127,9 +141,11 @@ async def test_latency_timeout_and_drop() -> None:
 
 
 async def test_timeout_and_drop_after_processing_lose_only_the_answer() -> None:
-    rules = [{"fault": "drop", "route": "events", "nth": 1, "after": True},
-             {"fault": "timeout", "route": "contacts", "nth": 1, "seconds": 0.05, "after": True},
-             {"fault": "drop", "route": "events", "nth": 2}]  # fmt: skip
+    rules = [
+        {"fault": "drop", "route": "events", "nth": 1, "after": True},
+        {"fault": "timeout", "route": "contacts", "nth": 1, "seconds": 0.05, "after": True},
+        {"fault": "drop", "route": "events", "nth": 2},
+    ]
     event = {"ContactKey": "u1", "EventDefinitionKey": "APIEvent-welcome", "Data": {"Plan": "pro"}}
     async with _app_client(rules) as (app, client, auth):
         with pytest.raises(ConnectionResetError):
@@ -147,8 +163,10 @@ async def test_timeout_and_drop_after_processing_lose_only_the_answer() -> None:
 
 
 async def test_reject_row_and_transient_10006() -> None:
-    rules = [{"fault": "reject_row", "route": "rowset", "nth": 1, "rows": [1], "message": "Plan: nope"},
-             {"fault": "transient_10006", "route": "rowset", "nth": 2}]  # fmt: skip
+    rules = [
+        {"fault": "reject_row", "route": "rowset", "nth": 1, "rows": [1], "message": "Plan: nope"},
+        {"fault": "transient_10006", "route": "rowset", "nth": 2},
+    ]
     rows = [{"keys": {"contactKey": k}, "values": {"Plan": "p"}} for k in ("a", "b", "c")]
     async with _app_client(rules) as (app, client, auth):
         first = await client.post(ROWSET, headers=auth, json=rows)
@@ -163,8 +181,9 @@ async def test_reject_row_and_transient_10006() -> None:
 async def test_async_deadlock_rows() -> None:
     items = [{"Order_ID": str(i)} for i in range(3)]
     async with _app_client([{"fault": "deadlock", "route": "async_rows", "rows": [0, 2]}]) as (app, client, auth):
-        job = (await client.put("/data/v1/async/dataextensions/key:Orders/rows", headers=auth,
-                                json={"items": items})).json()["requestId"]  # fmt: skip
+        job = (
+            await client.put("/data/v1/async/dataextensions/key:Orders/rows", headers=auth, json={"items": items})
+        ).json()["requestId"]
         app.state.emulator.clock.advance(5)
         results = (await client.get(f"/data/v1/async/{job}/results", headers=auth)).json()["items"]
     assert [r["status"] for r in results] == ["Error", "OK", "Error"]
@@ -179,8 +198,9 @@ async def test_soap_faults_are_http_500_soap_faults() -> None:
 
 
 async def test_faults_set_at_runtime(client: httpx.AsyncClient, auth: dict[str, str]) -> None:
-    configured = await client.put("/__emulator/faults", json={"seed": 1, "rules": [{"fault": "blocked",
-                                                                                     "route": "rowset"}]})
+    configured = await client.put(
+        "/__emulator/faults", json={"seed": 1, "rules": [{"fault": "blocked", "route": "rowset"}]}
+    )
     assert configured.status_code == 200 and configured.json()["rules"][0]["fault"] == "blocked"
     assert (await client.post(ROWSET, headers=auth, json=ROW)).status_code == 429
     added = await client.post("/__emulator/faults", json={"fault": "server_error", "route": "contacts"})

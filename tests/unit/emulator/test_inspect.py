@@ -11,10 +11,16 @@ from .conftest import CREDENTIALS
 
 async def test_journal_replaces_secrets(client: httpx.AsyncClient, auth: dict[str, str]) -> None:
     await client.post("/v2/token", data={**CREDENTIALS})
-    await client.post("/hub/v1/dataevents/key:Customers/rowset", headers=auth,
-                      json=[{"keys": {"contactKey": "u"}, "values": {"Plan": "p"}}])  # fmt: skip
-    await client.post("/Service.asmx", content=f"<x><fueloauth>{auth['Authorization'][7:]}</fueloauth></x>",
-                      headers={"Content-Type": "text/xml"})  # fmt: skip
+    await client.post(
+        "/hub/v1/dataevents/key:Customers/rowset",
+        headers=auth,
+        json=[{"keys": {"contactKey": "u"}, "values": {"Plan": "p"}}],
+    )
+    await client.post(
+        "/Service.asmx",
+        content=f"<x><fueloauth>{auth['Authorization'][7:]}</fueloauth></x>",
+        headers={"Content-Type": "text/xml"},
+    )
     entries = (await client.get("/__emulator/journal")).json()
     text = str(entries)
     assert "demo-client-secret" not in text and auth["Authorization"][7:] not in text
@@ -30,15 +36,20 @@ async def test_journal_replaces_secrets(client: httpx.AsyncClient, auth: dict[st
 
 
 async def test_state_views_and_reset(client: httpx.AsyncClient, auth: dict[str, str], clock: Clock) -> None:
-    await client.post("/hub/v1/dataevents/key:Orders/rowset", headers=auth,
-                      json=[{"keys": {"Order_ID": "o1"}, "values": {"Revenue": 2.5}}])  # fmt: skip
-    await client.put("/data/v1/async/dataextensions/key:Orders/rows", headers=auth,
-                     json={"items": [{"Order_ID": "o2"}]})  # fmt: skip
+    await client.post(
+        "/hub/v1/dataevents/key:Orders/rowset",
+        headers=auth,
+        json=[{"keys": {"Order_ID": "o1"}, "values": {"Revenue": 2.5}}],
+    )
+    await client.put(
+        "/data/v1/async/dataextensions/key:Orders/rows", headers=auth, json={"items": [{"Order_ID": "o2"}]}
+    )
     await client.post("/contacts/v1/contacts", headers=auth, json={"contactKey": "c1", "attributeSets": []})
     index = (await client.get("/__emulator/")).json()
     assert "GET /__emulator/journal" in index["routes"] and index["tenants"][0]["data_extensions"] == 5
-    assert (await client.get("/__emulator/data-extensions/orders")).json()["rows"] == [{"Order_ID": "o1",
-                                                                                        "Revenue": 2.5}]
+    assert (await client.get("/__emulator/data-extensions/orders")).json()["rows"] == [
+        {"Order_ID": "o1", "Revenue": 2.5}
+    ]
     jobs = (await client.get("/__emulator/async-jobs")).json()
     assert jobs[0]["phase"] == "not_visible" and jobs[0]["items"] == [{"Order_ID": "o2"}]
     clock_view = (await client.post("/__emulator/clock", json={"advance": 5})).json()

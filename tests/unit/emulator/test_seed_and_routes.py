@@ -34,21 +34,49 @@ def test_demo_tenant_when_there_is_no_seed() -> None:
         ({"tenants": [{"subdomain": "mc x", "mids": [1]}]}, "must be a DNS label"),
         ({"tenants": [{"subdomain": "mcx", "mids": ["1"]}]}, "seed.tenants[0].mids"),
         ({"tenants": [{"subdomain": "mcx", "mids": [1], "colour": 1}]}, "unknown key 'colour'"),
-        ({"tenants": [{"subdomain": "mcx", "mids": [1], "data_extensions": [
-            {"name": "D", "fields": [{"name": "a", "type": "Money"}]}]}]},
-         "seed.tenants[0].data_extensions[0].fields: fieldType is invalid"),
-        ({"tenants": [{"subdomain": "mcx", "mids": [1], "data_extensions": [
-            {"name": "D", "fields": [{"name": "a", "length": "x"}]}]}]},
-         "seed.tenants[0].data_extensions[0].fields[0].length: expected a whole number"),
-        ({"tenants": [{"subdomain": "mcx", "mids": [1], "event_definitions": [{"key": "a.b", "fields": []}]}]},
-         "contains a period"),
-        ({"tenants": [{"subdomain": "mcx", "mids": [1], "event_definitions": [{"key": "E", "data_extension": "X"}]}]},
-         "no data extension with key 'X'"),
-        ({"tenants": [{"subdomain": "mcx", "mids": [1], "packages": [{"client_id": "a"}]}]},
-         "packages[0].client_secret: required"),
+        (
+            {
+                "tenants": [
+                    {
+                        "subdomain": "mcx",
+                        "mids": [1],
+                        "data_extensions": [{"name": "D", "fields": [{"name": "a", "type": "Money"}]}],
+                    }
+                ]
+            },
+            "seed.tenants[0].data_extensions[0].fields: fieldType is invalid",
+        ),
+        (
+            {
+                "tenants": [
+                    {
+                        "subdomain": "mcx",
+                        "mids": [1],
+                        "data_extensions": [{"name": "D", "fields": [{"name": "a", "length": "x"}]}],
+                    }
+                ]
+            },
+            "seed.tenants[0].data_extensions[0].fields[0].length: expected a whole number",
+        ),
+        (
+            {"tenants": [{"subdomain": "mcx", "mids": [1], "event_definitions": [{"key": "a.b", "fields": []}]}]},
+            "contains a period",
+        ),
+        (
+            {
+                "tenants": [
+                    {"subdomain": "mcx", "mids": [1], "event_definitions": [{"key": "E", "data_extension": "X"}]}
+                ]
+            },
+            "no data extension with key 'X'",
+        ),
+        (
+            {"tenants": [{"subdomain": "mcx", "mids": [1], "packages": [{"client_id": "a"}]}]},
+            "packages[0].client_secret: required",
+        ),
         ({"tenants": [{"subdomain": "mcx", "mids": [1]}], "options": {"nope": 1}}, "options.nope: unknown option"),
     ],
-)  # fmt: skip
+)
 def test_seed_errors_say_where(seed: dict[str, Any], text: str) -> None:
     with pytest.raises(SeedError) as caught:
         create_app(seed)
@@ -84,8 +112,11 @@ def test_example_seed_matches_the_quickstart_mappings() -> None:
 
 async def test_unknown_routes_wrong_methods_and_path_case(client: httpx.AsyncClient, auth: dict[str, str]) -> None:
     unknown = await client.get("/v2/nothing-here")
-    assert unknown.status_code == 404 and unknown.json() == {"documentation": DOC, "errorcode": 404,
-                                                             "message": "Not Found"}  # fmt: skip
+    assert unknown.status_code == 404 and unknown.json() == {
+        "documentation": DOC,
+        "errorcode": 404,
+        "message": "Not Found",
+    }
     wrong = await client.delete("/interaction/v1/events", headers=auth)
     assert wrong.status_code == 400 and wrong.json()["errorcode"] == 30001
     mixed_case = await client.get("/DATA/v1/customObjects?$search=x", headers=auth)

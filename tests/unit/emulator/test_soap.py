@@ -15,27 +15,41 @@ NS = {"s": "http://schemas.xmlsoap.org/soap/envelope/", "p": "http://exacttarget
 
 
 def envelope(token: str, body: str) -> str:
-    return ('<SOAP-ENV:Envelope xmlns:SOAP-ENV="http://schemas.xmlsoap.org/soap/envelope/" '
-            'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><SOAP-ENV:Header>'
-            f'<fueloauth xmlns="http://exacttarget.com">{token}</fueloauth></SOAP-ENV:Header>'
-            f"<SOAP-ENV:Body>{body}</SOAP-ENV:Body></SOAP-ENV:Envelope>")  # fmt: skip
+    return (
+        '<SOAP-ENV:Envelope xmlns:SOAP-ENV="http://schemas.xmlsoap.org/soap/envelope/" '
+        'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><SOAP-ENV:Header>'
+        f'<fueloauth xmlns="http://exacttarget.com">{token}</fueloauth></SOAP-ENV:Header>'
+        f"<SOAP-ENV:Body>{body}</SOAP-ENV:Body></SOAP-ENV:Envelope>"
+    )
 
 
 def retrieve(object_type: str = "DataFolder", extra: str = "") -> str:
-    return ('<RetrieveRequestMsg xmlns="http://exacttarget.com/wsdl/partnerAPI"><RetrieveRequest>'
-            f"<ObjectType>{object_type}</ObjectType><Properties>ID</Properties><Properties>Name</Properties>"
-            f"{extra}</RetrieveRequest></RetrieveRequestMsg>")  # fmt: skip
+    return (
+        '<RetrieveRequestMsg xmlns="http://exacttarget.com/wsdl/partnerAPI"><RetrieveRequest>'
+        f"<ObjectType>{object_type}</ObjectType><Properties>ID</Properties><Properties>Name</Properties>"
+        f"{extra}</RetrieveRequest></RetrieveRequestMsg>"
+    )
 
 
-CONTENT_TYPE_FILTER = ('<Filter xsi:type="SimpleFilterPart"><Property>ContentType</Property>'
-                       "<SimpleOperator>equals</SimpleOperator><Value>dataextension</Value></Filter>")  # fmt: skip
+CONTENT_TYPE_FILTER = (
+    '<Filter xsi:type="SimpleFilterPart"><Property>ContentType</Property>'
+    "<SimpleOperator>equals</SimpleOperator><Value>dataextension</Value></Filter>"
+)
 
-SEED = {"tenants": [{
-    "subdomain": "mcsoap", "mids": [7], "packages": [{"client_id": "c", "client_secret": "s"}],
-    "folders": [{"id": i, "name": f"Folder {i}", "content_type": "dataextension" if i % 2 else "email",
-                 "parent_id": 0} for i in range(1, 8)],
-    "data_extensions": [{"name": "Members", "folder": 1, "fields": [{"name": "Key", "primary_key": True}]}],
-}]}  # fmt: skip
+SEED = {
+    "tenants": [
+        {
+            "subdomain": "mcsoap",
+            "mids": [7],
+            "packages": [{"client_id": "c", "client_secret": "s"}],
+            "folders": [
+                {"id": i, "name": f"Folder {i}", "content_type": "dataextension" if i % 2 else "email", "parent_id": 0}
+                for i in range(1, 8)
+            ],
+            "data_extensions": [{"name": "Members", "folder": 1, "fields": [{"name": "Key", "primary_key": True}]}],
+        }
+    ]
+}
 
 
 async def _post(client: httpx.AsyncClient, body: str, path: str = "/Service.asmx") -> ET.Element:
@@ -49,10 +63,16 @@ async def _post(client: httpx.AsyncClient, body: str, path: str = "/Service.asmx
 async def test_retrieve_data_folders_with_filter_and_paging() -> None:
     app = create_app(SEED)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://e") as client:
-        token = (await client.post("/v2/token", json={"grant_type": "client_credentials", "client_id": "c",
-                                                      "client_secret": "s"})).json()["access_token"]  # fmt: skip
-        first = await _post(client, envelope(token, retrieve(extra="<Options><BatchSize>3</BatchSize></Options>"
-                                                             + CONTENT_TYPE_FILTER)), "/service.asmx")  # fmt: skip
+        token = (
+            await client.post(
+                "/v2/token", json={"grant_type": "client_credentials", "client_id": "c", "client_secret": "s"}
+            )
+        ).json()["access_token"]
+        first = await _post(
+            client,
+            envelope(token, retrieve(extra="<Options><BatchSize>3</BatchSize></Options>" + CONTENT_TYPE_FILTER)),
+            "/service.asmx",
+        )
         msg = first.find("s:Body/p:RetrieveResponseMsg", NS)
         assert msg is not None and first.get("status") == "200"
         assert msg.findtext("p:OverallStatus", namespaces=NS) == "MoreDataAvailable"
@@ -66,8 +86,10 @@ async def test_retrieve_data_folders_with_filter_and_paging() -> None:
         assert [r.findtext("p:ID", namespaces=NS) for r in rest.findall("p:Results", NS)] == ["7"]
         unknown = await _post(client, envelope(token, retrieve("dataFolder")))
         status = unknown.findtext("s:Body/p:RetrieveResponseMsg/p:OverallStatus", namespaces=NS)
-        assert status == ("Error: Unable to find a handler for object type: dataFolder. Object types are "
-                          "case-sensitive, check spelling.")  # fmt: skip
+        assert status == (
+            "Error: Unable to find a handler for object type: dataFolder. Object types are "
+            "case-sensitive, check spelling."
+        )
 
 
 async def test_expired_or_missing_token_gets_the_security_fault(client: httpx.AsyncClient, clock: Clock) -> None:
@@ -82,16 +104,19 @@ async def test_expired_or_missing_token_gets_the_security_fault(client: httpx.As
         assert fault.findtext("faultactor", "").endswith(".soap.marketingcloudapis.com/Service.asmx")
 
 
-async def test_delete_data_extension_object_by_primary_key(client: httpx.AsyncClient, auth: dict[str, str],
-                                                           app: Starlette) -> None:  # fmt: skip
+async def test_delete_data_extension_object_by_primary_key(
+    client: httpx.AsyncClient, auth: dict[str, str], app: Starlette
+) -> None:
     rows = [{"keys": {"contactKey": k}, "values": {"In_Audience": True}} for k in ("a", "b")]
     await client.post("/hub/v1/dataevents/key:Audience_VIP/rowset", headers=auth, json=rows)
     token = auth["Authorization"].split()[1]
 
     def delete(key: str, de: str = "Audience_VIP", column: str = "contactKey") -> str:
-        return ('<DeleteRequest xmlns="http://exacttarget.com/wsdl/partnerAPI"><Objects xsi:type="DataExtensionObject">'
-                f"<CustomerKey>{de}</CustomerKey><Keys><Key><Name>{column}</Name><Value>{key}</Value></Key></Keys>"
-                "</Objects></DeleteRequest>")  # fmt: skip
+        return (
+            '<DeleteRequest xmlns="http://exacttarget.com/wsdl/partnerAPI"><Objects xsi:type="DataExtensionObject">'
+            f"<CustomerKey>{de}</CustomerKey><Keys><Key><Name>{column}</Name><Value>{key}</Value></Key></Keys>"
+            "</Objects></DeleteRequest>"
+        )
 
     root = await _post(client, envelope(token, delete("A")))
     response = root.find("s:Body/p:DeleteResponse", NS)

@@ -23,9 +23,14 @@ def problems(path: Path) -> str:
 def test_quickstart_compiles_every_subscription() -> None:
     loaded = load("examples/quickstart.yaml")
     assert [s.action.key for s in loaded.subscriptions] == [
-        "contact", "contactDataExtension", "dataExtension", "dataExtension", "apiEvent",
-        "contactDataExtension", "contactDataExtension",
-    ]  # fmt: skip
+        "contact",
+        "contactDataExtension",
+        "dataExtension",
+        "dataExtension",
+        "apiEvent",
+        "contactDataExtension",
+        "contactDataExtension",
+    ]
     assert loaded.warnings == []
 
 
@@ -37,7 +42,7 @@ def test_default_trigger_comes_from_the_action(tmp_path: Path) -> None:
 
 
 def test_unknown_action_lists_the_valid_ones(tmp_path: Path) -> None:
-    text = problems(write(tmp_path, "subscriptions:\n  - name: s\n    action: contacts\n    trigger: type = \"x\"\n"))
+    text = problems(write(tmp_path, 'subscriptions:\n  - name: s\n    action: contacts\n    trigger: type = "x"\n'))
     assert "config.yaml:3: subscriptions[0].action: unknown action 'contacts'" in text
     assert "apiEvent" in text and "dataExtensionV2" in text
 
@@ -92,7 +97,7 @@ def test_yaml_booleans_where_text_is_expected_get_a_quoting_hint(tmp_path: Path)
 
 
 def test_root_mapping_errors_without_a_pointer_stay_at_the_mapping(tmp_path: Path) -> None:
-    config = 'subscriptions:\n  - name: s\n    action: contact\n    mapping:\n'
+    config = "subscriptions:\n  - name: s\n    action: contact\n    mapping:\n"
     config += '      __segment_internal_directive: {"@transform": {}, "@path": "x"}\n'
     text = problems(write(tmp_path, config))
     message = "The root mapping must only have a single directive object"
