@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import sqlite3
+import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -104,7 +105,7 @@ class SqliteDatabase:
             try:
                 conn = sqlite3.connect(self.path, timeout=self._busy_timeout, isolation_level=None)
                 conn.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout * 1000)}")
-                conn.execute("PRAGMA journal_mode = WAL")
+                self._enable_wal(conn)
                 conn.execute(f"PRAGMA synchronous = {self._synchronous}")
                 conn.execute("PRAGMA cache_size = -32768")  # 32 MiB keeps a big backlog's hot index pages
             except sqlite3.Error as exc:
@@ -112,6 +113,20 @@ class SqliteDatabase:
             self._conn = conn
             self._data_version = conn.execute("PRAGMA data_version").fetchone()[0]
         return self._conn
+
+    def _enable_wal(self, conn: sqlite3.Connection) -> None:
+        """Switch a new file to WAL. The switch takes an exclusive lock without calling the busy handler, so
+        processes opening a fresh store together (serve and workers started at once) get SQLITE_BUSY at once:
+        retry until the busy timeout. A file already in WAL answers without any lock."""
+        deadline = time.monotonic() + self._busy_timeout
+        while True:
+            try:
+                conn.execute("PRAGMA journal_mode = WAL")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.01)
 
     def changed_elsewhere(self, conn: sqlite3.Connection) -> bool:
         """Whether another connection (process) committed since the last call: SQLite's data_version."""
