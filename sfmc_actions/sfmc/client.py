@@ -19,9 +19,9 @@ import httpx
 
 from sfmc_actions import __version__
 from sfmc_actions.errors import AuthenticationError, DeliveryError, PermanentError, RetryableError
+from sfmc_actions.js.json_body import encode_json
 from sfmc_actions.sfmc.auth import DEFAULT_MARGIN, NO_AUTH, SfmcAuth, TokenCache
 from sfmc_actions.sfmc.classify import classify, response_body
-from sfmc_actions.sfmc.jsonbody import encode_json
 from sfmc_actions.sfmc.settings import Endpoints, SfmcSettingsLike
 from sfmc_actions.sfmc.soap import DataFolder, RetrievePage, SoapFault, parse_retrieve, retrieve_envelope
 

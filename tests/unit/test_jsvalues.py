@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sfmc_actions.jsvalues import (
+from sfmc_actions.js.values import (
     JS_WHITESPACE,
     from_utf16_units,
     has_surrogates,

@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from sfmc_actions.route.payload.jsvalues import UNDEFINED, deep_equal, number_value, strict_equal, type_name
+from sfmc_actions.js.equality import UNDEFINED, deep_equal, number_value, strict_equal, type_name
 from sfmc_actions.route.payload.messages import SchemaError, message
 
 

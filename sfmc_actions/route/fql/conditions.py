@@ -19,10 +19,10 @@ import operator
 from collections.abc import Callable
 from typing import Any, Final
 
-from sfmc_actions.jsvalues import has_surrogates, js_to_number, js_to_string, to_utf16_units
+from sfmc_actions.js.number import js_number
+from sfmc_actions.js.values import has_surrogates, js_to_number, js_to_string, to_utf16_units
 from sfmc_actions.route.fql import ast
 from sfmc_actions.route.fql.ast import Condition
-from sfmc_actions.route.fql.jsnumber import js_number
 from sfmc_actions.route.fql.lookup import OBJECT_MEMBERS, PathError, path_segments, walk
 
 Event = dict[str, Any]

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from sfmc_actions.jsvalues import has_surrogates, js_to_string
+from sfmc_actions.js.values import has_surrogates, js_to_string
 from sfmc_actions.route.fql.ast import Condition, Group, Node
 from sfmc_actions.route.fql.conditions import TOP_FIELDS, Abort, Event, Predicate, compile_condition
 

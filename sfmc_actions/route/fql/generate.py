@@ -14,10 +14,10 @@ import math
 import re
 from typing import Final
 
-from sfmc_actions.jsvalues import from_utf16_units, js_to_string, to_utf16_units
+from sfmc_actions.js.number import decimal_literal
+from sfmc_actions.js.values import from_utf16_units, js_to_string, to_utf16_units
 from sfmc_actions.route.fql import ast
 from sfmc_actions.route.fql.ast import Condition, Group, Node, Value
-from sfmc_actions.route.fql.jsnumber import decimal_literal
 
 # How Segment spells the operators it creates from `=`/`!=`, by the value it compares with.
 _SPECIAL: Final = {"exists": "!= null", "not_exists": "= null", "is_true": "= true", "is_false": "= false"}

@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from typing import Any, Final, final
 
-from sfmc_actions.jsvalues import to_utf16_units, utf16_len
+from sfmc_actions.js.values import to_utf16_units, utf16_len
 
 
 @final

@@ -20,7 +20,7 @@ from collections import deque
 from typing import Final
 
 from sfmc_actions.errors import FqlSyntaxError
-from sfmc_actions.jsvalues import from_utf16_units, js_to_string, to_utf16_units
+from sfmc_actions.js.values import from_utf16_units, js_to_string, to_utf16_units
 from sfmc_actions.route.fql import ast
 from sfmc_actions.route.fql.ast import Condition, Group, Node
 from sfmc_actions.route.fql.quirks import Note

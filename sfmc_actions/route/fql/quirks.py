@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Final
 
-from sfmc_actions.jsvalues import js_string_to_number, js_to_string
+from sfmc_actions.js.values import js_string_to_number, js_to_string
 from sfmc_actions.route.fql import ast
 from sfmc_actions.route.fql.ast import Condition, Group, Node
 from sfmc_actions.route.fql.generate import describe_value, generate

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from typing import Final
 
 from sfmc_actions.errors import FqlSyntaxError
-from sfmc_actions.jsvalues import from_utf16_units, js_string_to_number, to_utf16_units
-from sfmc_actions.route.fql.jsnumber import NAN
+from sfmc_actions.js.number import NAN
+from sfmc_actions.js.values import from_utf16_units, js_string_to_number, to_utf16_units
 
 IDENT: Final = "ident"
 DOT: Final = "dot"

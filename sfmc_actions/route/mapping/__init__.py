@@ -7,7 +7,7 @@ The semantics follow spec/segment-runtime.md §1, checked against Segment's own 
 JavaScript's `undefined`, distinct from `None` (JSON null).
 """
 
+from sfmc_actions.js.operators import MISSING, is_missing
 from sfmc_actions.route.mapping.compiler import CompiledMapping, compile_mapping, validate_mapping
-from sfmc_actions.route.mapping.jsvalues import MISSING, is_missing
 
 __all__ = ["MISSING", "CompiledMapping", "compile_mapping", "is_missing", "validate_mapping"]

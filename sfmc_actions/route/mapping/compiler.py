@@ -15,14 +15,14 @@ from typing import Any
 import orjson
 
 from sfmc_actions.errors import MappingError
-from sfmc_actions.jsvalues import js_key_order, to_utf16_units, utf16_len
-from sfmc_actions.route.mapping import directives, liquid, replace, structural  # noqa: F401  (registers them)
-from sfmc_actions.route.mapping.jsvalues import (
+from sfmc_actions.js.operators import (
     MISSING,
     js_truthy,
     real_type_of,
     remove_undefined,
 )
+from sfmc_actions.js.values import js_key_order, to_utf16_units, utf16_len
+from sfmc_actions.route.mapping import directives, liquid, replace, structural  # noqa: F401  (registers them)
 from sfmc_actions.route.mapping.registry import CLEAN, DIRECTIVES, KEEP, Mode, Resolver, constant, raises
 from sfmc_actions.route.mapping.structural import is_runtime_directive
 from sfmc_actions.route.mapping.validate import validation_errors

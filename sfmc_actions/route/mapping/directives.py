@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from sfmc_actions.errors import MappingError
-from sfmc_actions.route.mapping.jsjson import js_json_parse, js_json_stringify
-from sfmc_actions.route.mapping.jsvalues import (
+from sfmc_actions.js.json import js_json_parse, js_json_stringify
+from sfmc_actions.js.operators import (
     MISSING,
     clean_missing,
     js_truthy,

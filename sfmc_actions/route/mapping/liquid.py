@@ -30,7 +30,7 @@ from liquid.template import BoundTemplate
 from liquid.token import TOKEN_TAG, Token
 
 from sfmc_actions.errors import MappingError
-from sfmc_actions.jsvalues import utf16_len
+from sfmc_actions.js.values import utf16_len
 from sfmc_actions.route.mapping.liquid_filters import LIQUIDJS_FILTERS, STRING_FILTERS, liquid_text, with_js_text
 from sfmc_actions.route.mapping.registry import Compiler, Mode, Resolver, constant, directive, raises
 

@@ -20,10 +20,10 @@ from typing import Any
 
 from liquid.undefined import Undefined
 
-from sfmc_actions.jsvalues import js_number_to_string
+from sfmc_actions.js.json import js_json_stringify
+from sfmc_actions.js.operators import MISSING, js_to_number, js_to_string
+from sfmc_actions.js.values import js_number_to_string
 from sfmc_actions.route.mapping import liquid_dates
-from sfmc_actions.route.mapping.jsjson import js_json_stringify
-from sfmc_actions.route.mapping.jsvalues import MISSING, js_to_number, js_to_string
 
 Filter = Callable[..., Any]
 

@@ -12,8 +12,8 @@ from functools import lru_cache
 from typing import Any
 
 from sfmc_actions.errors import MappingError
-from sfmc_actions.jsvalues import utf16_len
-from sfmc_actions.route.mapping.jsvalues import MISSING, js_to_string, js_truthy
+from sfmc_actions.js.operators import MISSING, js_to_string, js_truthy
+from sfmc_actions.js.values import utf16_len
 from sfmc_actions.route.mapping.registry import KEEP, Compiler, Mode, Resolver, constant, directive, raises
 from sfmc_actions.route.mapping.validate import MAX_PATTERN_LENGTH, MAX_REPLACEMENT_LENGTH
 

@@ -14,8 +14,8 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
-from sfmc_actions.jsvalues import is_array_index, to_utf16_units, utf16_len
-from sfmc_actions.route.mapping.jsvalues import MISSING, js_truthy
+from sfmc_actions.js.operators import MISSING, js_truthy
+from sfmc_actions.js.values import is_array_index, to_utf16_units, utf16_len
 
 Getter = Callable[[Any], Any]
 

@@ -9,14 +9,14 @@ from __future__ import annotations
 from typing import Any
 
 from sfmc_actions.errors import MappingError
-from sfmc_actions.jsvalues import is_array_index, js_key_order, to_utf16_units
-from sfmc_actions.route.mapping.jsvalues import (
+from sfmc_actions.js.operators import (
     MISSING,
     clean_missing,
     js_truthy,
     js_typeof,
     real_type_of,
 )
+from sfmc_actions.js.values import is_array_index, js_key_order, to_utf16_units
 from sfmc_actions.route.mapping.registry import KEEP, Compiler, Mode, Resolver, directive, raises
 from sfmc_actions.route.mapping.resolve import compile_getter, strip_dollar_dot
 

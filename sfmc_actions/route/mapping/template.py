@@ -13,8 +13,8 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
-from sfmc_actions.jsvalues import js_trim
-from sfmc_actions.route.mapping.jsvalues import template_text
+from sfmc_actions.js.operators import template_text
+from sfmc_actions.js.values import js_trim
 from sfmc_actions.route.mapping.resolve import Getter, compile_getter, get
 
 Renderer = Callable[[Any], str]

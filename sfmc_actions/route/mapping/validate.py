@@ -13,8 +13,8 @@ import json
 from collections.abc import Callable
 from typing import Any, NoReturn
 
-from sfmc_actions.jsvalues import js_key_order, utf16_len
-from sfmc_actions.route.mapping.jsvalues import MISSING, real_type_of
+from sfmc_actions.js.operators import MISSING, real_type_of
+from sfmc_actions.js.values import js_key_order, utf16_len
 
 Stack = tuple[str, ...]
 Check = Callable[[Any, Stack], None]

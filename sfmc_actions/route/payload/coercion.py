@@ -12,8 +12,8 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from sfmc_actions.jsvalues import js_string_to_number, js_to_string
-from sfmc_actions.route.payload.jsvalues import is_number, number_value
+from sfmc_actions.js.equality import is_number, number_value
+from sfmc_actions.js.values import js_string_to_number, js_to_string
 
 COERCIBLE = frozenset({"string", "number", "integer", "boolean", "null", "array"})
 UNSET: Any = object()  # "no conversion applies"

@@ -19,7 +19,8 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
-from sfmc_actions.jsvalues import js_key_order
+from sfmc_actions.js.equality import deep_equal, strict_equal
+from sfmc_actions.js.values import js_key_order
 from sfmc_actions.route.payload.checks import (
     Check,
     Report,
@@ -32,7 +33,6 @@ from sfmc_actions.route.payload.checks import (
     string_step,
 )
 from sfmc_actions.route.payload.coercion import COERCIBLE, UNSET, coerce_one, finite, type_test, unwrapped_matches
-from sfmc_actions.route.payload.jsvalues import deep_equal, strict_equal
 from sfmc_actions.route.payload.messages import SchemaError
 
 __all__ = ["Check", "Stop", "compile_schema", "property_checks"]

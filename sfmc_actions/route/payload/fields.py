@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sfmc_actions.route.payload.jsvalues import UNDEFINED
+from sfmc_actions.js.equality import UNDEFINED
 
 Schema = dict[str, Any]
 

@@ -13,9 +13,9 @@ import re
 from collections.abc import Callable
 from typing import Final
 
-from sfmc_actions.jsvalues import JS_WHITESPACE, js_number_to_string, js_string_to_number
+from sfmc_actions.js.equality import is_number
+from sfmc_actions.js.values import JS_WHITESPACE, js_number_to_string, js_string_to_number
 from sfmc_actions.route.payload.format_patterns import JS_PATTERNS
-from sfmc_actions.route.payload.jsvalues import is_number
 from sfmc_actions.route.payload.v8_date import js_date_parses
 
 _WS: Final = re.escape(JS_WHITESPACE)

@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sfmc_actions.jsvalues import js_to_string, json_stringify, utf16_len
+from sfmc_actions.js.equality import UNDEFINED, type_name
+from sfmc_actions.js.values import js_to_string, json_stringify, utf16_len
 from sfmc_actions.route.payload.formats import FORMAT_LABELS
-from sfmc_actions.route.payload.jsvalues import UNDEFINED, type_name
 
 
 @dataclass(slots=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sfmc_actions.jsvalues import JS_WHITESPACE
+from sfmc_actions.js.values import JS_WHITESPACE
 
 NONE = 2**31 - 1  # kNone
 MAX_DIGITS = 9  # kMaxSignificantDigits

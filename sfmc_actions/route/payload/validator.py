@@ -16,10 +16,10 @@ from typing import Any, Literal
 import orjson
 
 from sfmc_actions.errors import PayloadValidationError
+from sfmc_actions.js.equality import UNDEFINED
 from sfmc_actions.route.payload.cleanup import REMOVED, Clean, compile_clean, compile_copy
 from sfmc_actions.route.payload.compiler import compile_schema, property_checks
 from sfmc_actions.route.payload.fields import Schema, fields_to_json_schema
-from sfmc_actions.route.payload.jsvalues import UNDEFINED
 from sfmc_actions.route.payload.messages import SchemaError, aggregate_message
 
 _EXEMPT = "dynamicAuthSettings"  # Action.execute passes `exempt: ['dynamicAuthSettings']`

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Self
 
 from sfmc_actions.errors import DeliveryError, PayloadValidationError
+from sfmc_actions.js.json_body import encode_json
 from sfmc_actions.sfmc.actions.async_rows import Clock, JobWatcher, PollPolicy, Sleep
 from sfmc_actions.sfmc.actions.base import (
     HOOKS,
@@ -33,7 +34,6 @@ from sfmc_actions.sfmc.fields import (
     VALUES_EVENT,
     dynamic,
 )
-from sfmc_actions.sfmc.jsonbody import encode_json
 from sfmc_actions.sfmc.outcomes import Dead, Outcome, outcome_for
 
 if TYPE_CHECKING:

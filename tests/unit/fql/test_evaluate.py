@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from sfmc_actions import trigger_matches
+from sfmc_actions.js.number import NAN
 from sfmc_actions.route.fql import Condition, Group, compile_trigger
 from sfmc_actions.route.fql.evaluate import compile_predicate
-from sfmc_actions.route.fql.jsnumber import NAN
 from sfmc_actions.route.fql.lookup import BUILTIN, js_falsy, member, walk
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from sfmc_actions.js.number import NAN
 from sfmc_actions.route.fql import Condition, Group, generate, parse
 from sfmc_actions.route.fql.generate import escape_word
-from sfmc_actions.route.fql.jsnumber import NAN
 
 
 @pytest.mark.parametrize(

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from sfmc_actions.errors import FqlSyntaxError
+from sfmc_actions.js.number import NAN
 from sfmc_actions.route.fql import Condition, Group, parse
-from sfmc_actions.route.fql.jsnumber import NAN
 
 
 def only(fql: str) -> Condition:

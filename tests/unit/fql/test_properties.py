@@ -11,10 +11,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sfmc_actions.errors import FqlSyntaxError
-from sfmc_actions.jsvalues import js_to_string, to_utf16_units
+from sfmc_actions.js.number import NAN, js_number
+from sfmc_actions.js.values import js_to_string, to_utf16_units
 from sfmc_actions.route.fql import Condition, Group, Node, compile_trigger, generate, parse
 from sfmc_actions.route.fql.evaluate import compile_predicate
-from sfmc_actions.route.fql.jsnumber import NAN, js_number
 from sfmc_actions.route.fql.lookup import js_falsy, member
 
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -8,9 +8,8 @@ from typing import Any
 
 import pytest
 
-from sfmc_actions.route.mapping import MISSING, is_missing
-from sfmc_actions.route.mapping.jsjson import js_json_parse, js_json_stringify
-from sfmc_actions.route.mapping.jsvalues import (
+from sfmc_actions.js.json import js_json_parse, js_json_stringify
+from sfmc_actions.js.operators import (
     clean_missing,
     js_to_number,
     js_to_string,
@@ -20,6 +19,7 @@ from sfmc_actions.route.mapping.jsvalues import (
     remove_undefined,
     template_text,
 )
+from sfmc_actions.route.mapping import MISSING, is_missing
 
 
 def test_missing_is_a_falsy_singleton_distinct_from_none() -> None:

@@ -10,6 +10,7 @@ import pytest
 
 from sfmc_actions import __version__
 from sfmc_actions.errors import AuthenticationError, ConfigError, PermanentError, RetryableError
+from sfmc_actions.js.json_body import encode_json
 from sfmc_actions.sfmc.client import SfmcClient, target_path
 from sfmc_actions.sfmc.data_extension_spec import DataExtensionSpec
 from sfmc_actions.sfmc.data_extensions import (
@@ -19,7 +20,6 @@ from sfmc_actions.sfmc.data_extensions import (
     list_data_extensions,
     list_folders,
 )
-from sfmc_actions.sfmc.jsonbody import encode_json
 from sfmc_actions.sfmc.settings import Endpoints
 from tests.unit.sfmc.fake_sfmc import FakeSfmc, Settings
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import orjson
 
-from sfmc_actions.jsvalues import json_stringify
+from sfmc_actions.js.values import json_stringify
 
 _INT64 = 2**63
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sfmc_actions.jsvalues import json_stringify
-from sfmc_actions.route.mapping.jsvalues import MISSING
+from sfmc_actions.js.operators import MISSING
+from sfmc_actions.js.values import json_stringify
 
 
 def js_json_stringify(value: Any) -> Any:

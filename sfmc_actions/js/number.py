@@ -1,4 +1,4 @@
-"""The FQL-only JavaScript number rules; the general ones live in `sfmc_actions.jsvalues`.
+"""The FQL-only JavaScript number rules; the general ones live in `sfmc_actions.js.values`.
 
 Segment's matcher is TypeScript: number tokens are read with `Number(text)`, numeric comparisons
 call `Number(expected)` on whatever the condition stores (a number, a string such as `"99"`, or a
@@ -11,7 +11,7 @@ import math
 from decimal import Decimal
 from typing import Final
 
-from sfmc_actions.jsvalues import js_to_number
+from sfmc_actions.js.values import js_to_number
 
 NAN: Final[float] = float("nan")
 """The one NaN used in ASTs, so that equal ASTs compare equal (tuple equality checks identity first)."""

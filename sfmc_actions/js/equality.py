@@ -1,5 +1,5 @@
 """JavaScript value semantics that only Segment's validator (Ajv, running in Node) applies to payloads;
-number text, `Number()`, UTF-16 lengths and `JSON.stringify` are shared (`sfmc_actions.jsvalues`).
+number text, `Number()`, UTF-16 lengths and `JSON.stringify` are shared (`sfmc_actions.js.values`).
 
 Payloads are JSON values in Python form (dict, list, str, int, float, bool, None). JavaScript has one
 number type, so the rules here treat int and float alike, and never treat bool as a number (Python's

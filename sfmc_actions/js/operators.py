@@ -2,7 +2,7 @@
 
 Segment's mapping-kit is TypeScript; its results depend on `undefined` (≠ `null`), JS truthiness,
 `typeof`-style type names and `String(x)` of arrays (joined with commas). This module adds those to
-the rules every stage shares (`sfmc_actions.jsvalues`: number text, `Number()`, UTF-16, key order),
+the rules every stage shares (`sfmc_actions.js.values`: number text, `Number()`, UTF-16, key order),
 nothing more (spec §1, §9).
 """
 
@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Any, Final, final
 
-from sfmc_actions.jsvalues import js_number_to_string, js_string_to_number
-from sfmc_actions.jsvalues import js_to_number as primitive_to_number
-from sfmc_actions.jsvalues import js_to_string as primitive_to_string
+from sfmc_actions.js.values import js_number_to_string, js_string_to_number
+from sfmc_actions.js.values import js_to_number as primitive_to_number
+from sfmc_actions.js.values import js_to_string as primitive_to_string
 
 
 @final
