@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from sfmc_actions.admin import Replayer
 from sfmc_actions.app import Loaded, load, tenant_key
+from sfmc_actions.cli.admin import Replayer
 from sfmc_actions.queue import JobState, JobStore, open_store
 from sfmc_actions.route.router import Router
 from tests.integration.deliver.conftest import QUICKSTART, Emulator, drain, enqueue, example_events, worker_for

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from sfmc_actions.commands.create_spec import CreateOptions, checked_spec, folder_paths, resolve_folder
+from sfmc_actions.cli.create_spec import CreateOptions, checked_spec, folder_paths, resolve_folder
 from sfmc_actions.errors import ConfigError
 from sfmc_actions.sfmc.soap import DataFolder
 

@@ -20,13 +20,13 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.table import Table
 
-from sfmc_actions.commands.connect import Connection, connect, run, settings_from
-from sfmc_actions.commands.options import COLUMN_EXAMPLE, COLUMN_SYNTAX, ConfigOption, EmulatorOption, JsonOption
-from sfmc_actions.commands.output import console, fail, fail_config, note, plain, print_json, yes_no
+from sfmc_actions.cli.connect import Connection, connect, run, settings_from
+from sfmc_actions.cli.options import COLUMN_EXAMPLE, COLUMN_SYNTAX, ConfigOption, EmulatorOption, JsonOption
+from sfmc_actions.cli.output import console, fail, fail_config, note, plain, print_json, yes_no
 from sfmc_actions.errors import ConfigError
 
 if TYPE_CHECKING:
-    from sfmc_actions.commands.create_spec import CheckedSpec
+    from sfmc_actions.cli.create_spec import CheckedSpec
     from sfmc_actions.sfmc.client import SfmcClient
     from sfmc_actions.sfmc.data_extensions import Columns, DataExtension
 
@@ -133,7 +133,7 @@ async def _find_by_name(client: SfmcClient, ref: str) -> DataExtension:
 @app.command()
 def folders(config: ConfigOption = None, emulator_url: EmulatorOption = None, as_json: JsonOption = False) -> None:
     """List data extension folders (the folder ids `create --folder` takes)."""
-    from sfmc_actions.commands.create_spec import folder_paths
+    from sfmc_actions.cli.create_spec import folder_paths
     from sfmc_actions.sfmc.data_extensions import list_folders
 
     connection = _connection(config, emulator_url)
@@ -172,7 +172,7 @@ def create(
     as_json: JsonOption = False,
 ) -> None:
     """Create a data extension (checked before any call) and print the snippet for a V2 subscription."""
-    from sfmc_actions.commands.create_spec import CreateOptions, checked_spec
+    from sfmc_actions.cli.create_spec import CreateOptions, checked_spec
     from sfmc_actions.sfmc.data_extension_spec import create_body
 
     options = CreateOptions(name, folder, description, key, sendable, sendable_field, subscriber_field, column or [])
@@ -199,7 +199,7 @@ def create(
 
 
 async def _create(client: SfmcClient, checked: CheckedSpec) -> tuple[DataExtension, int]:
-    from sfmc_actions.commands.create_spec import resolve_folder
+    from sfmc_actions.cli.create_spec import resolve_folder
     from sfmc_actions.sfmc.data_extensions import create_data_extension, list_folders
 
     spec = checked.spec

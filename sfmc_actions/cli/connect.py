@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
-from sfmc_actions.commands.options import DEFAULT_EMULATOR_URL
-from sfmc_actions.commands.output import fail, fail_config
+from sfmc_actions.cli.options import DEFAULT_EMULATOR_URL
+from sfmc_actions.cli.output import fail, fail_config
 from sfmc_actions.errors import AuthenticationError, ConfigError, DeliveryError, PermanentError
 
 if TYPE_CHECKING:

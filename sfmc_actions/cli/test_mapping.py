@@ -21,12 +21,12 @@ from typing import TYPE_CHECKING, Annotated, Any
 import orjson
 import typer
 
-from sfmc_actions.commands.options import EmulatorOption, JsonOption
-from sfmc_actions.commands.output import console, fail, fail_config, json_text, plain, print_json
+from sfmc_actions.cli.options import EmulatorOption, JsonOption
+from sfmc_actions.cli.output import console, fail, fail_config, json_text, plain, print_json
 from sfmc_actions.errors import ConfigError, DeliveryError, InvalidEventError, MappingError
 
 if TYPE_CHECKING:
-    from sfmc_actions.commands.connect import Connection
+    from sfmc_actions.cli.connect import Connection
     from sfmc_actions.route.subscriptions import Subscription
     from sfmc_actions.sfmc.actions import Payload
     from sfmc_actions.sfmc.outcomes import Outcome
@@ -67,7 +67,7 @@ def test_mapping_command(
 ) -> None:
     """Show what a subscription does with an event: trigger, mapping, validation, and the exact request."""
     from sfmc_actions.app import load, tenant_key
-    from sfmc_actions.commands.connect import connect
+    from sfmc_actions.cli.connect import connect
     from sfmc_actions.route.router import Router, validation_mode
 
     try:
@@ -131,7 +131,7 @@ def _read_event(source: str) -> dict[str, Any]:
 
 def _preview(report: Report, connection: Connection, sub: Subscription, payload: Payload) -> None:
     """Run the action's `send` up to its first request and keep that request instead of sending it."""
-    from sfmc_actions.commands.wire import Previewed, PreviewTransport, preview_token_cache, shown_request
+    from sfmc_actions.cli.wire import Previewed, PreviewTransport, preview_token_cache, shown_request
     from sfmc_actions.sfmc.client import SfmcClient
 
     async def first_request() -> Previewed | list[Outcome]:
@@ -152,8 +152,8 @@ def _preview(report: Report, connection: Connection, sub: Subscription, payload:
 
 
 def _send(report: Report, connection: Connection, sub: Subscription) -> None:
-    from sfmc_actions.commands.connect import explain
-    from sfmc_actions.commands.wire import RecordingTransport, shown_request, shown_response
+    from sfmc_actions.cli.connect import explain
+    from sfmc_actions.cli.wire import RecordingTransport, shown_request, shown_response
     from sfmc_actions.sfmc.client import SfmcClient
 
     if not report.deliverable:

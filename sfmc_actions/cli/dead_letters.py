@@ -8,8 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from sfmc_actions.errors import ConfigError
-from sfmc_actions.service_cli import (
+from sfmc_actions.cli.serve import (
     DEFAULT_DATABASE,
     DatabaseOption,
     JsonFlag,
@@ -19,6 +18,7 @@ from sfmc_actions.service_cli import (
     report_config_problems,
     with_store,
 )
+from sfmc_actions.errors import ConfigError
 
 if TYPE_CHECKING:
     from sfmc_actions.queue import JobStore
@@ -37,7 +37,7 @@ RejectedOption = Annotated[bool, typer.Option("--include-rejected", help="also e
 
 
 def _since(text: str | None) -> datetime | None:
-    from sfmc_actions.admin import parse_since
+    from sfmc_actions.cli.admin import parse_since
 
     if text is None:
         return None
@@ -59,8 +59,8 @@ def list_dead(
     json: JsonFlag = False,
 ) -> None:
     """List dead letters, newest first."""
-    from sfmc_actions.admin import job_dict
-    from sfmc_actions.admin_views import dead_letter_table
+    from sfmc_actions.cli.admin import job_dict
+    from sfmc_actions.cli.views import dead_letter_table
 
     after = _since(since)
     jobs = with_store(
@@ -82,8 +82,8 @@ def show(
     json: JsonFlag = False,
 ) -> None:
     """Show one dead letter: reason, the row sent, the payload and the raw event."""
-    from sfmc_actions.admin import job_dict
-    from sfmc_actions.admin_views import dead_letter_panel
+    from sfmc_actions.cli.admin import job_dict
+    from sfmc_actions.cli.views import dead_letter_panel
 
     job = with_store(database, lambda store: store.get_job(job_id))
     if job is None:
@@ -109,9 +109,9 @@ def replay(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="show what would be replayed; change nothing")] = False,
 ) -> None:
     """Re-route dead letters' raw events through the current config and queue them for delivery again."""
-    from sfmc_actions.admin import Replayer
-    from sfmc_actions.admin_views import replay_summary
     from sfmc_actions.app import load, tenant_key
+    from sfmc_actions.cli.admin import Replayer
+    from sfmc_actions.cli.views import replay_summary
     from sfmc_actions.route.router import Router
 
     try:

@@ -11,8 +11,8 @@ import typer
 from rich.console import Console
 
 from sfmc_actions import __version__
+from sfmc_actions.cli.serve import DEFAULT_DATABASE, DatabaseOption
 from sfmc_actions.errors import ConfigError, FqlSyntaxError, InvalidEventError, MappingError
-from sfmc_actions.service_cli import DEFAULT_DATABASE, DatabaseOption
 
 if TYPE_CHECKING:
     from sfmc_actions.app import Loaded
@@ -130,7 +130,7 @@ def emulator(
     state: Annotated[Path | None, typer.Option(help="SQLite file that keeps the state across restarts")] = None,
 ) -> None:
     """Run the local SFMC emulator (auth, REST and SOAP on one port; inspection API under /__emulator/)."""
-    from sfmc_actions.emulator.console import EmulatorStartError, run_cli
+    from sfmc_actions.cli.emulator import EmulatorStartError, run_cli
 
     try:
         run_cli(host, port, seed, faults, state, console)
@@ -189,7 +189,7 @@ def send(
     database: DatabaseOption = DEFAULT_DATABASE,
 ) -> None:
     """Route events from an NDJSON file (backfill, replay) straight into the job store; bad lines are kept."""
-    from sfmc_actions.ingest.console import SendFailed, run_send
+    from sfmc_actions.cli.send import SendFailed, run_send
 
     loaded, router = _load_router(config)
     try:
@@ -199,24 +199,24 @@ def send(
 
 
 def _register_service_commands() -> None:
-    """serve, worker, status and dead-letters live in service_cli.py / dead_letters_cli.py."""
-    from sfmc_actions import dead_letters_cli, service_cli
+    """serve, worker, status and dead-letters live in cli/serve.py / cli/dead_letters.py."""
+    from sfmc_actions.cli import dead_letters, serve
 
-    app.command()(service_cli.serve)
-    app.command()(service_cli.worker)
-    app.command()(service_cli.status)
-    app.add_typer(dead_letters_cli.app, name="dead-letters")
+    app.command()(serve.serve)
+    app.command()(serve.worker)
+    app.command()(serve.status)
+    app.add_typer(dead_letters.app, name="dead-letters")
 
 
 _register_service_commands()
 
 
 def _register_sfmc_commands() -> None:
-    """data-extensions and test-mapping live in sfmc_actions/commands/."""
-    from sfmc_actions.commands import data_extensions, mapping_tester
+    """data-extensions and test-mapping live in cli/data_extensions.py / cli/test_mapping.py."""
+    from sfmc_actions.cli import data_extensions, test_mapping
 
     app.add_typer(data_extensions.app, name="data-extensions")
-    app.command(name="test-mapping")(mapping_tester.test_mapping_command)
+    app.command(name="test-mapping")(test_mapping.test_mapping_command)
 
 
 _register_sfmc_commands()

@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from sfmc_actions.commands.options import COLUMN_EXAMPLE, COLUMN_SYNTAX
+from sfmc_actions.cli.options import COLUMN_EXAMPLE, COLUMN_SYNTAX
 from sfmc_actions.errors import ConfigError, ConfigProblem
 from sfmc_actions.sfmc.data_extension_spec import DataExtensionSpec
 from sfmc_actions.sfmc.soap import DataFolder

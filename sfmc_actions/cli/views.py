@@ -13,7 +13,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from sfmc_actions.admin import STATES, ReplayPlan, duration
+from sfmc_actions.cli.admin import STATES, ReplayPlan, duration
 from sfmc_actions.queue.jobs import EnqueueResult, Job, NewJob
 
 REASON_WIDTH = 100

@@ -67,7 +67,7 @@ def _logging(level: str, fmt: str) -> None:
 
 
 def _run_service(options: ServiceOptions, serve_http: bool) -> None:
-    from sfmc_actions.admin_views import emulator_banner
+    from sfmc_actions.cli.views import emulator_banner
     from sfmc_actions.service import Started, StartError, run_service
 
     def started(info: Started) -> None:
@@ -167,8 +167,8 @@ def status(
     json: JsonFlag = False,
 ) -> None:
     """Queue depth per subscription and state, the oldest waiting job, and the last errors."""
-    from sfmc_actions.admin import status_report
-    from sfmc_actions.admin_views import status_tables
+    from sfmc_actions.cli.admin import status_report
+    from sfmc_actions.cli.views import status_tables
     from sfmc_actions.queue import redact_url
 
     stats = with_store(database, lambda store: store.stats(last_errors=errors))
