@@ -15,8 +15,8 @@ from sfmc_actions.cli.serve import DEFAULT_DATABASE, DatabaseOption
 from sfmc_actions.errors import ConfigError, FqlSyntaxError, InvalidEventError, MappingError
 
 if TYPE_CHECKING:
-    from sfmc_actions.app import Loaded
     from sfmc_actions.route.router import Router
+    from sfmc_actions.service.load import Loaded
 
 app = typer.Typer(
     name="sfmc-actions",
@@ -102,7 +102,7 @@ def map_event(
 @app.command(name="check-config")
 def check_config(config: Annotated[Path, typer.Argument(help="config YAML file")]) -> None:
     """Check a config file: settings, sources, and every subscription's trigger and mapping."""
-    from sfmc_actions.app import load
+    from sfmc_actions.service.load import load
 
     try:
         loaded = load(config)
@@ -141,8 +141,8 @@ def emulator(
 
 def _load_router(config: Path) -> tuple[Loaded, Router]:
     """The config, fully checked, and a router over its subscriptions; exit 2 with the problems otherwise."""
-    from sfmc_actions.app import load, tenant_key
     from sfmc_actions.route.router import Router
+    from sfmc_actions.service.load import load, tenant_key
 
     try:
         loaded = load(config)

@@ -109,10 +109,10 @@ def replay(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="show what would be replayed; change nothing")] = False,
 ) -> None:
     """Re-route dead letters' raw events through the current config and queue them for delivery again."""
-    from sfmc_actions.app import load, tenant_key
     from sfmc_actions.cli.admin import Replayer
     from sfmc_actions.cli.views import replay_summary
     from sfmc_actions.route.router import Router
+    from sfmc_actions.service.load import load, tenant_key
 
     try:
         loaded = load(config)

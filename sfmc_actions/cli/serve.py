@@ -20,7 +20,7 @@ from sfmc_actions.errors import ConfigError, StoreError
 
 if TYPE_CHECKING:
     from sfmc_actions.queue import JobStore
-    from sfmc_actions.service import ServiceOptions
+    from sfmc_actions.service.run import ServiceOptions
 
 T = TypeVar("T")
 # The same file `send` writes by default: serve, worker, send, status and dead-letters meet in one store.
@@ -68,7 +68,7 @@ def _logging(level: str, fmt: str) -> None:
 
 def _run_service(options: ServiceOptions, serve_http: bool) -> None:
     from sfmc_actions.cli.views import emulator_banner
-    from sfmc_actions.service import Started, StartError, run_service
+    from sfmc_actions.service.run import Started, StartError, run_service
 
     def started(info: Started) -> None:
         loaded = info.loaded
@@ -114,7 +114,7 @@ def serve(
     log_level: LogLevel = "info",
 ) -> None:
     """Run the ingest API and the delivery workers in one process (the built-in emulator without credentials)."""
-    from sfmc_actions.service import ServiceOptions
+    from sfmc_actions.service.run import ServiceOptions
 
     _logging(log_level, log_format)
     options = ServiceOptions(config, database, host, port, emulator_seed=emulator_seed, emulator_port=emulator_port)
@@ -133,7 +133,7 @@ def worker(
     log_level: LogLevel = "info",
 ) -> None:
     """Run delivery workers only, to scale out: any number of them share the store with `serve`."""
-    from sfmc_actions.service import ServiceOptions
+    from sfmc_actions.service.run import ServiceOptions
 
     _logging(log_level, log_format)
     options = ServiceOptions(config, database, host, emulator_url=emulator_url, metrics_port=metrics_port)

@@ -66,9 +66,9 @@ def test_mapping_command(
     as_json: JsonOption = False,
 ) -> None:
     """Show what a subscription does with an event: trigger, mapping, validation, and the exact request."""
-    from sfmc_actions.app import load, tenant_key
     from sfmc_actions.cli.connect import connect
     from sfmc_actions.route.router import Router, validation_mode
+    from sfmc_actions.service.load import load, tenant_key
 
     try:
         loaded = load(config)

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from sfmc_actions.app import load
 from sfmc_actions.cli.admin import Replayer, duration, job_dict, parse_since, status_report
 from sfmc_actions.queue.jobs import ErrorSample, Job, JobState, QueueStats, StateCount
 from sfmc_actions.route.router import Router
+from sfmc_actions.service.load import load
 
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 CONFIG = """

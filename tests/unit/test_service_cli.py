@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from sfmc_actions.app import load, tenant_key
 from sfmc_actions.cli import app
 from sfmc_actions.queue import Dead, open_store
 from sfmc_actions.route.router import Router
+from sfmc_actions.service.load import load, tenant_key
 
 ROOT = Path(__file__).resolve().parents[2]
 QUICKSTART = str(ROOT / "examples" / "quickstart.yaml")

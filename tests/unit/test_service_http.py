@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import socket
 
-from sfmc_actions.service_http import bind
+from sfmc_actions.service.http import bind
 
 
 def test_accepted_connections_send_without_nagle_delay() -> None:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sfmc_actions.service import default_emulator_seed
+from sfmc_actions.service.run import default_emulator_seed
 
 
 def test_the_seed_beside_the_config_is_the_default(tmp_path: Path) -> None:

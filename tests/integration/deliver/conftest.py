@@ -16,7 +16,6 @@ import pytest
 from prometheus_client import CollectorRegistry
 from starlette.applications import Starlette
 
-from sfmc_actions.app import Loaded, load, tenant_key
 from sfmc_actions.deliver import Worker
 from sfmc_actions.emulator import create_app, run_emulator
 from sfmc_actions.events import parse_event
@@ -24,7 +23,8 @@ from sfmc_actions.observe.metrics import Metrics
 from sfmc_actions.queue import JobState, JobStore, RetryPolicy, open_store
 from sfmc_actions.queue.jobs import NewJob
 from sfmc_actions.route.router import Router
-from sfmc_actions.service import delivery, emulator_settings
+from sfmc_actions.service.load import Loaded, load, tenant_key
+from sfmc_actions.service.run import delivery, emulator_settings
 
 ROOT = Path(__file__).resolve().parents[3]
 QUICKSTART = ROOT / "examples" / "quickstart.yaml"

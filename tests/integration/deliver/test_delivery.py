@@ -6,9 +6,9 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from sfmc_actions.app import Loaded
 from sfmc_actions.queue import JobState, JobStore
 from sfmc_actions.queue.jobs import NewJob
+from sfmc_actions.service.load import Loaded
 from tests.integration.deliver.conftest import Emulator, drain, enqueue, example_events, worker_for
 
 DE_ACTIONS = ("dataExtension", "contactDataExtension")

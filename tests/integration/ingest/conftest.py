@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 import uvicorn
 
-from sfmc_actions.app import load, tenant_key
 from sfmc_actions.ingest import create_ingest_app
 from sfmc_actions.queue import Job, JobStore, open_store
 from sfmc_actions.route.router import Router
+from sfmc_actions.service.load import load, tenant_key
 
 QUICKSTART = Path(__file__).resolve().parents[3] / "examples" / "quickstart.yaml"
 WRITE_KEY = "quickstart-website-key"

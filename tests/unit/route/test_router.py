@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sfmc_actions.app import load
 from sfmc_actions.route.router import Router, validation_mode
+from sfmc_actions.service.load import load
 
 CONFIG = """subscriptions:
   - name: orders

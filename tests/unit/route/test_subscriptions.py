@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from sfmc_actions.app import load
 from sfmc_actions.errors import ConfigError
+from sfmc_actions.service.load import load
 
 
 def write(tmp_path: Path, text: str) -> Path:

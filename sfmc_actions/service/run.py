@@ -26,7 +26,6 @@ from urllib.parse import urlsplit
 
 from starlette.applications import Starlette
 
-from sfmc_actions.app import Loaded, load, tenant_key
 from sfmc_actions.config import SfmcSettings
 from sfmc_actions.deliver import (
     Routes,
@@ -40,7 +39,8 @@ from sfmc_actions.deliver import (
 from sfmc_actions.observe.logging import register_secret
 from sfmc_actions.observe.metrics import METRICS, Metrics
 from sfmc_actions.queue import JobStore, RetryPolicy, open_store, redact_url
-from sfmc_actions.service_http import StartError, bind, http_app, http_server, metrics_app, url_of
+from sfmc_actions.service.http import StartError, bind, http_app, http_server, metrics_app, url_of
+from sfmc_actions.service.load import Loaded, load, tenant_key
 from sfmc_actions.sfmc.client import SfmcClient
 
 __all__ = ["ServiceOptions", "StartError", "Started", "Stopper", "delivery", "emulator_settings", "run_service"]

@@ -20,11 +20,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route
 
-from sfmc_actions.app import Loaded, tenant_key
 from sfmc_actions.observe.metrics import Metrics
 from sfmc_actions.queue import JobStore
 from sfmc_actions.queue.rows import utc_now
 from sfmc_actions.route.router import Router
+from sfmc_actions.service.load import Loaded, tenant_key
 
 QUEUE_METRICS_EVERY = 10.0  # /metrics refreshes the queue depth at most this often (a GROUP BY over the jobs)
 
