@@ -17,7 +17,7 @@ from sfmc_actions.queue import Dead, open_store
 from sfmc_actions.route.router import Router
 from sfmc_actions.service.load import load, tenant_key
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 QUICKSTART = str(ROOT / "examples" / "quickstart.yaml")
 runner = CliRunner()
 ORDER = {
