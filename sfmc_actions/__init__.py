@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-__version__ = "0.1.0"
+from sfmc_actions._version import __version__
 
 __all__ = ["__version__", "resolve_mapping", "trigger_matches", "validate_mapping", "validate_payload"]
 

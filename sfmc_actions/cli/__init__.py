@@ -10,7 +10,7 @@ import orjson
 import typer
 from rich.console import Console
 
-from sfmc_actions import __version__
+from sfmc_actions._version import __version__
 from sfmc_actions.cli.serve import DEFAULT_DATABASE, DatabaseOption
 from sfmc_actions.errors import ConfigError, FqlSyntaxError, InvalidEventError, MappingError
 

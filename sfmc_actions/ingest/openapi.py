@@ -15,7 +15,7 @@ from pydantic.json_schema import models_json_schema
 from starlette.requests import Request
 from starlette.responses import Response
 
-from sfmc_actions import __version__
+from sfmc_actions._version import __version__
 from sfmc_actions.events import (
     AliasEvent,
     GroupEvent,

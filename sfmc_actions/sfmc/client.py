@@ -17,7 +17,7 @@ from urllib.parse import quote
 
 import httpx
 
-from sfmc_actions import __version__
+from sfmc_actions._version import __version__
 from sfmc_actions.errors import AuthenticationError, DeliveryError, PermanentError, RetryableError
 from sfmc_actions.js.json_body import encode_json
 from sfmc_actions.sfmc.auth import DEFAULT_MARGIN, NO_AUTH, SfmcAuth, TokenCache
