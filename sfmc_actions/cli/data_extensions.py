@@ -21,7 +21,7 @@ import typer
 from rich.table import Table
 
 from sfmc_actions.cli.connect import Connection, connect, run, settings_from
-from sfmc_actions.cli.options import COLUMN_EXAMPLE, COLUMN_SYNTAX, ConfigOption, EmulatorOption, JsonOption
+from sfmc_actions.cli.options import COLUMN_EXAMPLE, COLUMN_SYNTAX, CredentialsOption, EmulatorOption, JsonOption
 from sfmc_actions.cli.output import console, fail, fail_config, note, plain, print_json, yes_no
 from sfmc_actions.errors import ConfigError
 
@@ -49,7 +49,7 @@ def _connection(config: Path | None, emulator_url: str | None) -> Connection:
 @app.command(name="list")
 def list_command(
     search: Annotated[str | None, typer.Option(help="only those whose name, key or description contains this")] = None,
-    config: ConfigOption = None,
+    config: CredentialsOption = None,
     emulator_url: EmulatorOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -73,7 +73,7 @@ def list_command(
 @app.command()
 def fields(
     data_extension: Annotated[str, typer.Argument(metavar="ID", help="data extension id (or its exact name or key)")],
-    config: ConfigOption = None,
+    config: CredentialsOption = None,
     emulator_url: EmulatorOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -131,7 +131,7 @@ async def _find_by_name(client: SfmcClient, ref: str) -> DataExtension:
 
 
 @app.command()
-def folders(config: ConfigOption = None, emulator_url: EmulatorOption = None, as_json: JsonOption = False) -> None:
+def folders(config: CredentialsOption = None, emulator_url: EmulatorOption = None, as_json: JsonOption = False) -> None:
     """List data extension folders (the folder ids `create --folder` takes)."""
     from sfmc_actions.cli.create_spec import folder_paths
     from sfmc_actions.sfmc.data_extensions import list_folders
@@ -167,7 +167,7 @@ def create(
     ] = None,
     spec: Annotated[Path | None, typer.Option(help="YAML or JSON spec file; options given override it")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="check the spec and print the request body only")] = False,
-    config: ConfigOption = None,
+    config: CredentialsOption = None,
     emulator_url: EmulatorOption = None,
     as_json: JsonOption = False,
 ) -> None:

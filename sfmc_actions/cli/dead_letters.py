@@ -1,30 +1,37 @@
-"""`sfmc-actions dead-letters list|show|replay`: dead jobs (and rejected events) and their replay (admin.py)."""
+"""`sfmc-actions dead-letters list|show|replay`: dead jobs (and rejected events), and their replay.
+
+Replay re-routes each dead letter's raw event through the CURRENT config (route/replay.py says how).
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+import re
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
+import orjson
 import typer
+from rich.console import Console
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
 
-from sfmc_actions.cli.serve import (
-    DEFAULT_DATABASE,
-    DatabaseOption,
-    JsonFlag,
-    console,
-    fail,
-    print_json,
-    report_config_problems,
-    with_store,
-)
-from sfmc_actions.errors import ConfigError
+from sfmc_actions.cli.options import DEFAULT_DATABASE, DatabaseOption, JsonOption
+from sfmc_actions.cli.output import console, duration, fail, print_json, shorten
+from sfmc_actions.cli.resources import load_router, with_store
 
 if TYPE_CHECKING:
     from sfmc_actions.queue import JobStore
-    from sfmc_actions.queue.jobs import EnqueueResult, Job
+    from sfmc_actions.queue.jobs import EnqueueResult, Job, NewJob
+    from sfmc_actions.route.replay import ReplayPlan
 
 SINCE_HELP = "a duration back from now (30m, 2h, 7d) or an ISO 8601 time (2025-01-31T12:00:00Z)"
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d|w)\s*$", re.I)
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+REASON_WIDTH = 100
+
 app = typer.Typer(
     name="dead-letters",
     help="Jobs SFMC refused or that ran out of retries, and events rejected at ingest: list, show, replay.",
@@ -36,17 +43,6 @@ ReasonOption = Annotated[str | None, typer.Option(help="reason contains this tex
 RejectedOption = Annotated[bool, typer.Option("--include-rejected", help="also events rejected at ingest")]
 
 
-def _since(text: str | None) -> datetime | None:
-    from sfmc_actions.cli.admin import parse_since
-
-    if text is None:
-        return None
-    try:
-        return parse_since(text)
-    except ValueError as exc:
-        fail(str(exc))
-
-
 @app.command("list")
 def list_dead(
     database: DatabaseOption = DEFAULT_DATABASE,
@@ -56,12 +52,9 @@ def list_dead(
     include_rejected: RejectedOption = False,
     include_replayed: Annotated[bool, typer.Option("--include-replayed", help="also those replayed already")] = False,
     limit: Annotated[int, typer.Option(help="at most this many, newest first")] = 50,
-    json: JsonFlag = False,
+    json: JsonOption = False,
 ) -> None:
     """List dead letters, newest first."""
-    from sfmc_actions.cli.admin import job_dict
-    from sfmc_actions.cli.views import dead_letter_table
-
     after = _since(since)
     jobs = with_store(
         database,
@@ -79,12 +72,9 @@ def list_dead(
 def show(
     job_id: Annotated[int, typer.Argument(help="the dead letter's id (from `dead-letters list`)")],
     database: DatabaseOption = DEFAULT_DATABASE,
-    json: JsonFlag = False,
+    json: JsonOption = False,
 ) -> None:
     """Show one dead letter: reason, the row sent, the payload and the raw event."""
-    from sfmc_actions.cli.admin import job_dict
-    from sfmc_actions.cli.views import dead_letter_panel
-
     job = with_store(database, lambda store: store.get_job(job_id))
     if job is None:
         fail(f"there is no job {job_id} in the store")
@@ -109,16 +99,9 @@ def replay(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="show what would be replayed; change nothing")] = False,
 ) -> None:
     """Re-route dead letters' raw events through the current config and queue them for delivery again."""
-    from sfmc_actions.cli.admin import Replayer
-    from sfmc_actions.cli.views import replay_summary
-    from sfmc_actions.route.router import Router
-    from sfmc_actions.service.load import load, tenant_key
+    from sfmc_actions.route.replay import Replayer
 
-    try:
-        loaded = load(config)
-    except ConfigError as exc:
-        report_config_problems(exc, config)
-    replayer = Replayer(Router(loaded.subscriptions, tenant_key(loaded.config.settings)))
+    replayer = Replayer(load_router(config)[1])
     after = _since(since)
 
     async def run(store: JobStore) -> None:
@@ -137,3 +120,118 @@ def replay(
         replay_summary(plan, result, console)
 
     with_store(database, run)
+
+
+def _since(text: str | None) -> datetime | None:
+    if text is None:
+        return None
+    try:
+        return parse_since(text)
+    except ValueError as exc:
+        fail(str(exc))
+
+
+def parse_since(text: str, now: datetime | None = None) -> datetime:
+    """`2h` -> two hours ago; an ISO 8601 time as is (UTC when it names no zone). ValueError otherwise."""
+    now = now or datetime.now(UTC)
+    match = _DURATION.match(text)
+    if match:
+        return now - timedelta(seconds=float(match.group(1)) * _UNITS[match.group(2).lower()])
+    try:
+        when = datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"--since {text!r} is neither {SINCE_HELP}") from None
+    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
+
+
+def job_dict(job: Job, full: bool = True) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "id": job.id,
+        "subscription": job.subscription,
+        "action": job.action or None,
+        "state": job.state.value,
+        "attempts": job.attempts,
+        "message_id": job.message_id,
+        "created_at": job.created_at.isoformat(),
+        "died_at": job.updated_at.isoformat(),
+        "reason": job.dead_reason or job.last_error,
+        "replayed_at": job.replayed_at.isoformat() if job.replayed_at else None,
+    }
+    if full:
+        data |= {
+            "batch_key": job.batch_key or None,
+            "tenant": job.tenant or None,
+            "last_error": job.last_error,
+            "sent_row": job.sent_row,
+            "payload": job.payload,
+            "event": job.event,
+            "raw_body": job.raw_body,
+        }
+    return data
+
+
+def dead_letter_table(jobs: Sequence[Job]) -> Table:
+    table = Table(title=f"{len(jobs)} dead letter(s), newest first", title_justify="left")
+    for name, justify in (
+        ("id", "right"),
+        ("subscription", "left"),
+        ("state", "left"),
+        ("died", "right"),
+        ("attempts", "right"),
+        ("reason", "left"),
+    ):
+        table.add_column(name, justify=justify, overflow="fold")  # type: ignore[arg-type]
+    now = datetime.now(UTC)
+    for job in jobs:
+        died = duration((now - job.updated_at).total_seconds()) + " ago"
+        reason = shorten(job.dead_reason or job.last_error or "", REASON_WIDTH)
+        table.add_row(str(job.id), job.subscription or "-", job.state.value, died, str(job.attempts), reason)
+    return table
+
+
+def dead_letter_panel(job: Job) -> Panel:
+    lines = Text()
+    for label, value in (
+        ("subscription", job.subscription),
+        ("action", job.action or None),
+        ("state", job.state.value),
+        ("message id", job.message_id),
+        ("attempts", job.attempts),
+        ("created", job.created_at.isoformat()),
+        ("died", job.updated_at.isoformat()),
+        ("replayed", job.replayed_at.isoformat() if job.replayed_at else None),
+        ("batch key", job.batch_key or None),
+    ):
+        if value is not None:
+            lines.append(f"{label:<13}", style="bold").append(f"{value}\n")
+    lines.append("reason\n", style="bold red").append((job.dead_reason or job.last_error or "-") + "\n")
+    for name, data in (("sent row", job.sent_row), ("payload", job.payload), ("event", job.event)):
+        if data not in (None, {}):
+            lines.append(f"\n{name}\n", style="bold").append(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode())
+    if job.raw_body:
+        lines.append("\nraw body\n", style="bold").append(job.raw_body)
+    return Panel(lines, title=f"dead letter {job.id}", title_align="left")
+
+
+def replay_summary(plan: ReplayPlan, result: EnqueueResult | None, console: Console) -> None:
+    if not plan.jobs and not plan.skipped:
+        console.print("no dead letters match: nothing to replay (see `sfmc-actions dead-letters list`)")
+        return
+    new_jobs: list[NewJob] = plan.new_jobs
+    dead_again = [j for j in new_jobs if j.dead_reason]
+    verb = "would replay" if result is None else "replayed"
+    console.print(f"{verb} {len(plan.jobs)} dead letter(s) into {len(new_jobs)} job(s)", highlight=False)
+    if result is not None and result.duplicates:
+        console.print(f"  {result.duplicates} journey entr(y/ies) skipped: entered inside the de-duplication window")
+    if dead_again:
+        console.print(
+            f"  [red]{len(dead_again)} fail again at routing[/] (stored dead): "
+            f"{shorten(dead_again[0].dead_reason or '', 200)}",
+            highlight=False,
+        )
+    if plan.skipped:
+        console.print(f"  [yellow]{len(plan.skipped)} left in dead letters:[/]")
+        for job_id, why in list(plan.skipped.items())[:20]:
+            console.print(f"    {job_id}: {why}", highlight=False, soft_wrap=True)
+        if len(plan.skipped) > 20:
+            console.print(f"    ... and {len(plan.skipped) - 20} more")

@@ -3,21 +3,39 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
+import typer
 from rich.console import Console
 
-from sfmc_actions.emulator.app import create_app
-from sfmc_actions.emulator.faults import FaultConfigError
-from sfmc_actions.emulator.persist import StateFileError
-from sfmc_actions.emulator.seed import DEMO_CLIENT_ID, SeedError
-from sfmc_actions.emulator.server import serve_forever
+from sfmc_actions.cli.output import console, fail
 
 
 class EmulatorStartError(RuntimeError):
     """The emulator cannot start: bad seed, faults or state file (the message says which)."""
 
 
+def emulator(
+    host: Annotated[str, typer.Option(help="interface to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port (0 picks a free one)")] = 8787,
+    seed: Annotated[Path | None, typer.Option(help="seed YAML: tenants, data extensions, journeys")] = None,
+    faults: Annotated[Path | None, typer.Option(help="fault rules YAML")] = None,
+    state: Annotated[Path | None, typer.Option(help="SQLite file that keeps the state across restarts")] = None,
+) -> None:
+    """Run the local SFMC emulator (auth, REST and SOAP on one port; inspection API under /__emulator/)."""
+    try:
+        run_cli(host, port, seed, faults, state, console)
+    except EmulatorStartError as exc:
+        fail(str(exc))
+
+
 def run_cli(host: str, port: int, seed: Path | None, faults: Path | None, state: Path | None, console: Console) -> None:
+    from sfmc_actions.emulator.app import create_app
+    from sfmc_actions.emulator.faults import FaultConfigError
+    from sfmc_actions.emulator.persist import StateFileError
+    from sfmc_actions.emulator.seed import DEMO_CLIENT_ID, SeedError
+    from sfmc_actions.emulator.server import serve_forever
+
     try:
         app = create_app(seed, faults, state_file=state)
     except (SeedError, FaultConfigError, StateFileError, ValueError) as exc:

@@ -1,12 +1,13 @@
-"""Printing for the SFMC commands: rich tables and text for people, `--json` for scripts.
+"""Printing for every command: rich tables and text for people, `--json` for scripts, and `fail(...)`.
 
 Exit codes: 0 done; 1 SFMC (or the emulator) refused or could not be reached, or the tested event would not be
-delivered; 2 bad input (options, config file, spec file, event file).
+delivered; 2 bad input (options, config file, spec file, event file, database URL).
 """
 
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Any, NoReturn
 
 import orjson
@@ -25,11 +26,17 @@ def fail(message: str, code: int = 2) -> NoReturn:
     raise typer.Exit(code)
 
 
-def fail_config(error: ConfigError, what: str) -> NoReturn:
+def fail_config(error: ConfigError, what: str, hint: str | None = None) -> NoReturn:
+    """Every problem of a config or spec file, one `error:` line each, then the count; exit 2."""
     for problem in error.problems:
         err_console.print(f"[bold red]error:[/] {problem}", highlight=False, soft_wrap=True)
-    err_console.print(f"{len(error.problems)} problem(s) in {what}", style="bold red", highlight=False)
+    summary = f"{len(error.problems)} problem(s) in {what}" + (f"; {hint}" if hint else "")
+    err_console.print(summary, style="bold red", highlight=False, soft_wrap=True)
     raise typer.Exit(2)
+
+
+def warn(message: str) -> None:
+    err_console.print(f"[yellow]warning:[/] {message}", highlight=False, soft_wrap=True)
 
 
 def note(message: str) -> None:
@@ -38,7 +45,7 @@ def note(message: str) -> None:
 
 
 def print_json(value: object) -> None:
-    sys.stdout.write(orjson.dumps(value, option=orjson.OPT_INDENT_2, default=str).decode() + "\n")
+    sys.stdout.write(json_text(value) + "\n")
 
 
 def json_text(value: object) -> str:
@@ -50,5 +57,37 @@ def plain(text: str) -> None:
     console.print(text, markup=False, highlight=False, soft_wrap=True)
 
 
+def read_json(source: str, what: str) -> Any:
+    """A JSON document from a file path or '-' (stdin), or a clear error and exit 2."""
+    try:
+        data = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
+    except OSError as exc:
+        fail(f"cannot read the {what} file {source}: {exc.strerror}")
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        fail(f"the {what} file {source} is not valid JSON: {exc}")
+
+
 def yes_no(value: Any) -> str:
     return "yes" if value else ""
+
+
+def duration(seconds: float | None) -> str:
+    """`75` -> "1m15s", `7200` -> "2h00m", three days -> "3d00h"; "-" for None."""
+    if seconds is None:
+        return "-"
+    seconds = max(0.0, seconds)
+    if seconds < 60:
+        return f"{seconds:.0f}s"
+    minutes, secs = divmod(int(seconds), 60)
+    if minutes < 60:
+        return f"{minutes}m{secs:02d}s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h{minutes:02d}m" if hours < 48 else f"{hours // 24}d{hours % 24:02d}h"
+
+
+def shorten(text: str, width: int) -> str:
+    """One line of at most `width` characters (white space folded, an ellipsis where it was cut)."""
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"

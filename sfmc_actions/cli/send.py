@@ -5,17 +5,22 @@ from __future__ import annotations
 import asyncio
 import sys
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, Annotated, BinaryIO
 
+import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from sfmc_actions.cli.options import DEFAULT_DATABASE, ConfigOption, DatabaseOption
+from sfmc_actions.cli.output import console, err_console, fail
+from sfmc_actions.cli.resources import load_router
 from sfmc_actions.errors import StoreError
-from sfmc_actions.ingest.files import CHUNK_SIZE, SendTotals, describe, numbered_lines, send_lines
-from sfmc_actions.ingest.service import EventRouter, Ingest, IngestResult
-from sfmc_actions.queue import open_store, redact_url
+
+if TYPE_CHECKING:
+    from sfmc_actions.ingest.files import SendTotals
+    from sfmc_actions.ingest.service import EventRouter, IngestResult
 
 MAX_SHOWN = 100  # bad lines printed one by one; past that only counted (all are stored as rejected)
 LABELS = {
@@ -33,6 +38,19 @@ class SendFailed(Exception):
     """The file or the store cannot be used: the message says which and how to fix it."""
 
 
+def send(
+    config: ConfigOption,
+    events: Annotated[str, typer.Argument(help="NDJSON file of Segment events, or - for stdin")] = "-",
+    database: DatabaseOption = DEFAULT_DATABASE,
+) -> None:
+    """Route events from an NDJSON file (backfill, replay) straight into the job store; bad lines are kept."""
+    loaded, router = load_router(config)
+    try:
+        run_send(events, router, database, console, err_console, dedupe_window=loaded.config.delivery.dedupe_window)
+    except SendFailed as exc:
+        fail(str(exc))
+
+
 def run_send(
     source: str,
     router: EventRouter,
@@ -41,9 +59,12 @@ def run_send(
     err_console: Console,
     *,
     dedupe_window: float = 24 * 3600.0,
-    chunk_size: int = CHUNK_SIZE,
+    chunk_size: int | None = None,
 ) -> SendTotals:
     """Send `source` (a path, or '-' for stdin) into the store at `database`; raises SendFailed."""
+    from sfmc_actions.ingest.files import CHUNK_SIZE
+
+    chunk_size = chunk_size or CHUNK_SIZE
     if source == "-":
         return asyncio.run(
             _send(sys.stdin.buffer, "stdin", None, router, database, console, err_console, dedupe_window, chunk_size)
@@ -71,6 +92,10 @@ async def _send(
     dedupe_window: float,
     chunk_size: int,
 ) -> SendTotals:
+    from sfmc_actions.ingest.files import describe, numbered_lines, send_lines
+    from sfmc_actions.ingest.service import Ingest
+    from sfmc_actions.queue import open_store, redact_url
+
     try:
         store = await open_store(database, dedupe_window=dedupe_window)
     except StoreError as exc:

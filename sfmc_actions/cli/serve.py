@@ -1,104 +1,27 @@
-"""The service commands of `sfmc-actions`: serve, worker, status and dead-letters (registered in cli.py).
-
-Each is a thin shell: options, then `service.run_service` or a few store calls, then a rich table or JSON.
-"""
+"""`sfmc-actions serve` and `sfmc-actions worker`: options, then `service.run.run_service`, then the banner."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import sys
-from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Annotated
 
-import orjson
 import typer
-from rich.console import Console
+from rich.panel import Panel
+from rich.text import Text
 
+from sfmc_actions.cli.options import DEFAULT_DATABASE, ConfigOption, DatabaseOption
+from sfmc_actions.cli.output import err_console, fail, fail_config
 from sfmc_actions.errors import ConfigError, StoreError
 
 if TYPE_CHECKING:
-    from sfmc_actions.queue import JobStore
     from sfmc_actions.service.run import ServiceOptions
 
-T = TypeVar("T")
-# The same file `send` writes by default: serve, worker, send, status and dead-letters meet in one store.
-DEFAULT_DATABASE = "sqlite:///./sfmc-actions.db"
-console = Console()
-err_console = Console(stderr=True)
 log = logging.getLogger("sfmc_actions.service")
 
-DatabaseOption = Annotated[
-    str,
-    typer.Option(
-        "--database",
-        "-d",
-        envvar="SFMC_ACTIONS_DATABASE",
-        help="job store: sqlite:///path.db, a file path, or postgresql://user@host/db[?schema=name]",
-    ),
-]
-ConfigOption = Annotated[Path, typer.Option("--config", "-c", help="config YAML file")]
 LogFormat = Annotated[str, typer.Option("--log-format", help="text or json")]
 LogLevel = Annotated[str, typer.Option("--log-level", help="debug, info, warning or error")]
-JsonFlag = Annotated[bool, typer.Option("--json", help="print JSON instead of a table")]
-
-
-def fail(message: str, code: int = 2) -> NoReturn:
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
-    raise typer.Exit(code)
-
-
-def report_config_problems(exc: ConfigError, config: Path) -> NoReturn:
-    for problem in exc.problems:
-        err_console.print(f"[bold red]error:[/] {problem}", highlight=False, soft_wrap=True)
-    fail(f"{len(exc.problems)} problem(s) in {config}; fix them (see `sfmc-actions check-config {config}`)")
-
-
-def _logging(level: str, fmt: str) -> None:
-    from sfmc_actions.observe.logging import configure_logging
-
-    if fmt not in ("text", "json"):
-        fail(f"--log-format {fmt!r}: use text or json")
-    try:
-        configure_logging(level, json=fmt == "json")
-    except ValueError:
-        fail(f"--log-level {level!r}: use debug, info, warning or error")
-
-
-def _run_service(options: ServiceOptions, serve_http: bool) -> None:
-    from sfmc_actions.cli.views import emulator_banner
-    from sfmc_actions.service.run import Started, StartError, run_service
-
-    def started(info: Started) -> None:
-        loaded = info.loaded
-        if info.emulator_url is not None and serve_http:
-            err_console.print(emulator_banner(str(options.config), info.emulator_url))
-            log.warning(
-                "no SFMC credentials: delivering to the built-in SFMC emulator at %s (inspection API %s/__emulator/)",
-                info.emulator_url,
-                info.emulator_url,
-            )
-        target = loaded.config.settings.subdomain if loaded.config.settings else f"emulator {info.emulator_url}"
-        worker = info.worker
-        what = f"ingest API on {info.url}, " if info.url else ""
-        err_console.print(
-            f"[bold green]sfmc-actions[/] {what}{len(loaded.subscriptions)} subscription(s) delivering to "
-            f"{target}; store {info.database}; {worker.options.concurrency if worker else 0} worker task(s)"
-            + (f"; metrics at {info.url}/metrics" if info.url else "")
-            + ". Ctrl+C to stop.",
-            highlight=False,
-            soft_wrap=True,
-        )
-        for warning in loaded.warnings:
-            log.warning(warning)
-
-    try:
-        asyncio.run(run_service(options, serve_http=serve_http, on_started=started))
-    except ConfigError as exc:
-        report_config_problems(exc, options.config)
-    except (StoreError, StartError) as exc:
-        fail(str(exc))
 
 
 def serve(
@@ -140,40 +63,66 @@ def worker(
     _run_service(options, serve_http=False)
 
 
-# -- store commands --------------------------------------------------------------------------------------------
-def with_store(database: str, action: Callable[[JobStore], Awaitable[T]]) -> T:
-    from sfmc_actions.queue import open_store, redact_url
+def _logging(level: str, fmt: str) -> None:
+    from sfmc_actions.observe.logging import configure_logging
 
-    async def run() -> T:
-        store = await open_store(database)
-        try:
-            return await action(store)
-        finally:
-            await store.close()
+    if fmt not in ("text", "json"):
+        fail(f"--log-format {fmt!r}: use text or json")
+    try:
+        configure_logging(level, json=fmt == "json")
+    except ValueError:
+        fail(f"--log-level {level!r}: use debug, info, warning or error")
+
+
+def _run_service(options: ServiceOptions, serve_http: bool) -> None:
+    from sfmc_actions.service.run import Started, StartError, run_service
+
+    def started(info: Started) -> None:
+        loaded = info.loaded
+        if info.emulator_url is not None and serve_http:
+            err_console.print(emulator_banner(str(options.config), info.emulator_url))
+            log.warning(
+                "no SFMC credentials: delivering to the built-in SFMC emulator at %s (inspection API %s/__emulator/)",
+                info.emulator_url,
+                info.emulator_url,
+            )
+        target = loaded.config.settings.subdomain if loaded.config.settings else f"emulator {info.emulator_url}"
+        worker = info.worker
+        what = f"ingest API on {info.url}, " if info.url else ""
+        err_console.print(
+            f"[bold green]sfmc-actions[/] {what}{len(loaded.subscriptions)} subscription(s) delivering to "
+            f"{target}; store {info.database}; {worker.options.concurrency if worker else 0} worker task(s)"
+            + (f"; metrics at {info.url}/metrics" if info.url else "")
+            + ". Ctrl+C to stop.",
+            highlight=False,
+            soft_wrap=True,
+        )
+        for warning in loaded.warnings:
+            log.warning(warning)
 
     try:
-        return asyncio.run(run())
-    except StoreError as exc:
-        fail(f"{exc} (database {redact_url(database)})")
+        asyncio.run(run_service(options, serve_http=serve_http, on_started=started))
+    except ConfigError as exc:
+        fail_config(exc, str(options.config), f"fix them (see `sfmc-actions check-config {options.config}`)")
+    except (StoreError, StartError) as exc:
+        fail(str(exc))
 
 
-def print_json(value: Any) -> None:
-    sys.stdout.write(orjson.dumps(value, option=orjson.OPT_INDENT_2).decode() + "\n")
-
-
-def status(
-    database: DatabaseOption = DEFAULT_DATABASE,
-    errors: Annotated[int, typer.Option("--errors", help="how many recent errors to show")] = 10,
-    json: JsonFlag = False,
-) -> None:
-    """Queue depth per subscription and state, the oldest waiting job, and the last errors."""
-    from sfmc_actions.cli.admin import status_report
-    from sfmc_actions.cli.views import status_tables
-    from sfmc_actions.queue import redact_url
-
-    stats = with_store(database, lambda store: store.stats(last_errors=errors))
-    report = status_report(stats, redact_url(database))
-    if json:
-        print_json(report)
-    else:
-        console.print(status_tables(report))
+def emulator_banner(config: str, url: str) -> Panel:
+    text = Text.assemble(
+        ("No SFMC credentials in ", ""),
+        (config, "bold"),
+        (": events are delivered to the ", ""),
+        ("BUILT-IN SFMC EMULATOR", "bold yellow"),
+        (", not to Salesforce.\n\n", ""),
+        ("SFMC API          ", "bold"),
+        (f"{url}\n", ""),
+        ("inspection API    ", "bold"),
+        (f"{url}/__emulator/\n", ""),
+        ("rows of a DE      ", "bold"),
+        (f"curl {url}/__emulator/data-extensions/Customers/rows\n", ""),
+        ("journey entries   ", "bold"),
+        (f"curl {url}/__emulator/journey-events\n\n", ""),
+        ("To deliver to SFMC, add settings (subdomain, account_id, client_id, client_secret) to the config.", "dim"),
+    )
+    return Panel(text, title="[bold yellow]SFMC emulator[/]", title_align="left", border_style="yellow")

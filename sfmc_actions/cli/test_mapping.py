@@ -13,17 +13,16 @@ disabled subscription, mapping or validation error, SFMC refused), 2 for bad inp
 from __future__ import annotations
 
 import asyncio
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
-import orjson
 import typer
 
 from sfmc_actions.cli.options import EmulatorOption, JsonOption
-from sfmc_actions.cli.output import console, fail, fail_config, json_text, plain, print_json
-from sfmc_actions.errors import ConfigError, DeliveryError, InvalidEventError, MappingError
+from sfmc_actions.cli.output import console, fail, json_text, plain, print_json, read_json
+from sfmc_actions.cli.resources import load_or_exit
+from sfmc_actions.errors import DeliveryError, InvalidEventError, MappingError
 
 if TYPE_CHECKING:
     from sfmc_actions.cli.connect import Connection
@@ -68,12 +67,9 @@ def test_mapping_command(
     """Show what a subscription does with an event: trigger, mapping, validation, and the exact request."""
     from sfmc_actions.cli.connect import connect
     from sfmc_actions.route.router import Router, validation_mode
-    from sfmc_actions.service.load import load, tenant_key
+    from sfmc_actions.service.load import tenant_key
 
-    try:
-        loaded = load(config)
-    except ConfigError as error:
-        fail_config(error, str(config))
+    loaded = load_or_exit(config)
     sub = next((s for s in loaded.subscriptions if s.name == subscription), None)
     if sub is None:
         names = ", ".join(s.name for s in loaded.subscriptions) or "none"
@@ -115,14 +111,7 @@ def test_mapping_command(
 def _read_event(source: str) -> dict[str, Any]:
     from sfmc_actions.events import parse_event
 
-    try:
-        data = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
-    except OSError as exc:
-        fail(f"cannot read the event file {source}: {exc.strerror}")
-    try:
-        raw = orjson.loads(data)
-    except orjson.JSONDecodeError as exc:
-        fail(f"the event file {source} is not valid JSON: {exc}")
+    raw = read_json(source, "event")
     try:
         return parse_event(raw).to_dict()  # as ingest normalises it (ids as text, messageId generated)
     except InvalidEventError as exc:

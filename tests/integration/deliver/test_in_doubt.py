@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from sfmc_actions.cli.admin import Replayer
 from sfmc_actions.queue import JobState, JobStore
+from sfmc_actions.route.replay import Replayer
 from sfmc_actions.route.router import Router
 from sfmc_actions.service.load import Loaded, tenant_key
 from tests.integration.deliver.conftest import Emulator, drain, enqueue, worker_for

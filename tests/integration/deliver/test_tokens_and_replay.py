@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from sfmc_actions.cli.admin import Replayer
 from sfmc_actions.queue import JobState, JobStore, open_store
+from sfmc_actions.route.replay import Replayer
 from sfmc_actions.route.router import Router
 from sfmc_actions.service.load import Loaded, load, tenant_key
 from tests.integration.deliver.conftest import QUICKSTART, Emulator, drain, enqueue, example_events, worker_for

@@ -1,0 +1,99 @@
+"""`sfmc-actions match | map | check-config | route`: the routing engine by hand, nothing stored or sent."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import orjson
+import typer
+
+from sfmc_actions.cli.options import ConfigOption
+from sfmc_actions.cli.output import console, err_console, fail, fail_config, print_json, read_json, warn
+from sfmc_actions.cli.resources import load_router
+from sfmc_actions.errors import ConfigError, FqlSyntaxError, InvalidEventError, MappingError
+
+
+def match(
+    fql: Annotated[str, typer.Argument(help="Segment FQL trigger, e.g. 'type = \"track\"'")],
+    event: Annotated[str, typer.Argument(help="event JSON file, or - for stdin")] = "-",
+) -> None:
+    """Print true or false: does the event match the trigger, as Segment would decide."""
+    from sfmc_actions.route.fql import compile_trigger
+
+    try:
+        trigger = compile_trigger(fql)
+    except FqlSyntaxError as exc:
+        fail(f"invalid trigger: {exc}")
+    for warning in trigger.warnings:
+        warn(warning)
+    payload = read_json(event, "event")
+    if not isinstance(payload, dict):
+        fail(f"event {event} must be a JSON object")
+    console.print("true" if trigger.matches(payload) else "false", highlight=False)
+
+
+def map_event(
+    mapping: Annotated[str, typer.Argument(help="mapping JSON file (Segment mapping language)")],
+    event: Annotated[str, typer.Argument(help="event JSON file, or - for stdin")] = "-",
+) -> None:
+    """Resolve a Segment mapping against an event and print the payload as JSON."""
+    from sfmc_actions.route.mapping import compile_mapping, is_missing
+
+    definition = read_json(mapping, "mapping")
+    try:
+        result = compile_mapping(definition).resolve(read_json(event, "event"))
+        if is_missing(result):
+            fail("the mapping resolved to nothing (JavaScript undefined): its root directive found no value", 1)
+        print_json(result)
+    except MappingError as exc:
+        fail("invalid mapping:\n  " + "\n  ".join(exc.errors))
+
+
+def check_config(config: Annotated[Path, typer.Argument(help="config YAML file")]) -> None:
+    """Check a config file: settings, sources, and every subscription's trigger and mapping."""
+    from sfmc_actions.service.load import load
+
+    try:
+        loaded = load(config)
+    except ConfigError as exc:
+        fail_config(exc, str(config))
+    for warning in loaded.warnings:
+        warn(warning)
+    target = "SFMC tenant " + loaded.config.settings.subdomain if loaded.config.settings else "built-in emulator"
+    summary = (
+        f"[green]ok[/] {config}: {len(loaded.subscriptions)} subscription(s), "
+        f"{len(loaded.config.sources)} source(s), delivering to the {target}"
+    )
+    console.print(summary, highlight=False, soft_wrap=True)
+
+
+def route_file(
+    config: ConfigOption,
+    events: Annotated[str, typer.Argument(help="NDJSON file of Segment events, or - for stdin")] = "-",
+) -> None:
+    """Dry run: route events through the config's subscriptions and print each payload (nothing is sent)."""
+    from sfmc_actions.events import parse_event
+
+    _, router = load_router(config)
+    stream = sys.stdin if events == "-" else open(events, encoding="utf-8")  # noqa: SIM115
+    counts = {"events": 0, "payloads": 0, "dead": 0, "unmatched": 0, "rejected": 0}
+    with stream:
+        for number, line in enumerate(stream, 1):
+            if not line.strip():
+                continue
+            counts["events"] += 1
+            try:
+                routed = router.route(parse_event(orjson.loads(line)).to_dict())
+            except (orjson.JSONDecodeError, InvalidEventError) as exc:
+                counts["rejected"] += 1
+                err_console.print(f"[red]rejected[/] {events}:{number}: {exc}", highlight=False, soft_wrap=True)
+                continue
+            counts["unmatched"] += routed.unmatched
+            for job in routed.jobs:
+                counts["dead" if job.dead_reason else "payloads"] += 1
+                out = {"line": number, "subscription": job.subscription, "batch_key": job.batch_key}
+                out |= {"dead": job.dead_reason} if job.dead_reason else {"payload": job.payload}
+                sys.stdout.write(orjson.dumps(out).decode() + "\n")
+    err_console.print(" · ".join(f"{v} {k}" for k, v in counts.items()), highlight=False)

@@ -1,0 +1,52 @@
+"""`status`: the report as plain data (its --json output) and the duration format of its tables."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from sfmc_actions.cli.output import duration
+from sfmc_actions.cli.status import STATES, status_report
+from sfmc_actions.queue.jobs import ErrorSample, JobState, QueueStats, StateCount
+
+NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
+
+
+def test_the_columns_are_the_job_states_in_order() -> None:
+    assert tuple(state.value for state in JobState) == STATES
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"), [(None, "-"), (5, "5s"), (125, "2m05s"), (3 * 3600 + 60, "3h01m"), (50 * 3600, "2d02h")]
+)
+def test_duration(seconds: float | None, text: str) -> None:
+    assert duration(seconds) == text
+
+
+def test_status_report() -> None:
+    stats = QueueStats(
+        counts=(
+            StateCount("orders", JobState.PENDING, 3, NOW - timedelta(minutes=5)),
+            StateCount("orders", JobState.CLAIMED, 1, NOW - timedelta(minutes=9)),
+            StateCount("orders", JobState.DELIVERED, 40, NOW - timedelta(hours=3)),
+            StateCount("contacts", JobState.DEAD, 2, NOW - timedelta(hours=1)),
+            StateCount(None, JobState.REJECTED, 1, NOW - timedelta(hours=2)),
+        ),
+        last_errors=(ErrorSample(9, "contacts", JobState.DEAD, "SFMC answered 400", NOW),),
+    )
+    report = status_report(stats, "sqlite:///x.db", NOW)
+    rows = {r["subscription"]: r for r in report["subscriptions"]}
+    assert [r["subscription"] for r in report["subscriptions"]] == ["contacts", "orders", "(rejected at ingest)"]
+    assert rows["orders"]["pending"] == 3 and rows["orders"]["claimed"] == 1 and rows["orders"]["delivered"] == 40
+    assert rows["orders"]["oldest_waiting_seconds"] == 540
+    assert rows["contacts"]["oldest_waiting_seconds"] is None
+    assert report["totals"] == {"pending": 3, "claimed": 1, "delivered": 40, "dead": 2, "rejected": 1}
+    assert report["oldest_waiting_seconds"] == 540
+    assert report["last_errors"][0] == {
+        "job_id": 9,
+        "subscription": "contacts",
+        "state": "dead",
+        "at": NOW.isoformat(),
+        "error": "SFMC answered 400",
+    }
