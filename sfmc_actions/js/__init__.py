@@ -2,7 +2,8 @@
 
     values.py      number text, `Number()`, `String()` of primitives, UTF-16 lengths, `Object.keys` order,
                    `JSON.stringify`
-    operators.py   what mapping-kit relies on: `undefined`, truthiness, `typeof`, `String()` of arrays
+    undefined.py   `undefined`: one sentinel for the mapping language and payload validation
+    operators.py   what mapping-kit relies on: truthiness, `typeof`, `String()` of arrays
     equality.py    what Ajv relies on: `===`, fast-deep-equal, number values, its type names
     json.py        `JSON.stringify` / `JSON.parse` for `@json` and Liquid's `json` filter
     number.py      FQL's number rules: `Number(expected)`, number-token text

@@ -10,22 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-
-class _Undefined:
-    """JavaScript `undefined`: the payload itself is missing (distinct from JSON null)."""
-
-    _instance: _Undefined | None = None
-
-    def __new__(cls) -> _Undefined:
-        if cls._instance is None:
-            cls._instance = super().__new__(cls)
-        return cls._instance
-
-    def __repr__(self) -> str:
-        return "UNDEFINED"
-
-
-UNDEFINED: Final = _Undefined()
+from sfmc_actions.js.undefined import UNDEFINED
 
 _MAX_SAFE: Final = 2**53
 

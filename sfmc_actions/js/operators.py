@@ -1,6 +1,6 @@
 """JavaScript value semantics that only Segment's mapping-kit relies on, for JSON-shaped Python values.
 
-Segment's mapping-kit is TypeScript; its results depend on `undefined` (≠ `null`), JS truthiness,
+Segment's mapping-kit is TypeScript; its results depend on `undefined` (≠ `null`, undefined.py), JS truthiness,
 `typeof`-style type names and `String(x)` of arrays (joined with commas). This module adds those to
 the rules every stage shares (`sfmc_actions.js.values`: number text, `Number()`, UTF-16, key order),
 nothing more (spec §1, §9).
@@ -8,42 +8,12 @@ nothing more (spec §1, §9).
 
 from __future__ import annotations
 
-from typing import Any, Final, final
+from typing import Any
 
+from sfmc_actions.js.undefined import UNDEFINED as MISSING
 from sfmc_actions.js.values import js_number_to_string, js_string_to_number
 from sfmc_actions.js.values import js_to_number as primitive_to_number
 from sfmc_actions.js.values import js_to_string as primitive_to_string
-
-
-@final
-class _Missing:
-    """JavaScript `undefined`: "no value", distinct from JSON `null` (Python `None`)."""
-
-    _instance: _Missing | None = None
-    __slots__ = ()
-
-    def __new__(cls) -> _Missing:
-        if cls._instance is None:
-            cls._instance = super().__new__(cls)
-        return cls._instance
-
-    def __bool__(self) -> bool:
-        return False
-
-    def __repr__(self) -> str:
-        return "MISSING"
-
-    def __reduce__(self) -> str:
-        return "MISSING"
-
-
-MISSING: Final[Any] = _Missing()
-"""The one `undefined` value. Object members holding it are dropped from mapping results."""
-
-
-def is_missing(value: Any) -> bool:
-    """Whether `value` is MISSING (JavaScript `undefined`)."""
-    return value is MISSING
 
 
 def js_truthy(value: Any) -> bool:

@@ -4,8 +4,9 @@ Segment's runtime is JavaScript, and we copy its semantics for JSON values in Py
 str, int, float, bool, None): one number type (a double) written without `.0` and with JS exponents
 (`1e+21`), `Number(text)` with JS whitespace and `0x`/`0o`/`0b` literals, strings measured and indexed
 in UTF-16 code units, `JSON.stringify` and `Object.keys` order (segment-runtime.md §9). Each copy of
-these rules was checked against Node; where they disagreed, Node decided (tests/unit/test_jsvalues.py).
-What only one stage needs stays there: `undefined` sentinels, truthiness, Ajv's type names, FQL literals.
+these rules was checked against Node; where they disagreed, Node decided (tests/unit/js/test_values.py).
+Beside this module: `undefined` (undefined.py), truthiness and `String()` of arrays (operators.py), Ajv's
+equality and type names (equality.py), FQL number literals (number.py).
 """
 
 from __future__ import annotations

@@ -7,7 +7,8 @@ The semantics follow spec/segment-runtime.md §1, checked against Segment's own 
 JavaScript's `undefined`, distinct from `None` (JSON null).
 """
 
-from sfmc_actions.js.operators import MISSING, is_missing
+from sfmc_actions.js.undefined import UNDEFINED as MISSING
+from sfmc_actions.js.undefined import is_undefined as is_missing
 from sfmc_actions.route.mapping.compiler import CompiledMapping, compile_mapping, validate_mapping
 
 __all__ = ["MISSING", "CompiledMapping", "compile_mapping", "is_missing", "validate_mapping"]

@@ -1,5 +1,5 @@
 """JavaScript value rules only payload validation uses; expected values are Node 20's answers (the shared
-rules are tested in tests/unit/test_jsvalues.py)."""
+rules are tested in tests/unit/js/test_values.py)."""
 
 from __future__ import annotations
 

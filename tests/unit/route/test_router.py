@@ -1,7 +1,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sfmc_actions.errors import MappingError, PayloadValidationError
+from sfmc_actions.route.mapping import MISSING, compile_mapping
+from sfmc_actions.route.payload import PayloadSchema
 from sfmc_actions.route.router import Router, validation_mode
 from sfmc_actions.service.load import load
 
@@ -68,3 +75,59 @@ def test_validation_mode_follows_segments_batching_switch() -> None:
     assert validation_mode("dataExtension", {"enable_batching": True}) == "batch"
     assert validation_mode("dataExtension", {"enable_batching": False}) == "single"
     assert validation_mode("apiEvent", {"enable_batching": True}) == "single"
+
+
+def test_a_mapping_that_resolves_to_undefined_is_dead_with_segments_message(tmp_path: Path) -> None:
+    # Segment (transform.js with schema_action "contact", Node 20): a mapping whose root directive finds nothing
+    # resolves to undefined, which Ajv reads as undefined. Before the mapping and the validator shared one
+    # sentinel, the validator read the mapping's as an object: "... but it was an object."
+    path = tmp_path / "config.yaml"
+    path.write_text('subscriptions:\n  - {name: c, action: contact, mapping: {"@path": "$.traits.nothing"}}\n')
+    (job,) = Router(load(path).subscriptions, "tenant-a").route({"type": "identify", "userId": "u1"}).jobs
+    assert job.dead_reason == "The root value must be an object but it was undefined."
+    assert job.payload is MISSING
+
+
+ROOT_DIRECTIVES = [
+    {"@path": "$.a"},
+    {"@if": {"exists": {"@path": "$.b"}, "then": {"@path": "$.b"}}},
+    {"@json": {"mode": "decode", "value": {"@path": "$.a"}}},
+    {"@arrayPath": ["$.a", {"x": {"@path": "$.b"}}]},
+    {"@merge": {"direction": "right", "objects": [{"@path": "$.a"}, {"@path": "$.b"}]}},
+    {"@transform": {"apply": {"z": {"@path": "$.a"}}, "mapping": {"@path": "$.z"}}},
+    {"@excludeWhenNull": {"@path": "$.b"}},
+    {"k": {"@path": "$.a"}, "l": [{"@path": "$.b"}, {"@path": "$.nope"}]},
+]
+VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-5, 5) | st.text(max_size=3),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.sampled_from("abz"), children, max_size=3),
+    max_leaves=8,
+)
+
+
+def _inside(value: object) -> bool:
+    if isinstance(value, dict):
+        return any(v is MISSING or _inside(v) for v in value.values())
+    if isinstance(value, list):
+        return any(v is MISSING or _inside(v) for v in value)
+    return False
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(st.sampled_from("ab"), VALUES, max_size=2), st.sampled_from(ROOT_DIRECTIVES))
+def test_the_validator_reads_whatever_a_mapping_hands_it_as_javascript_does(event: dict[str, Any], root: Any) -> None:
+    """What reaches payload validation is undefined itself or JSON without undefined inside, and undefined is
+    read as undefined (the mapping's sentinel is the validator's)."""
+    try:
+        result = compile_mapping(root).resolve(event)
+    except MappingError:
+        return
+    assert not _inside(result)
+    schema = PayloadSchema.from_fields({"k": {"label": "K", "type": "string"}})
+    try:
+        schema.validate(result)
+    except PayloadValidationError as exc:
+        # removeEmptyValues turns a root null or "" into undefined too (payload_oracle_cases PO-228, PO-229)
+        assert ("but it was undefined" in str(exc)) == (result is MISSING or result is None or result == "")
+    else:
+        assert isinstance(result, dict)
