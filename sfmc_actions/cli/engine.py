@@ -39,12 +39,12 @@ def map_event(
     event: Annotated[str, typer.Argument(help="event JSON file, or - for stdin")] = "-",
 ) -> None:
     """Resolve a Segment mapping against an event and print the payload as JSON."""
-    from sfmc_actions.route.mapping import compile_mapping, is_missing
+    from sfmc_actions.route.mapping import compile_mapping, is_undefined
 
     definition = read_json(mapping, "mapping")
     try:
         result = compile_mapping(definition).resolve(read_json(event, "event"))
-        if is_missing(result):
+        if is_undefined(result):
             fail("the mapping resolved to nothing (JavaScript undefined): its root directive found no value", 1)
         print_json(result)
     except MappingError as exc:

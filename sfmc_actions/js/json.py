@@ -1,7 +1,7 @@
 """`JSON.stringify` / `JSON.parse` as JavaScript does them, for `@json` and Liquid's `json` filter.
 
 Differences from Python's `json` that matter: compact output, non-ASCII kept, lone surrogates
-escaped, numbers written like JavaScript (`100.0` → `100`), MISSING members skipped (and MISSING
+escaped, numbers written like JavaScript (`100.0` → `100`), UNDEFINED members skipped (and UNDEFINED
 array elements written as null); `NaN`/`Infinity` are not JSON for the parser.
 """
 
@@ -10,15 +10,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sfmc_actions.js.operators import MISSING
+from sfmc_actions.js.undefined import UNDEFINED
 from sfmc_actions.js.values import json_stringify
 
 
 def js_json_stringify(value: Any) -> Any:
-    """`JSON.stringify(value)`: compact, non-ASCII kept, MISSING members skipped; MISSING → MISSING."""
-    if value is MISSING:
-        return MISSING
-    return json_stringify(value, MISSING)
+    """`JSON.stringify(value)`: compact, non-ASCII kept, UNDEFINED members skipped; UNDEFINED → UNDEFINED."""
+    if value is UNDEFINED:
+        return UNDEFINED
+    return json_stringify(value, UNDEFINED)
 
 
 def _reject_constant(name: str) -> Any:

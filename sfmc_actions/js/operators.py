@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from sfmc_actions.js.undefined import UNDEFINED as MISSING
+from sfmc_actions.js.undefined import UNDEFINED
 from sfmc_actions.js.values import js_number_to_string, js_string_to_number
 from sfmc_actions.js.values import js_to_number as primitive_to_number
 from sfmc_actions.js.values import js_to_string as primitive_to_string
 
 
 def js_truthy(value: Any) -> bool:
-    """JavaScript truthiness: `{}` and `[]` are truthy; `0`, `""`, `null`, MISSING, NaN are not."""
+    """JavaScript truthiness: `{}` and `[]` are truthy; `0`, `""`, `null`, UNDEFINED, NaN are not."""
     t = type(value)
     if t is str:
         return value != ""
@@ -27,14 +27,14 @@ def js_truthy(value: Any) -> bool:
         return value != 0
     if t is float:
         return value == value and value != 0.0  # NaN is falsy
-    return value is not None and value is not MISSING
+    return value is not None and value is not UNDEFINED
 
 
 def real_type_of(value: Any) -> str:
     """Segment's `realTypeOf`: `Object.prototype.toString` lower-cased (`object`, `array`, ...)."""
     if value is None:
         return "null"
-    if value is MISSING:
+    if value is UNDEFINED:
         return "undefined"
     if isinstance(value, bool):
         return "boolean"
@@ -56,24 +56,24 @@ def js_typeof(value: Any) -> str:
 
 
 def js_to_number(value: Any) -> float:
-    """JavaScript `Number(value)` (`+value`) for JSON values and MISSING: arrays go through `String()`."""
+    """JavaScript `Number(value)` (`+value`) for JSON values and UNDEFINED: arrays go through `String()`."""
     if type(value) is list:
         return js_string_to_number(js_to_string(value))
-    return primitive_to_number(value)  # objects and MISSING are NaN, null is 0
+    return primitive_to_number(value)  # objects and UNDEFINED are NaN, null is 0
 
 
 def js_to_string(value: Any) -> str:
-    """`String(value)` for JSON values and MISSING: arrays are joined with "," (null and undefined
+    """`String(value)` for JSON values and UNDEFINED: arrays are joined with "," (null and undefined
     elements empty) and objects are "[object Object]"."""
     t = type(value)
     if t is str:
         return value
     if t is float or t is int or t is bool or value is None:
         return primitive_to_string(value)
-    if value is MISSING:
+    if value is UNDEFINED:
         return "undefined"
     if t is list:
-        return ",".join("" if v is None or v is MISSING else js_to_string(v) for v in value)
+        return ",".join("" if v is None or v is UNDEFINED else js_to_string(v) for v in value)
     return "[object Object]"
 
 
@@ -82,7 +82,7 @@ def template_text(value: Any) -> str:
     t = type(value)
     if t is str:
         return value
-    if value is None or value is MISSING:
+    if value is None or value is UNDEFINED:
         return ""
     if t is float or t is int:
         return js_number_to_string(value)
@@ -104,20 +104,20 @@ def loosely_equals_empty_string(value: Any) -> bool:
 
 
 def clean_missing(value: Any) -> Any:
-    """Final JSON form of a value: MISSING members dropped, MISSING array elements become null."""
+    """Final JSON form of a value: UNDEFINED members dropped, UNDEFINED array elements become null."""
     t = type(value)
     if t is dict:
-        return {k: clean_missing(v) for k, v in value.items() if v is not MISSING}
+        return {k: clean_missing(v) for k, v in value.items() if v is not UNDEFINED}
     if t is list:
-        return [None if v is MISSING else clean_missing(v) for v in value]
+        return [None if v is UNDEFINED else clean_missing(v) for v in value]
     return value
 
 
 def remove_undefined(value: Any) -> Any:
-    """Segment's `removeUndefined`: drops MISSING object members, keeps MISSING array elements."""
+    """Segment's `removeUndefined`: drops UNDEFINED object members, keeps UNDEFINED array elements."""
     t = type(value)
     if t is dict:
-        return {k: remove_undefined(v) for k, v in value.items() if v is not MISSING}
+        return {k: remove_undefined(v) for k, v in value.items() if v is not UNDEFINED}
     if t is list:
         return [remove_undefined(v) for v in value]
     return value

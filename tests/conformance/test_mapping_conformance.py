@@ -17,7 +17,7 @@ import pytest
 
 from sfmc_actions import resolve_mapping, validate_mapping
 from sfmc_actions.errors import MappingError
-from sfmc_actions.route.mapping import MISSING, compile_mapping
+from sfmc_actions.route.mapping import UNDEFINED, compile_mapping
 
 HERE = Path(__file__).parent
 
@@ -51,7 +51,7 @@ def _check(case: dict[str, Any]) -> None:
         else:
             assert validate_mapping(mapping) == case["expect_errors"]
         return
-    event = case.get("event", MISSING)
+    event = case.get("event", UNDEFINED)
     if "expect_errors" in case:  # the mapping itself is invalid: transform() refused it
         with pytest.raises(MappingError) as caught:
             compile_mapping(mapping).resolve(event)
@@ -61,7 +61,7 @@ def _check(case: dict[str, Any]) -> None:
             compile_mapping(mapping).resolve(event)
         assert case["expect_error"] in str(caught.value)
     elif case.get("expect_missing"):
-        assert compile_mapping(mapping).resolve(event) is MISSING
+        assert compile_mapping(mapping).resolve(event) is UNDEFINED
     else:
         assert resolve_mapping(mapping, event) == case["expect"]
 

@@ -2,7 +2,7 @@
 
 Segment's `transform(mapping, data)` (mapping-kit `index.ts`) re-validates and re-walks the mapping
 for every event. Here the same steps (root-directive hook, `{...mapping}` spread, validation)
-run once in `compile_mapping`; the result is a function per node, with MISSING removed while
+run once in `compile_mapping`; the result is a function per node, with UNDEFINED removed while
 objects are built (see `registry.Mode`).
 """
 
@@ -15,12 +15,8 @@ from typing import Any
 import orjson
 
 from sfmc_actions.errors import MappingError
-from sfmc_actions.js.operators import (
-    MISSING,
-    js_truthy,
-    real_type_of,
-    remove_undefined,
-)
+from sfmc_actions.js.operators import js_truthy, real_type_of, remove_undefined
+from sfmc_actions.js.undefined import UNDEFINED
 from sfmc_actions.js.values import js_key_order, to_utf16_units, utf16_len
 from sfmc_actions.route.mapping import directives, liquid, replace, structural  # noqa: F401  (registers them)
 from sfmc_actions.route.mapping.registry import CLEAN, DIRECTIVES, KEEP, Mode, Resolver, constant, raises
@@ -45,7 +41,7 @@ def _spread(mapping: Any) -> Any:
 
 def _keys(value: Any) -> list[str]:
     """`Object.keys(value)`."""
-    if value is None or value is MISSING:
+    if value is None or value is UNDEFINED:
         raise MappingError(_NULL_TO_OBJECT)
     if type(value) is dict:
         return js_key_order(list(value))
@@ -65,7 +61,7 @@ def _apply_root_directive(mapping: dict[str, Any]) -> Any:
         raise MappingError("The root mapping must only have a single directive object")
     first = keys[0] if keys else None
     if first is None:
-        directive: Any = MISSING
+        directive: Any = UNDEFINED
     elif type(root) is str:
         directive = to_utf16_units(root)[int(first)]
     else:
@@ -86,7 +82,7 @@ def prepare_mapping(mapping: Any) -> Any:
     if problems:
         raise _invalid(problems)
     mapping = plain_json(mapping)  # dict/list subclasses (e.g. from a YAML loader) become dict/list
-    if mapping is None or mapping is MISSING:
+    if mapping is None or mapping is UNDEFINED:
         raise MappingError(_NULL_TO_OBJECT)
     prepared = _spread(mapping)
     if type(mapping) is dict and ROOT_MAPPING_FIELD_KEY in mapping:
@@ -129,7 +125,7 @@ class _Compiler:
             error = e
 
         def nested_transform(payload: Any) -> Any:
-            if payload is MISSING:
+            if payload is UNDEFINED:
                 payload = {}
             elif type(payload) is not dict:
                 raise MappingError(f"data must be an object, got {real_type_of(payload)}")
@@ -164,7 +160,7 @@ class _Compiler:
             out = template.copy()
             for key, resolve in members:
                 value = resolve(payload)
-                if value is MISSING:
+                if value is UNDEFINED:
                     del out[key]
                 else:
                     out[key] = value
@@ -179,7 +175,7 @@ class _Compiler:
 
         def build_array(payload: Any) -> Any:
             out = [resolve(payload) for resolve in elements]
-            return [None if v is MISSING else v for v in out] if MISSING in out else out
+            return [None if v is UNDEFINED else v for v in out] if UNDEFINED in out else out
 
         return build_array
 
@@ -200,9 +196,9 @@ class CompiledMapping:
             raise _invalid(["/ is nested too deeply."]) from None
 
     def resolve(self, event: Any) -> Any:
-        """The mapped value for one event (MISSING only if the whole mapping yields nothing)."""
+        """The mapped value for one event (UNDEFINED only if the whole mapping yields nothing)."""
         if type(event) is not dict:
-            if event is MISSING:
+            if event is UNDEFINED:
                 event = {}
             elif not isinstance(event, dict):
                 raise MappingError(f"data must be an object, got {real_type_of(event)}")

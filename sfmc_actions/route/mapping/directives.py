@@ -11,13 +11,8 @@ from typing import Any
 
 from sfmc_actions.errors import MappingError
 from sfmc_actions.js.json import js_json_parse, js_json_stringify
-from sfmc_actions.js.operators import (
-    MISSING,
-    clean_missing,
-    js_truthy,
-    loosely_equals_empty_string,
-    real_type_of,
-)
+from sfmc_actions.js.operators import clean_missing, js_truthy, loosely_equals_empty_string, real_type_of
+from sfmc_actions.js.undefined import UNDEFINED
 from sfmc_actions.route.mapping.registry import KEEP, Compiler, Mode, Resolver, constant, directive, raises
 from sfmc_actions.route.mapping.resolve import compile_getter, get, strip_dollar_dot
 from sfmc_actions.route.mapping.template import compile_template, render
@@ -70,20 +65,20 @@ def compile_literal(options: Any, mode: Mode, compile: Compiler) -> Resolver:
 def compile_if(options: Any, mode: Mode, compile: Compiler) -> Resolver:
     if type(options) is not dict:
         return raises('@if requires an object with an "exists" key')
-    if not js_truthy(options.get("exists", MISSING)) and not js_truthy(options.get("blank", MISSING)):
+    if not js_truthy(options.get("exists", UNDEFINED)) and not js_truthy(options.get("blank", UNDEFINED)):
         return raises('@if requires an "exists" key or a "blank" key')
-    then = compile(options["then"], mode) if "then" in options else constant(MISSING)
-    # A JS-falsy `else` as written (0, false, "", null) is never used: the result is MISSING.
-    otherwise = compile(options["else"], mode) if js_truthy(options.get("else", MISSING)) else constant(MISSING)
+    then = compile(options["then"], mode) if "then" in options else constant(UNDEFINED)
+    # A JS-falsy `else` as written (0, false, "", null) is never used: the result is UNDEFINED.
+    otherwise = compile(options["else"], mode) if js_truthy(options.get("else", UNDEFINED)) else constant(UNDEFINED)
 
     if "exists" in options:
         exists = compile(options["exists"], KEEP)
-        if _same_event_path(options["exists"], options.get("then", MISSING), mode):
+        if _same_event_path(options["exists"], options.get("then", UNDEFINED), mode):
             # The UI's "coalesce" shape: `then` repeats the `exists` path, so reuse its value.
 
             def if_exists_then_it(payload: Any) -> Any:
                 value = exists(payload)
-                if value is not None and value is not MISSING:
+                if value is not None and value is not UNDEFINED:
                     return value
                 return otherwise(payload)
 
@@ -91,7 +86,7 @@ def compile_if(options: Any, mode: Mode, compile: Compiler) -> Resolver:
 
         def if_exists(payload: Any) -> Any:
             value = exists(payload)
-            if value is not None and value is not MISSING:
+            if value is not None and value is not UNDEFINED:
                 return then(payload)
             return otherwise(payload)
 
@@ -101,7 +96,7 @@ def compile_if(options: Any, mode: Mode, compile: Compiler) -> Resolver:
 
     def if_blank(payload: Any) -> Any:
         value = blank(payload)
-        if value is not None and value is not MISSING and not loosely_equals_empty_string(value):
+        if value is not None and value is not UNDEFINED and not loosely_equals_empty_string(value):
             return then(payload)
         return otherwise(payload)
 
@@ -110,7 +105,7 @@ def compile_if(options: Any, mode: Mode, compile: Compiler) -> Resolver:
 
 def _same_event_path(condition: Any, then: Any, mode: Mode) -> bool:
     # Resolving the same literal @path twice gives the same value; it needs no cleaning when the
-    # payload is the (MISSING-free) event or when the caller keeps JavaScript form anyway.
+    # payload is the (UNDEFINED-free) event or when the caller keeps JavaScript form anyway.
     return (
         type(condition) is dict
         and len(condition) == 1
@@ -124,11 +119,11 @@ def _same_event_path(condition: Any, then: Any, mode: Mode) -> bool:
 def compile_case(options: Any, mode: Mode, compile: Compiler) -> Resolver:
     if type(options) is not dict:
         return raises('@case requires an object with a "operator" key')
-    operator = options.get("operator", MISSING)
+    operator = options.get("operator", UNDEFINED)
     if not js_truthy(operator):
         return raises('@case requires a "operator" key')
-    if not js_truthy(options.get("value", MISSING)):
-        return constant(MISSING)
+    if not js_truthy(options.get("value", UNDEFINED)):
+        return constant(UNDEFINED)
     value = compile(options["value"], mode)
 
     def case(payload: Any) -> Any:
@@ -148,10 +143,10 @@ def compile_case(options: Any, mode: Mode, compile: Compiler) -> Resolver:
 def compile_json(options: Any, mode: Mode, compile: Compiler) -> Resolver:
     if type(options) is not dict:
         return raises('@json requires an object with a "value" key')
-    json_mode = options.get("mode", MISSING)
+    json_mode = options.get("mode", UNDEFINED)
     if not js_truthy(json_mode):
         return raises('@json requires a "mode" key')
-    if not js_truthy(options.get("value", MISSING)):
+    if not js_truthy(options.get("value", UNDEFINED)):
         return raises('@json requires a "value" key')
 
     if json_mode == "encode":
@@ -177,7 +172,7 @@ def compile_json(options: Any, mode: Mode, compile: Compiler) -> Resolver:
 
     def unknown_mode(payload: Any) -> Any:
         ignored(payload)
-        return MISSING
+        return UNDEFINED
 
     return unknown_mode
 
@@ -188,7 +183,7 @@ def _clean_nulls(value: dict[str, Any], drop: bool) -> dict[str, Any]:
     for key, item in value.items():
         if item is None:
             if not drop:
-                cleaned[key] = MISSING
+                cleaned[key] = UNDEFINED
         elif type(item) is dict:
             cleaned[key] = _clean_nulls(item, drop)
         else:
@@ -203,7 +198,7 @@ def compile_exclude_when_null(options: Any, mode: Mode, compile: Compiler) -> Re
     def exclude_when_null(payload: Any) -> Any:
         result = value(payload)
         if result is None:
-            return MISSING
+            return UNDEFINED
         if type(result) is dict:
             return _clean_nulls(result, drop=mode.clean)
         return result

@@ -21,7 +21,8 @@ from typing import Any
 from liquid.undefined import Undefined
 
 from sfmc_actions.js.json import js_json_stringify
-from sfmc_actions.js.operators import MISSING, js_to_number, js_to_string
+from sfmc_actions.js.operators import js_to_number, js_to_string
+from sfmc_actions.js.undefined import UNDEFINED
 from sfmc_actions.js.values import js_number_to_string
 from sfmc_actions.route.mapping import liquid_dates
 
@@ -63,7 +64,7 @@ def liquid_text(value: Any) -> str:
     t = type(value)
     if t is str:
         return value
-    if value is None or value is MISSING or isinstance(value, Undefined):
+    if value is None or value is UNDEFINED or isinstance(value, Undefined):
         return ""
     if t is bool:
         return "true" if value else "false"
@@ -159,7 +160,7 @@ def sum_(value: Any, prop: Any = None) -> int | float:
     for item in _to_array(value):
         if prop is not None and not isinstance(prop, Undefined):
             item = item.get(liquid_text(prop)) if isinstance(item, dict) else None
-            item = MISSING if item is None else item
+            item = UNDEFINED if item is None else item
         number = js_to_number(item)
         total += 0.0 if math.isnan(number) else number
     return _js_result(total)

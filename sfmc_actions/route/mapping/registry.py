@@ -4,14 +4,14 @@ A *resolver* takes the payload and returns the value. Compilers never raise: a d
 options are wrong (reachable when validation is skipped, e.g. inside arrays) compiles to a resolver
 that raises Segment's runtime message when, and only when, Segment would run it.
 
-`Mode` says what form the result must take, so MISSING is removed while objects are built instead
+`Mode` says what form the result must take, so UNDEFINED is removed while objects are built instead
 of by a second walk:
-* `clean=True`: the final JSON form: no MISSING inside containers (array holes become `None`).
-  The value itself may be MISSING; the enclosing object then drops the key.
-* `clean=False`: JavaScript form: objects keep MISSING members and arrays keep MISSING elements.
-  Used for values a directive inspects (`@merge` overwrites with MISSING, `@flatten` turns array
+* `clean=True`: the final JSON form: no UNDEFINED inside containers (array holes become `None`).
+  The value itself may be UNDEFINED; the enclosing object then drops the key.
+* `clean=False`: JavaScript form: objects keep UNDEFINED members and arrays keep UNDEFINED elements.
+  Used for values a directive inspects (`@merge` overwrites with UNDEFINED, `@flatten` turns array
   holes into missing keys, `@arrayPath` items become payloads, ...).
-* `payload_clean`: the payload is known to contain no MISSING (true for the event itself), so a
+* `payload_clean`: the payload is known to contain no UNDEFINED (true for the event itself), so a
   value taken from it needs no cleaning.
 """
 
@@ -44,7 +44,7 @@ class Compiler(Protocol):
         ...
 
     def transform(self, mapping: Any) -> Resolver:
-        """Segment's full `transform(mapping, payload)` (root hook, validation, MISSING removal)."""
+        """Segment's full `transform(mapping, payload)` (root hook, validation, UNDEFINED removal)."""
         ...
 
 

@@ -12,7 +12,8 @@ from functools import lru_cache
 from typing import Any
 
 from sfmc_actions.errors import MappingError
-from sfmc_actions.js.operators import MISSING, js_to_string, js_truthy
+from sfmc_actions.js.operators import js_to_string, js_truthy
+from sfmc_actions.js.undefined import UNDEFINED
 from sfmc_actions.js.values import utf16_len
 from sfmc_actions.route.mapping.registry import KEEP, Compiler, Mode, Resolver, constant, directive, raises
 from sfmc_actions.route.mapping.validate import MAX_PATTERN_LENGTH, MAX_REPLACEMENT_LENGTH
@@ -111,25 +112,25 @@ class _Replacer:
 
 
 def _or_default(value: Any, default: Any) -> Any:
-    return default if value is None or value is MISSING else value  # JS `value == null`
+    return default if value is None or value is UNDEFINED else value  # JS `value == null`
 
 
 @directive("@replace")
 def compile_replace(options: Any, mode: Mode, compile: Compiler) -> Resolver:
     if type(options) is not dict:
         return raises('@replace requires an object with a "pattern" key')
-    pattern = options.get("pattern", MISSING)
+    pattern = options.get("pattern", UNDEFINED)
     if not js_truthy(pattern):
         return raises('@replace requires a "pattern" key')
-    replacement = _or_default(options.get("replacement", MISSING), "")
-    pattern2 = options.get("pattern2", MISSING)
-    replacement2 = options.get("replacement2", MISSING)
+    replacement = _or_default(options.get("replacement", UNDEFINED), "")
+    pattern2 = options.get("pattern2", UNDEFINED)
+    replacement2 = options.get("replacement2", UNDEFINED)
     if js_truthy(pattern2):
         replacement2 = _or_default(replacement2, "")
-    ignorecase = _or_default(options.get("ignorecase", MISSING), False)
-    is_global = _or_default(options.get("global", MISSING), True)
-    if not js_truthy(options.get("value", MISSING)):
-        return constant(MISSING)
+    ignorecase = _or_default(options.get("ignorecase", UNDEFINED), False)
+    is_global = _or_default(options.get("global", UNDEFINED), True)
+    if not js_truthy(options.get("value", UNDEFINED)):
+        return constant(UNDEFINED)
     value_of = compile(options["value"], KEEP)
 
     options_ok = (
@@ -146,7 +147,7 @@ def compile_replace(options: Any, mode: Mode, compile: Compiler) -> Resolver:
         if kind is bool or kind is int or kind is float:
             value = js_to_string(value)
         elif kind is not str:
-            return ""  # null, undefined, objects: Segment returns "", not MISSING
+            return ""  # null, undefined, objects: Segment returns "", not UNDEFINED
         if first is None:
             return ""
         result = first(value)

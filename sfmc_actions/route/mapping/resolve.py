@@ -4,7 +4,7 @@ Quirks kept on purpose, because they decide which value reaches SFMC:
 * the split rule: `.`, `[` before a quote or digit, `]`s after one; quotes deleted afterwards;
 * a JS-falsy value met on the way (`0`, `""`, `false`, `null`) *is* the result;
 * strings are indexed by UTF-16 code unit and, like arrays, have a `length`;
-* only own keys of objects count (JS prototype members such as `constructor` are MISSING).
+* only own keys of objects count (JS prototype members such as `constructor` are UNDEFINED).
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
-from sfmc_actions.js.operators import MISSING, js_truthy
+from sfmc_actions.js.operators import js_truthy
+from sfmc_actions.js.undefined import UNDEFINED
 from sfmc_actions.js.values import is_array_index, to_utf16_units, utf16_len
 
 Getter = Callable[[Any], Any]
@@ -45,29 +46,29 @@ def member(value: Any, key: str) -> Any:
             return len(value)
         if is_array_index(key):
             index = int(key)
-            return value[index] if index < len(value) else MISSING
-        return MISSING
+            return value[index] if index < len(value) else UNDEFINED
+        return UNDEFINED
     if t is str:
         if key == "length":
             return utf16_len(value)
         if is_array_index(key):
             index = int(key)
             if value.isascii():
-                return value[index] if index < len(value) else MISSING
+                return value[index] if index < len(value) else UNDEFINED
             units = to_utf16_units(value)
-            return units[index] if index < len(units) else MISSING
-        return MISSING
+            return units[index] if index < len(units) else UNDEFINED
+        return UNDEFINED
     if isinstance(value, dict):  # also dict subclasses, which the fast paths leave to this step
-        return value.get(key, MISSING)
-    return MISSING  # numbers and booleans have no own members
+        return value.get(key, UNDEFINED)
+    return UNDEFINED  # numbers and booleans have no own members
 
 
 def step(value: Any, key: str) -> Any:
     """One reduce step of `get()`: `prev && prev[key]`."""
-    if value is MISSING or value is None:
+    if value is UNDEFINED or value is None:
         return value
     if type(value) is dict:
-        return value.get(key, MISSING)
+        return value.get(key, UNDEFINED)
     if not js_truthy(value):
         return value
     return member(value, key)
@@ -103,7 +104,7 @@ def compile_getter(path: str) -> Getter:
 
         def get1(p: Any) -> Any:
             if type(p) is dict:
-                return p.get(a, MISSING)
+                return p.get(a, UNDEFINED)
             return step(p, a)
 
         return get1
@@ -111,10 +112,10 @@ def compile_getter(path: str) -> Getter:
         (a, _), (b, ib) = steps
 
         def get2(p: Any) -> Any:
-            p = p.get(a, MISSING) if type(p) is dict else step(p, a)
+            p = p.get(a, UNDEFINED) if type(p) is dict else step(p, a)
             if type(p) is dict:
-                return p.get(b, MISSING)
-            if p is MISSING:
+                return p.get(b, UNDEFINED)
+            if p is UNDEFINED:
                 return p
             return p[ib] if type(p) is list and ib is not None and ib < len(p) else step(p, b)
 
@@ -123,16 +124,16 @@ def compile_getter(path: str) -> Getter:
         (a, _), (b, ib), (c, ic) = steps
 
         def get3(p: Any) -> Any:
-            p = p.get(a, MISSING) if type(p) is dict else step(p, a)
+            p = p.get(a, UNDEFINED) if type(p) is dict else step(p, a)
             if type(p) is dict:
-                p = p.get(b, MISSING)
-            elif p is MISSING:
+                p = p.get(b, UNDEFINED)
+            elif p is UNDEFINED:
                 return p
             else:
                 p = p[ib] if type(p) is list and ib is not None and ib < len(p) else step(p, b)
             if type(p) is dict:
-                return p.get(c, MISSING)
-            if p is MISSING:
+                return p.get(c, UNDEFINED)
+            if p is UNDEFINED:
                 return p
             return p[ic] if type(p) is list and ic is not None and ic < len(p) else step(p, c)
 
@@ -141,22 +142,22 @@ def compile_getter(path: str) -> Getter:
         (a, _), (b, ib), (c, ic), (d, id_) = steps
 
         def get4(p: Any) -> Any:
-            p = p.get(a, MISSING) if type(p) is dict else step(p, a)
+            p = p.get(a, UNDEFINED) if type(p) is dict else step(p, a)
             if type(p) is dict:
-                p = p.get(b, MISSING)
-            elif p is MISSING:
+                p = p.get(b, UNDEFINED)
+            elif p is UNDEFINED:
                 return p
             else:
                 p = p[ib] if type(p) is list and ib is not None and ib < len(p) else step(p, b)
             if type(p) is dict:
-                p = p.get(c, MISSING)
-            elif p is MISSING:
+                p = p.get(c, UNDEFINED)
+            elif p is UNDEFINED:
                 return p
             else:
                 p = p[ic] if type(p) is list and ic is not None and ic < len(p) else step(p, c)
             if type(p) is dict:
-                return p.get(d, MISSING)
-            if p is MISSING:
+                return p.get(d, UNDEFINED)
+            if p is UNDEFINED:
                 return p
             return p[id_] if type(p) is list and id_ is not None and id_ < len(p) else step(p, d)
 
@@ -165,7 +166,7 @@ def compile_getter(path: str) -> Getter:
     def get_n(p: Any) -> Any:
         for key, index in steps:
             if type(p) is dict:
-                p = p.get(key, MISSING)
+                p = p.get(key, UNDEFINED)
             else:
                 p = p[index] if type(p) is list and index is not None and index < len(p) else step(p, key)
         return p

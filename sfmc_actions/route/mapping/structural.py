@@ -1,7 +1,7 @@
 """Directives that reshape values: `@arrayPath`, `@merge`, `@flatten`, `@transform` (spec §1.8).
 
 These inspect the structure of resolved values, so their inputs are resolved in JavaScript form
-(`KEEP`: MISSING members kept) and their outputs cleaned only when the caller wants JSON form.
+(`KEEP`: UNDEFINED members kept) and their outputs cleaned only when the caller wants JSON form.
 """
 
 from __future__ import annotations
@@ -9,13 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from sfmc_actions.errors import MappingError
-from sfmc_actions.js.operators import (
-    MISSING,
-    clean_missing,
-    js_truthy,
-    js_typeof,
-    real_type_of,
-)
+from sfmc_actions.js.operators import clean_missing, js_truthy, js_typeof, real_type_of
+from sfmc_actions.js.undefined import UNDEFINED
 from sfmc_actions.js.values import is_array_index, js_key_order, to_utf16_units
 from sfmc_actions.route.mapping.registry import KEEP, Compiler, Mode, Resolver, directive, raises
 from sfmc_actions.route.mapping.resolve import compile_getter, strip_dollar_dot
@@ -38,8 +33,8 @@ def is_runtime_directive(value: Any) -> bool:
 def compile_array_path(options: Any, mode: Mode, compile: Compiler) -> Resolver:
     if type(options) is not list:
         return raises(f"@arrayPath expected array, got {real_type_of(options)}")
-    path = options[0] if options else MISSING
-    shape = options[1] if len(options) > 1 else MISSING
+    path = options[0] if options else UNDEFINED
+    shape = options[1] if len(options) > 1 else UNDEFINED
     if type(path) is str:
         root_of = compile_getter(strip_dollar_dot(path))
         root_clean = mode.payload_clean
@@ -66,7 +61,7 @@ def compile_array_path(options: Any, mode: Mode, compile: Compiler) -> Resolver:
         else:
             return root
         if fill_holes:
-            return [None if v is MISSING else v for v in items]
+            return [None if v is UNDEFINED else v for v in items]
         return items
 
     return array_path
@@ -89,10 +84,10 @@ def _assign(target: dict[str, Any], source: Any) -> None:
 def compile_merge(options: Any, mode: Mode, compile: Compiler) -> Resolver:
     if type(options) is not dict:
         return raises('@merge requires an object with an "objects" key and a "direction" key')
-    if not js_truthy(options.get("direction", MISSING)):
+    if not js_truthy(options.get("direction", UNDEFINED)):
         return raises('@merge requires a "direction" key')
     direction_of = compile(options["direction"], KEEP)
-    objects = options.get("objects", MISSING)
+    objects = options.get("objects", UNDEFINED)
     problem = None
     if not js_truthy(objects):
         problem = '@merge requires a "objects" key'
@@ -110,7 +105,7 @@ def compile_merge(options: Any, mode: Mode, compile: Compiler) -> Resolver:
         merged: dict[str, Any] = {}
         for source in resolved:
             _assign(merged, source)
-        # A member whose value is MISSING still overwrote an earlier one (then vanishes).
+        # A member whose value is UNDEFINED still overwrote an earlier one (then vanishes).
         return clean_missing(merged) if mode.clean else merged
 
     return merge
@@ -133,11 +128,11 @@ def _flatten_into(out: dict[str, Any], value: Any, prefix: str, separator: str, 
 def compile_flatten(options: Any, mode: Mode, compile: Compiler) -> Resolver:
     if type(options) is not dict:
         return raises('@flatten requires an object with a "separator" key')
-    if not js_truthy(options.get("separator", MISSING)):
+    if not js_truthy(options.get("separator", UNDEFINED)):
         return raises('@flatten requires a "separator" key')
     separator_of = compile(options["separator"], KEEP)
-    value_of = compile(options.get("value", MISSING), KEEP)
-    omit_arrays = js_truthy(options.get("omitArrays", MISSING))
+    value_of = compile(options.get("value", UNDEFINED), KEEP)
+    omit_arrays = js_truthy(options.get("omitArrays", UNDEFINED))
 
     def flatten(payload: Any) -> Any:
         separator = separator_of(payload)
@@ -156,13 +151,13 @@ def compile_flatten(options: Any, mode: Mode, compile: Compiler) -> Resolver:
 def compile_transform(options: Any, mode: Mode, compile: Compiler) -> Resolver:
     if type(options) is not dict:
         return raises('@transform requires an object with an "apply" key and a "mapping" key')
-    if not js_truthy(options.get("mapping", MISSING)):
+    if not js_truthy(options.get("mapping", UNDEFINED)):
         return raises('@transform requires a "mapping" key')
-    if not js_truthy(options.get("apply", MISSING)):
+    if not js_truthy(options.get("apply", UNDEFINED)):
         return raises('@transform requires a "apply" key')
     if type(options["apply"]) is not dict:
         return raises('@transform "apply" key should be an object')
     apply = compile.transform(options["apply"])
-    # The mapping runs on apply's result, which may hold MISSING array elements.
+    # The mapping runs on apply's result, which may hold UNDEFINED array elements.
     mapping = compile(options["mapping"], Mode(clean=mode.clean, payload_clean=False))
     return lambda payload: mapping(apply(payload))

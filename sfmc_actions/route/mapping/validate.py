@@ -13,7 +13,8 @@ import json
 from collections.abc import Callable
 from typing import Any, NoReturn
 
-from sfmc_actions.js.operators import MISSING, real_type_of
+from sfmc_actions.js.operators import real_type_of
+from sfmc_actions.js.undefined import UNDEFINED
 from sfmc_actions.js.values import js_key_order, utf16_len
 
 Stack = tuple[str, ...]
@@ -182,8 +183,8 @@ def _fields(spec: Fields) -> Check:
 
 def _array_path(value: Any, stack: Stack) -> None:
     _array(value, stack)
-    _directive_or_string(value[0] if value else MISSING, stack)
-    validate(value[1] if len(value) > 1 else MISSING, stack)
+    _directive_or_string(value[0] if value else UNDEFINED, stack)
+    validate(value[1] if len(value) > 1 else UNDEFINED, stack)
 
 
 def _merge(value: Any, stack: Stack) -> None:

@@ -19,7 +19,7 @@ from sfmc_actions.js.operators import (
     remove_undefined,
     template_text,
 )
-from sfmc_actions.route.mapping import MISSING
+from sfmc_actions.route.mapping import UNDEFINED
 
 
 @pytest.mark.parametrize(
@@ -31,7 +31,7 @@ from sfmc_actions.route.mapping import MISSING
         (math.nan, False),
         ("", False),
         (None, False),
-        (MISSING, False),
+        (UNDEFINED, False),
         (False, False),
         ({}, True),
         ([], True),
@@ -47,21 +47,21 @@ def test_js_truthiness(value: Any, truthy: bool) -> None:
 
 @pytest.mark.parametrize(
     ("value", "number"),
-    [([], 0.0), ([" 5 "], 5.0), ([[7]], 7.0), ([None], 0.0), ([MISSING], 0.0), (None, 0.0), ("0x10", 16.0)],
+    [([], 0.0), ([" 5 "], 5.0), ([[7]], 7.0), ([None], 0.0), ([UNDEFINED], 0.0), (None, 0.0), ("0x10", 16.0)],
 )
 def test_to_number_reads_arrays_through_their_text(value: Any, number: float) -> None:
     assert js_to_number(value) == number  # Number([" 5 "]) is 5 in Node
 
 
-@pytest.mark.parametrize("value", [MISSING, {}, [1, 2], {"a": 1}])
+@pytest.mark.parametrize("value", [UNDEFINED, {}, [1, 2], {"a": 1}])
 def test_to_number_of_undefined_and_objects_is_nan(value: Any) -> None:
     assert math.isnan(js_to_number(value))
 
 
 def test_to_string_and_template_text() -> None:
-    assert js_to_string([1, [2, 3], None, MISSING, {"a": 1}, True]) == "1,2,3,,,[object Object],true"
-    assert js_to_string(None) == "null" and js_to_string(MISSING) == "undefined"
-    assert template_text(None) == "" and template_text(MISSING) == ""
+    assert js_to_string([1, [2, 3], None, UNDEFINED, {"a": 1}, True]) == "1,2,3,,,[object Object],true"
+    assert js_to_string(None) == "null" and js_to_string(UNDEFINED) == "undefined"
+    assert template_text(None) == "" and template_text(UNDEFINED) == ""
     assert template_text(2.0) == "2" and template_text(7) == "7" and template_text({}) == "[object Object]"
     assert template_text(1e21) == "1e+21" and template_text(2**60) == "1152921504606847000"
     assert template_text(True) == "true" and template_text([1.5, None]) == "1.5,"
@@ -92,14 +92,14 @@ def test_loose_equality_with_empty_string(value: Any, blank: bool) -> None:
 
 
 def test_real_type_names() -> None:
-    names = [real_type_of(v) for v in (None, MISSING, True, 1, 1.5, "s", {}, [])]
+    names = [real_type_of(v) for v in (None, UNDEFINED, True, 1, 1.5, "s", {}, [])]
     assert names == ["null", "undefined", "boolean", "number", "number", "string", "object", "array"]
 
 
 def test_json_stringify_like_javascript() -> None:
-    value = {"a": [1, MISSING, 100.0], "b": MISSING, "c": 'é\u2028"\n', "d": math.inf, "e": 1e21}
+    value = {"a": [1, UNDEFINED, 100.0], "b": UNDEFINED, "c": 'é\u2028"\n', "d": math.inf, "e": 1e21}
     assert js_json_stringify(value) == '{"a":[1,null,100],"c":"é\u2028\\"\\n","d":null,"e":1e+21}'
-    assert js_json_stringify(MISSING) is MISSING
+    assert js_json_stringify(UNDEFINED) is UNDEFINED
     assert js_json_stringify("\ud83d") == '"\\ud83d"'
 
 
@@ -115,6 +115,6 @@ def test_json_parse_big_integers_become_doubles() -> None:
 
 
 def test_missing_removal_forms() -> None:
-    value = {"a": MISSING, "b": [MISSING, {"c": MISSING}], "d": None}
+    value = {"a": UNDEFINED, "b": [UNDEFINED, {"c": UNDEFINED}], "d": None}
     assert clean_missing(value) == {"b": [None, {}], "d": None}
-    assert remove_undefined(value) == {"b": [MISSING, {}], "d": None}
+    assert remove_undefined(value) == {"b": [UNDEFINED, {}], "d": None}

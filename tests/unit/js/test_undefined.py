@@ -20,5 +20,5 @@ def test_undefined_is_a_falsy_singleton_distinct_from_none() -> None:
 
 
 def test_the_mapping_language_and_the_validator_share_it() -> None:
-    assert mapping.MISSING is operators.MISSING is equality.UNDEFINED is UNDEFINED
+    assert mapping.UNDEFINED is operators.UNDEFINED is equality.UNDEFINED is UNDEFINED
     assert operators.real_type_of(UNDEFINED) == "undefined" and equality.type_name(UNDEFINED) == "undefined"

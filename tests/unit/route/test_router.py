@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sfmc_actions.errors import MappingError, PayloadValidationError
-from sfmc_actions.route.mapping import MISSING, compile_mapping
+from sfmc_actions.route.mapping import UNDEFINED, compile_mapping
 from sfmc_actions.route.payload import PayloadSchema
 from sfmc_actions.route.router import Router, validation_mode
 from sfmc_actions.service.load import load
@@ -85,7 +85,7 @@ def test_a_mapping_that_resolves_to_undefined_is_dead_with_segments_message(tmp_
     path.write_text('subscriptions:\n  - {name: c, action: contact, mapping: {"@path": "$.traits.nothing"}}\n')
     (job,) = Router(load(path).subscriptions, "tenant-a").route({"type": "identify", "userId": "u1"}).jobs
     assert job.dead_reason == "The root value must be an object but it was undefined."
-    assert job.payload is MISSING
+    assert job.payload is UNDEFINED
 
 
 ROOT_DIRECTIVES = [
@@ -107,9 +107,9 @@ VALUES = st.recursive(
 
 def _inside(value: object) -> bool:
     if isinstance(value, dict):
-        return any(v is MISSING or _inside(v) for v in value.values())
+        return any(v is UNDEFINED or _inside(v) for v in value.values())
     if isinstance(value, list):
-        return any(v is MISSING or _inside(v) for v in value)
+        return any(v is UNDEFINED or _inside(v) for v in value)
     return False
 
 
@@ -128,6 +128,6 @@ def test_the_validator_reads_whatever_a_mapping_hands_it_as_javascript_does(even
         schema.validate(result)
     except PayloadValidationError as exc:
         # removeEmptyValues turns a root null or "" into undefined too (payload_oracle_cases PO-228, PO-229)
-        assert ("but it was undefined" in str(exc)) == (result is MISSING or result is None or result == "")
+        assert ("but it was undefined" in str(exc)) == (result is UNDEFINED or result is None or result == "")
     else:
         assert isinstance(result, dict)

@@ -10,7 +10,7 @@ import pytest
 
 import sfmc_actions
 from sfmc_actions.errors import MappingError
-from sfmc_actions.route.mapping import MISSING, compile_mapping, compiler
+from sfmc_actions.route.mapping import UNDEFINED, compile_mapping, compiler
 
 
 def test_equal_mappings_share_one_compilation_but_key_order_matters() -> None:
@@ -54,7 +54,7 @@ def test_event_must_be_an_object(event: Any, kind: str) -> None:
 
 
 def test_missing_event_is_an_empty_object() -> None:
-    assert compile_mapping({"a": {"@path": "$."}}).resolve(MISSING) == {"a": {}}
+    assert compile_mapping({"a": {"@path": "$."}}).resolve(UNDEFINED) == {"a": {}}
 
 
 def test_top_level_non_objects_are_spread_like_javascript() -> None:

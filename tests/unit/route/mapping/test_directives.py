@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from sfmc_actions.errors import MappingError
-from sfmc_actions.route.mapping import MISSING, compile_mapping
+from sfmc_actions.route.mapping import UNDEFINED, compile_mapping
 from sfmc_actions.route.mapping.replace import canonicalize
 
 
@@ -168,4 +168,4 @@ def test_unvalidated_array_members_fail_at_runtime() -> None:
 
 
 def test_root_result_can_be_missing() -> None:
-    assert compile_mapping({"@path": "$.nope"}).resolve({}) is MISSING
+    assert compile_mapping({"@path": "$.nope"}).resolve({}) is UNDEFINED

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sfmc_actions.errors import MappingError
-from sfmc_actions.route.mapping import MISSING, compile_mapping, validate_mapping
+from sfmc_actions.route.mapping import UNDEFINED, compile_mapping, validate_mapping
 
 KEYS = st.sampled_from(["a", "b", "0", "1", "length", "email", "products", "", "x y", "@path", "_metadata"])
 scalars = st.none() | st.booleans() | st.integers(-(2**60), 2**60) | st.floats(allow_nan=False) | st.text(max_size=8)
@@ -48,7 +48,7 @@ COMPILED = [compile_mapping(m) for m in REPRESENTATIVE]
 
 
 def _no_missing(value: Any) -> bool:
-    if value is MISSING:
+    if value is UNDEFINED:
         return False
     if isinstance(value, dict):
         return all(_no_missing(v) for v in value.values())

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sfmc_actions.route.mapping import MISSING
+from sfmc_actions.route.mapping import UNDEFINED
 from sfmc_actions.route.mapping.resolve import compile_getter, get, split_path, strip_dollar_dot
 
 
@@ -52,33 +52,33 @@ EVENT = {"a": 0, "b": None, "c": "", "d": "abc", "e": [1, {"x": 2}], "f": False,
         ("f.x", False),
         ("d.length", 3),
         ("d.1", "b"),
-        ("d.01", MISSING),
-        ("d.x", MISSING),
-        ("d.x.y", MISSING),
+        ("d.01", UNDEFINED),
+        ("d.x", UNDEFINED),
+        ("d.x.y", UNDEFINED),
         ("e.length", 2),
         ("e.1.x", 2),
         ("e[1].x", 2),
-        ("e.2", MISSING),
-        ("e.-1", MISSING),
+        ("e.2", UNDEFINED),
+        ("e.-1", UNDEFINED),
         ("g.h.i", 3),
-        ("g.h.i.j", MISSING),
-        ("g.constructor", MISSING),
-        ("e.map", MISSING),
+        ("g.h.i.j", UNDEFINED),
+        ("g.constructor", UNDEFINED),
+        ("e.map", UNDEFINED),
         ("emoji.length", 3),
         ("emoji.1", "\ud83d"),
         ("emoji.2", "\ude00"),
-        ("g.h.i.toFixed", MISSING),
+        ("g.h.i.toFixed", UNDEFINED),
         ("", EVENT),
     ],
 )
 def test_get_quirks(path: str, expected: Any) -> None:
-    assert get(EVENT, path) == expected if expected is not MISSING else get(EVENT, path) is MISSING
+    assert get(EVENT, path) == expected if expected is not UNDEFINED else get(EVENT, path) is UNDEFINED
     assert compile_getter(path)(EVENT) == get(EVENT, path) or compile_getter(path)(EVENT) is get(EVENT, path)
 
 
 def test_get_on_falsy_roots() -> None:
     assert get(None, "x") is None
-    assert get(MISSING, "x.y") is MISSING
+    assert get(UNDEFINED, "x.y") is UNDEFINED
     assert get(0, "x") == 0
     assert get([], "length") == 0  # an empty array is truthy in JavaScript
 
