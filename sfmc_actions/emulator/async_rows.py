@@ -12,7 +12,6 @@ from typing import Any
 from starlette.responses import Response
 
 from sfmc_actions.emulator.context import Call
-from sfmc_actions.emulator.de_rows import check_flat_item, check_required
 from sfmc_actions.emulator.model import AsyncJob, DataExtension
 from sfmc_actions.emulator.responses import (
     JsonBodyError,
@@ -22,6 +21,7 @@ from sfmc_actions.emulator.responses import (
     sfmc_time,
     validation,
 )
+from sfmc_actions.emulator.row_checks import check_flat_item, check_required
 from sfmc_actions.emulator.state import EmulatorState, is_guid, new_guid
 
 MAX_ITEMS = 32_000  # §4 S5 DOC, hard limit

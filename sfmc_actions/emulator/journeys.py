@@ -13,9 +13,9 @@ from typing import Any
 from starlette.responses import Response
 
 from sfmc_actions.emulator.context import Call
-from sfmc_actions.emulator.de_rows import check_flat_item, check_required
 from sfmc_actions.emulator.model import EventDefinition, FiredEvent
 from sfmc_actions.emulator.responses import DOC_URL, JsonBodyError, error, json_response, read_json
+from sfmc_actions.emulator.row_checks import check_flat_item, check_required
 from sfmc_actions.emulator.state import new_guid
 
 MAX_MEMBERS = 100  # §6 batched entry: up to 100 contacts per request (DOC)

@@ -11,10 +11,10 @@ from typing import Any
 from starlette.responses import Response
 
 from sfmc_actions.emulator.context import Call
-from sfmc_actions.emulator.de_rows import RowCheck, aggregate, check_keyed_row, check_required
 from sfmc_actions.emulator.faults import FaultRule
 from sfmc_actions.emulator.model import DataExtension
 from sfmc_actions.emulator.responses import JsonBodyError, json_response, read_json, validation
+from sfmc_actions.emulator.row_checks import RowCheck, aggregate, check_keyed_row, check_required
 from sfmc_actions.emulator.state import is_guid
 from sfmc_actions.emulator.transport import Hang
 
