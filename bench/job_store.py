@@ -23,7 +23,7 @@ from typing import Any
 
 import asyncpg
 
-from sfmc_actions.queue import Delivered, JobStore, NewJob, open_store
+from sfmc_actions.queue import JobDelivered, JobStore, NewJob, open_store
 
 POSTGRES_DSN = "postgresql://postgres@127.0.0.1:5432/test"
 BATCH = 100
@@ -79,7 +79,7 @@ async def drain(store: JobStore, limit: int | None = None) -> tuple[int, list[fl
         latencies.append(time.perf_counter() - started)
         if not batch:
             break
-        await store.apply_outcomes("bench", [(job.id, Delivered()) for job in batch])
+        await store.apply_outcomes("bench", [(job.id, JobDelivered()) for job in batch])
         done += len(batch)
     return done, latencies
 

@@ -1,10 +1,10 @@
 """From an action's per-event outcome to what the store records for the job: a pure, table-tested function.
 
-    sfmc Delivered                  -> queue Delivered
-    sfmc Dead(error, sent)          -> queue Dead(error, sent): SFMC's reason and the row that was sent
+    sfmc Delivered                  -> JobDelivered
+    sfmc Dead(error, sent)          -> JobDead(error, sent): SFMC's reason and the row that was sent
     sfmc Retry, throttled (429)     -> given back (store.release): the attempt does not count, see below
-    sfmc Retry (anything else)      -> RetryPolicy.on_failure: Retry at backoff-with-jitter (never sooner than
-                                       Retry-After), or Dead once BOTH the attempt and the age limit are passed
+    sfmc Retry (anything else)      -> RetryPolicy.on_failure: JobRetry at backoff-with-jitter (never sooner than
+                                       Retry-After), or JobDead once BOTH the attempt and the age limit are passed
 
 Why a 429 does not count as an attempt: the event is fine and SFMC is up; the tenant sent too much. Counting
 it would let a busy hour dead-letter good events ("a rate-limited tenant does not burn retries"). The tenant
@@ -30,9 +30,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from sfmc_actions.queue.jobs import Dead, Delivered, Job, Outcome
+from sfmc_actions.queue.jobs import Job, JobDead, JobDelivered, JobOutcome
 from sfmc_actions.queue.retry import RetryPolicy
-from sfmc_actions.sfmc import outcomes as sfmc
+from sfmc_actions.sfmc.outcomes import Dead, Delivered, Outcome, Retry
 
 THROTTLED = 429
 IN_DOUBT = "in doubt"  # every in-doubt reason starts so: `dead-letters list|replay --reason "in doubt"`
@@ -51,7 +51,7 @@ class Kind(StrEnum):
 class Decision:
     job_id: int
     kind: Kind
-    outcome: Outcome | None  # None for THROTTLED: the job is released, not updated
+    outcome: JobOutcome | None  # None for THROTTLED: the job is released, not updated
     auth_failed: bool = False
     in_doubt: bool = False  # a request that must not be repeated may have been processed (held or resent)
 
@@ -64,13 +64,13 @@ class InDoubtPolicy:
     subject: str  # Action.describe(payload): "the journey entry of contact 'u1' (...)"
 
 
-def is_throttled(result: sfmc.Retry) -> bool:
+def is_throttled(result: Retry) -> bool:
     return result.status == THROTTLED
 
 
 def decide(
     job: Job,
-    result: sfmc.Outcome,
+    result: Outcome,
     policy: RetryPolicy,
     now: datetime,
     rand: Callable[[], float] = random.random,
@@ -78,11 +78,11 @@ def decide(
     in_doubt: InDoubtPolicy | None = None,
 ) -> Decision:
     """`in_doubt`: given for actions that must not be repeated (None: idempotent, lost answers just retry)."""
-    if isinstance(result, sfmc.Delivered):
-        return Decision(job.id, Kind.DELIVERED, Delivered(), in_doubt=in_doubt is not None and job.in_doubt)
-    if isinstance(result, sfmc.Dead):
-        return Decision(job.id, Kind.DEAD, Dead(result.error, result.sent))
-    if not isinstance(result, sfmc.Retry):
+    if isinstance(result, Delivered):
+        return Decision(job.id, Kind.DELIVERED, JobDelivered(), in_doubt=in_doubt is not None and job.in_doubt)
+    if isinstance(result, Dead):
+        return Decision(job.id, Kind.DEAD, JobDead(result.error, result.sent))
+    if not isinstance(result, Retry):
         return retry_later(job, f"internal error: the action returned {type(result).__name__}", policy, now, rand)
     doubt = in_doubt is not None and (result.in_doubt or job.in_doubt)
     if in_doubt is not None and in_doubt.hold and result.in_doubt:
@@ -103,7 +103,7 @@ def held_in_doubt(job: Job, subject: str, what_happened: str) -> Decision:
         f"if it did not, replay it: sfmc-actions dead-letters replay --config CONFIG {job.id} "
         f'(all of them: --reason "{IN_DOUBT}", after checking each)'
     )
-    return Decision(job.id, Kind.DEAD, Dead(reason, job.payload), in_doubt=True)
+    return Decision(job.id, Kind.DEAD, JobDead(reason, job.payload), in_doubt=True)
 
 
 def retry_later(
@@ -114,7 +114,7 @@ def retry_later(
     rand: Callable[[], float] = random.random,
     retry_after: float | None = None,
 ) -> Decision:
-    """A failed attempt through the retry policy: Retry at a time, or Dead when both limits are passed."""
+    """A failed attempt through the retry policy: JobRetry at a time, or JobDead when both limits are passed."""
     outcome = policy.on_failure(
         attempts=max(job.attempts, 1),
         created_at=job.created_at,
@@ -123,4 +123,4 @@ def retry_later(
         retry_after=retry_after,
         rand=rand,
     )
-    return Decision(job.id, Kind.DEAD if isinstance(outcome, Dead) else Kind.RETRY, outcome)
+    return Decision(job.id, Kind.DEAD if isinstance(outcome, JobDead) else Kind.RETRY, outcome)

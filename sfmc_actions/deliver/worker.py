@@ -48,8 +48,8 @@ from sfmc_actions.queue.jobs import Job
 from sfmc_actions.queue.retry import RetryPolicy
 from sfmc_actions.queue.rows import utc_now
 from sfmc_actions.queue.store import JobStore
-from sfmc_actions.sfmc import outcomes as sfmc
 from sfmc_actions.sfmc.client import SfmcClient
+from sfmc_actions.sfmc.outcomes import Outcome, Retry
 
 log = logging.getLogger(__name__)
 NOTICE_EVERY = 30.0  # seconds between repeats of the same warning (throttling, refused credentials)
@@ -289,7 +289,7 @@ class Worker:
             return f"the job is for SFMC tenant {job.tenant!r}, this worker delivers to {self.tenant!r}"
         return None
 
-    async def _send(self, route: Route, jobs: Sequence[Job], budget: float) -> list[sfmc.Outcome]:
+    async def _send(self, route: Route, jobs: Sequence[Job], budget: float) -> list[Outcome]:
         payloads = [job.payload for job in jobs]
         # When the send fails as a whole, the requests may have gone out: in doubt unless resending is harmless.
         sent = not route.action.idempotent
@@ -301,15 +301,15 @@ class Worker:
                 raise
             # Cut off before the lease ends, so no other worker can claim and send these jobs meanwhile.
             message = f"the send took longer than {budget:.0f} s and was cut off before the jobs' lease ran out"
-            return [sfmc.Retry(message, in_doubt=sent)] * len(jobs)
+            return [Retry(message, in_doubt=sent)] * len(jobs)
         except Exception as exc:  # an action must not raise; if one does, the jobs retry instead of vanishing
             log.exception("action %s raised while sending %d job(s)", route.action.key, len(jobs))
             error = f"internal error while sending: {type(exc).__name__}: {exc}"
-            return [sfmc.Retry(error, in_doubt=sent)] * len(jobs)
+            return [Retry(error, in_doubt=sent)] * len(jobs)
         if len(results) != len(jobs):
             log.error("action %s returned %d outcomes for %d jobs", route.action.key, len(results), len(jobs))
             error = "internal error: the action's outcomes do not match its inputs"
-            return [sfmc.Retry(error, in_doubt=sent)] * len(jobs)
+            return [Retry(error, in_doubt=sent)] * len(jobs)
         return results
 
     async def _apply(self, owner: str, batch: Batch, decisions: Sequence[Decision]) -> None:

@@ -96,25 +96,26 @@ class Job:
         return self.available_at if self.state is JobState.CLAIMED else None
 
 
-# Outcomes: one per job, aligned by the action's batch send (DESIGN.md "Per-event outcomes").
+# What the store records for a job after an attempt (deliver/outcomes.py decides it from the action's own
+# per-event outcome, sfmc/outcomes.py: Delivered, Retry or Dead).
 @dataclass(frozen=True)
-class Delivered:
+class JobDelivered:
     pass
 
 
 @dataclass(frozen=True)
-class Retry:
+class JobRetry:
     at: datetime
     error: str
 
 
 @dataclass(frozen=True)
-class Dead:
+class JobDead:
     reason: str
     sent_row: Any = None
 
 
-Outcome = Delivered | Retry | Dead
+JobOutcome = JobDelivered | JobRetry | JobDead
 
 
 @dataclass(frozen=True)

@@ -18,17 +18,17 @@ from pydantic import SecretStr
 
 from sfmc_actions.queue.jobs import (
     ApplyResult,
-    Dead,
-    Delivered,
     EnqueueResult,
     ErrorSample,
     Job,
+    JobDead,
+    JobDelivered,
+    JobOutcome,
+    JobRetry,
     JobState,
     NewJob,
-    Outcome,
     QueueStats,
     RejectedEvent,
-    Retry,
     SharedToken,
     StateCount,
 )
@@ -243,13 +243,13 @@ class PostgresJobStore:
         rows = await self._db.pool.fetch(MARK_SENDING, self._clock(), owner, list(job_ids))
         return {row[0] for row in rows}
 
-    async def apply_outcomes(self, owner: str, outcomes: Sequence[tuple[int, Outcome]]) -> ApplyResult:
-        delivered = [job_id for job_id, o in outcomes if isinstance(o, Delivered)]
-        retry = [(job_id, o) for job_id, o in outcomes if isinstance(o, Retry)]
-        dead = [(job_id, o) for job_id, o in outcomes if isinstance(o, Dead)]
+    async def apply_outcomes(self, owner: str, outcomes: Sequence[tuple[int, JobOutcome]]) -> ApplyResult:
+        delivered = [job_id for job_id, o in outcomes if isinstance(o, JobDelivered)]
+        retry = [(job_id, o) for job_id, o in outcomes if isinstance(o, JobRetry)]
+        dead = [(job_id, o) for job_id, o in outcomes if isinstance(o, JobDead)]
         if len(delivered) + len(retry) + len(dead) != len(outcomes):
-            wrong = next(o for _, o in outcomes if not isinstance(o, Delivered | Retry | Dead))
-            raise TypeError(f"outcomes must be Delivered, Retry or Dead, not {wrong!r}")
+            wrong = next(o for _, o in outcomes if not isinstance(o, JobDelivered | JobRetry | JobDead))
+            raise TypeError(f"outcomes must be JobDelivered, JobRetry or JobDead, not {wrong!r}")
         now = self._clock()
         if delivered and not retry and not dead:  # the common case: one statement, a transaction by itself
             applied = {r[0] for r in await self._db.pool.fetch(MARK_DELIVERED, now, owner, delivered)}
@@ -263,8 +263,8 @@ class PostgresJobStore:
         owner: str,
         now: datetime,
         delivered: list[int],
-        retry: list[tuple[int, Retry]],
-        dead: list[tuple[int, Dead]],
+        retry: list[tuple[int, JobRetry]],
+        dead: list[tuple[int, JobDead]],
     ) -> set[int]:
         """Several kinds of outcome: one transaction; returns the ids of the jobs `owner` still held."""
         applied: set[int] = set()

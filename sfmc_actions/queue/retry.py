@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sfmc_actions.queue.jobs import Dead, Retry
+from sfmc_actions.queue.jobs import JobDead, JobRetry
 
 
 @dataclass(frozen=True)
@@ -72,15 +72,15 @@ class RetryPolicy:
         error: str,
         retry_after: float | None = None,
         rand: Callable[[], float] = random.random,
-    ) -> Retry | Dead:
+    ) -> JobRetry | JobDead:
         """The outcome of a job's failed attempt: retry at a time, or dead with the last error."""
         age = (now - created_at).total_seconds()
         if self.gives_up(attempts, age):
-            return Dead(f"gave up after {attempts} attempts over {_duration(age)}; last error: {error}")
+            return JobDead(f"gave up after {attempts} attempts over {_duration(age)}; last error: {error}")
         wait = self.delay(attempts, rand)
         if retry_after is not None and retry_after > wait:
             wait = retry_after  # SFMC asked for this much: sooner would only burn an attempt on a 429
-        return Retry(at=now + timedelta(seconds=wait), error=error)
+        return JobRetry(at=now + timedelta(seconds=wait), error=error)
 
 
 def _duration(seconds: float) -> str:

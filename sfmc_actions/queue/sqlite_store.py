@@ -18,17 +18,17 @@ from pydantic import SecretStr
 
 from sfmc_actions.queue.jobs import (
     ApplyResult,
-    Dead,
-    Delivered,
     EnqueueResult,
     ErrorSample,
     Job,
+    JobDead,
+    JobDelivered,
+    JobOutcome,
+    JobRetry,
     JobState,
     NewJob,
-    Outcome,
     QueueStats,
     RejectedEvent,
-    Retry,
     SharedToken,
     StateCount,
 )
@@ -231,25 +231,27 @@ class SqliteJobStore:
 
         return await self._db.run(mark) if job_ids else set()
 
-    async def apply_outcomes(self, owner: str, outcomes: Sequence[tuple[int, Outcome]]) -> ApplyResult:
+    async def apply_outcomes(self, owner: str, outcomes: Sequence[tuple[int, JobOutcome]]) -> ApplyResult:
         def apply(conn: sqlite3.Connection) -> list[int]:
             now = self._now()
             applied: set[int] = set()
-            delivered = [job_id for job_id, outcome in outcomes if isinstance(outcome, Delivered)]
+            delivered = [job_id for job_id, outcome in outcomes if isinstance(outcome, JobDelivered)]
             with write_transaction(conn):
                 if delivered:  # the common case: one statement for the whole batch
                     rows = conn.execute(MARK_DELIVERED, (now, now, dump_json(delivered), owner)).fetchall()
                     applied.update(row[0] for row in rows)
                 for job_id, outcome in outcomes:
-                    if isinstance(outcome, Retry):
+                    if isinstance(outcome, JobRetry):
                         cursor = conn.execute(MARK_RETRY, (outcome.at.timestamp(), outcome.error, now, job_id, owner))
-                    elif isinstance(outcome, Dead):
+                    elif isinstance(outcome, JobDead):
                         sent = None if outcome.sent_row is None else dump_json(outcome.sent_row)
                         cursor = conn.execute(MARK_DEAD, (outcome.reason, outcome.reason, sent, now, job_id, owner))
-                    elif isinstance(outcome, Delivered):
+                    elif isinstance(outcome, JobDelivered):
                         continue
                     else:
-                        raise TypeError(f"job {job_id}: outcome must be Delivered, Retry or Dead, not {outcome!r}")
+                        raise TypeError(
+                            f"job {job_id}: outcome must be JobDelivered, JobRetry or JobDead, not {outcome!r}"
+                        )
                     if cursor.rowcount:
                         applied.add(job_id)
             return [job_id for job_id, _ in outcomes if job_id not in applied]

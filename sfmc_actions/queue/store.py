@@ -30,8 +30,8 @@ from sfmc_actions.queue.jobs import (
     ApplyResult,
     EnqueueResult,
     Job,
+    JobOutcome,
     NewJob,
-    Outcome,
     QueueStats,
     RejectedEvent,
     SharedToken,
@@ -66,9 +66,9 @@ class JobStore(Protocol):
         Returns the ids marked: those `owner` still holds (send only those). An outcome or a release by id
         clears the mark; a mark never cleared makes the next claim return the job in doubt."""
 
-    async def apply_outcomes(self, owner: str, outcomes: Sequence[tuple[int, Outcome]]) -> ApplyResult:
+    async def apply_outcomes(self, owner: str, outcomes: Sequence[tuple[int, JobOutcome]]) -> ApplyResult:
         """Record each job's outcome in one transaction, only for jobs `owner` still holds. Clears the jobs'
-        sending marks; Delivered and Dead also settle a job in doubt (a Retry does not: it says only that this
+        sending marks; JobDelivered and JobDead also settle a job in doubt (a JobRetry does not: it says only that this
         attempt failed, not whether an earlier one reached SFMC)."""
 
     async def release(self, owner: str, job_ids: Collection[int] | None = None) -> int:

@@ -10,7 +10,7 @@ import asyncio
 import json
 import sys
 
-from sfmc_actions.queue import Delivered, open_store
+from sfmc_actions.queue import JobDelivered, open_store
 
 
 async def main(url: str, owner: str) -> None:
@@ -22,7 +22,7 @@ async def main(url: str, owner: str) -> None:
         while batch := await store.claim_batch(owner, lease_seconds=60, max_jobs=20):
             claimed.extend(job.id for job in batch)
             await asyncio.sleep(0.005)  # the "send": lets the other processes in
-            result = await store.apply_outcomes(owner, [(job.id, Delivered()) for job in batch])
+            result = await store.apply_outcomes(owner, [(job.id, JobDelivered()) for job in batch])
             if result.lost:
                 raise SystemExit(f"lost leases {result.lost}")
     finally:

@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator
 import asyncpg
 import pytest
 
-from sfmc_actions.queue import Delivered, JobStore, NewJob, open_store
+from sfmc_actions.queue import JobDelivered, JobStore, NewJob, open_store
 from sfmc_actions.queue import postgres_store as sql
 
 pytestmark = pytest.mark.postgres
@@ -74,5 +74,5 @@ async def test_statements_by_id_use_the_primary_key_with_stale_statistics(
             assert "jobs_pkey" in plan and "jobs_claimable" not in plan, f"{name}:\n{plan}"
     finally:
         await conn.close()
-    applied = await store.apply_outcomes("worker-1", [(job.id, Delivered()) for job in claimed])
+    applied = await store.apply_outcomes("worker-1", [(job.id, JobDelivered()) for job in claimed])
     assert applied.applied == 50 and applied.lost == ()

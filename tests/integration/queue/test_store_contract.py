@@ -16,14 +16,14 @@ import pytest
 
 from sfmc_actions.errors import StoreError
 from sfmc_actions.queue import (
-    Dead,
-    Delivered,
     Job,
+    JobDead,
+    JobDelivered,
+    JobRetry,
     JobState,
     JobStore,
     NewJob,
     RejectedEvent,
-    Retry,
     open_store,
 )
 from tests.integration.queue.conftest import FakeClock, raw_execute
@@ -93,9 +93,9 @@ async def test_outcomes_deliver_retry_later_and_kill(store: JobStore, clock: Fak
     result = await store.apply_outcomes(
         "w",
         [
-            (one.id, Delivered()),
-            (two.id, Retry(retry_at, "503 Service Unavailable")),
-            (three.id, Dead("Invalid column name: Emial", sent_row={"Emial": "a@b.c"})),
+            (one.id, JobDelivered()),
+            (two.id, JobRetry(retry_at, "503 Service Unavailable")),
+            (three.id, JobDead("Invalid column name: Emial", sent_row={"Emial": "a@b.c"})),
         ],
     )
 
@@ -121,8 +121,8 @@ async def test_expired_lease_is_claimable_again_and_the_late_outcome_is_dropped(
     clock.advance(11)
 
     [second] = await store.claim_batch("fresh-worker", lease_seconds=10, max_jobs=10)
-    late = await store.apply_outcomes("slow-worker", [(first.id, Dead("timed out"))])
-    await store.apply_outcomes("fresh-worker", [(second.id, Delivered())])
+    late = await store.apply_outcomes("slow-worker", [(first.id, JobDead("timed out"))])
+    await store.apply_outcomes("fresh-worker", [(second.id, JobDelivered())])
 
     assert second.id == first.id and second.attempts == 2 and second.lease_owner == "fresh-worker"
     assert (late.applied, late.lost) == (0, (first.id,))
@@ -134,7 +134,7 @@ async def test_outcome_for_a_job_not_claimed_by_that_owner_is_lost(store: JobSto
     await store.enqueue([job(1)])
     [claimed] = await store.claim_batch("w1", 60, 10)
 
-    result = await store.apply_outcomes("w2", [(claimed.id, Delivered()), (999_999, Delivered())])
+    result = await store.apply_outcomes("w2", [(claimed.id, JobDelivered()), (999_999, JobDelivered())])
 
     assert result.applied == 0 and set(result.lost) == {claimed.id, 999_999}
     still = await store.get_job(claimed.id)
@@ -212,7 +212,7 @@ async def test_list_dead_filters_newest_first(store: JobStore, clock: FakeClock)
     await store.enqueue([job(1, sub="orders"), job(2, sub="returns"), job(3, sub="orders")])
     claimed = await store.claim_batch("w", 60, 10)
     for j, reason in zip(claimed, ["Invalid email", "Row too long", "INVALID EMAIL again"], strict=True):
-        await store.apply_outcomes("w", [(j.id, Dead(reason))])
+        await store.apply_outcomes("w", [(j.id, JobDead(reason))])
         clock.advance(10)
     second_death = clock.now - timedelta(seconds=20)
 
@@ -232,7 +232,7 @@ async def test_replay_reroutes_once_atomically(store: JobStore) -> None:
     dead_journey, dead_row = await store.claim_batch("w", 60, 10, "apiEvent:APIEvent-1") + await store.claim_batch(
         "w", 60, 10, KEY_A
     )
-    await store.apply_outcomes("w", [(dead_journey.id, Dead("bad key")), (dead_row.id, Dead("bad column"))])
+    await store.apply_outcomes("w", [(dead_journey.id, JobDead("bad key")), (dead_row.id, JobDead("bad column"))])
     seen: list[Job] = []
 
     def reroute(old: Job) -> list[NewJob]:
@@ -256,7 +256,7 @@ async def test_replay_reroutes_once_atomically(store: JobStore) -> None:
 async def test_replay_failure_rolls_back(store: JobStore) -> None:
     await store.enqueue([job(1)])
     [claimed] = await store.claim_batch("w", 60, 10)
-    await store.apply_outcomes("w", [(claimed.id, Dead("bad column"))])
+    await store.apply_outcomes("w", [(claimed.id, JobDead("bad column"))])
 
     def broken(_: Job) -> list[NewJob]:
         raise RuntimeError("router exploded")
@@ -273,10 +273,10 @@ async def test_stats_counts_per_subscription_and_state_with_last_errors(store: J
     clock.advance(5)
     await store.enqueue([job(3, sub="returns", key=KEY_B)])
     [claimed] = await store.claim_batch("w", 60, 1)
-    await store.apply_outcomes("w", [(claimed.id, Retry(clock.now + timedelta(seconds=9), "429 Too Many Requests"))])
+    await store.apply_outcomes("w", [(claimed.id, JobRetry(clock.now + timedelta(seconds=9), "429 Too Many Requests"))])
     clock.advance(1)
     [dead] = await store.claim_batch("w", 60, 1, batch_key=KEY_B)
-    await store.apply_outcomes("w", [(dead.id, Dead("Invalid email"))])
+    await store.apply_outcomes("w", [(dead.id, JobDead("Invalid email"))])
 
     stats = await store.stats()
 
@@ -293,11 +293,11 @@ async def test_stats_counts_per_subscription_and_state_with_last_errors(store: J
 async def test_purge_deletes_old_delivered_jobs_only(store: JobStore, clock: FakeClock) -> None:
     await store.enqueue([job(1), job(2)])
     old_a, old_b = await store.claim_batch("w", 1000, 10)
-    await store.apply_outcomes("w", [(old_a.id, Delivered())])
+    await store.apply_outcomes("w", [(old_a.id, JobDelivered())])
     clock.advance(100)
     await store.enqueue([job(3)])
     [new] = await store.claim_batch("w", 60, 10, KEY_A)
-    await store.apply_outcomes("w", [(new.id, Delivered())])
+    await store.apply_outcomes("w", [(new.id, JobDelivered())])
 
     assert await store.purge(delivered_before=clock.now - timedelta(seconds=50)) == 1
 
@@ -420,7 +420,7 @@ async def test_concurrent_claiming_tasks_never_share_a_job(store_url: str) -> No
         while batch := await s.claim_batch(name, 60, 25):
             claims.extend(j.id for j in batch)
             await asyncio.sleep(0)
-            result = await s.apply_outcomes(name, [(j.id, Delivered()) for j in batch])
+            result = await s.apply_outcomes(name, [(j.id, JobDelivered()) for j in batch])
             assert result.lost == ()
 
     try:

@@ -7,7 +7,7 @@ stays in doubt, across releases and expired leases, until an outcome is recorded
 
 from __future__ import annotations
 
-from sfmc_actions.queue import Dead, Delivered, JobState, JobStore, NewJob, Retry, open_store
+from sfmc_actions.queue import JobDead, JobDelivered, JobRetry, JobState, JobStore, NewJob, open_store
 from tests.integration.queue.conftest import FakeClock, raw_execute
 
 
@@ -44,7 +44,7 @@ async def test_delivered_or_dead_settle_the_doubt_a_retry_keeps_it(store: JobSto
 
     await store.mark_sending("w2", ids)  # the resend policy sends them again
     result = await store.apply_outcomes(
-        "w2", [(ids[0], Delivered()), (ids[1], Retry(clock.now, "503")), (ids[2], Dead("in doubt: ..."))]
+        "w2", [(ids[0], JobDelivered()), (ids[1], JobRetry(clock.now, "503")), (ids[2], JobDead("in doubt: ..."))]
     )
     assert result.applied == 3
 
@@ -55,12 +55,12 @@ async def test_delivered_or_dead_settle_the_doubt_a_retry_keeps_it(store: JobSto
     for job_id in (ids[0], ids[2]):
         settled = await store.get_job(job_id)
         assert settled is not None and not settled.in_doubt
-    await store.apply_outcomes("w3", [(retried.id, Retry(clock.now, "not sent: unknown subscription"))])
+    await store.apply_outcomes("w3", [(retried.id, JobRetry(clock.now, "not sent: unknown subscription"))])
     clock.advance(1)
     [again] = await store.claim_batch("w4", 10, 10)
     assert again.in_doubt and again.attempts == 4  # a retry with no mark of its own leaves the doubt as it was
     await store.mark_sending("w4", [again.id])
-    await store.apply_outcomes("w4", [(again.id, Retry(clock.now, "503"))])
+    await store.apply_outcomes("w4", [(again.id, JobRetry(clock.now, "503"))])
     clock.advance(1)
     [fresh] = await store.claim_batch("w5", 10, 10)
     assert fresh.in_doubt  # a marked attempt's retry clears the mark, not the doubt it inherited
@@ -118,7 +118,7 @@ async def test_in_doubt_survives_expired_leases_until_an_outcome(store: JobStore
         [again] = await store.claim_batch(owner, 10, 10)
         assert again.in_doubt  # nobody recorded anything: still in doubt
 
-    await store.apply_outcomes("and-again", [(job.id, Dead("in doubt: the worker stopped mid-send"))])
+    await store.apply_outcomes("and-again", [(job.id, JobDead("in doubt: the worker stopped mid-send"))])
     [dead] = await store.list_dead(reason_contains="in doubt")
     assert dead.id == job.id and dead.state is JobState.DEAD and not dead.in_doubt
 
@@ -148,7 +148,7 @@ async def test_a_recorded_retry_of_a_marked_send_is_not_in_doubt(store: JobStore
     await store.enqueue([journey(1)])
     [job] = await store.claim_batch("w1", 10, 10)
     await store.mark_sending("w1", [job.id])
-    await store.apply_outcomes("w1", [(job.id, Retry(clock.now, "SFMC answered 503"))])  # SFMC said: not done
+    await store.apply_outcomes("w1", [(job.id, JobRetry(clock.now, "SFMC answered 503"))])  # SFMC said: not done
     clock.advance(1)
     [again] = await store.claim_batch("w2", 10, 10)
     assert again.id == job.id and not again.in_doubt

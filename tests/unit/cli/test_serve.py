@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from sfmc_actions.cli import app
-from sfmc_actions.queue import Dead, open_store
+from sfmc_actions.queue import JobDead, open_store
 from sfmc_actions.route.router import Router
 from sfmc_actions.service.load import load, tenant_key
 
@@ -51,7 +51,9 @@ def database(tmp_path: Path) -> str:
             jobs, _ = Router(loaded.subscriptions, tenant_key(None)).route_many([ORDER])
             await store.enqueue(jobs)
             (claimed,) = await store.claim_batch("cli-test", 60, 10)
-            await store.apply_outcomes("cli-test", [(claimed.id, Dead("SFMC row error: Currency too long", {"k": 1}))])
+            await store.apply_outcomes(
+                "cli-test", [(claimed.id, JobDead("SFMC row error: Currency too long", {"k": 1}))]
+            )
         finally:
             await store.close()
 

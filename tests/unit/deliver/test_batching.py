@@ -17,7 +17,7 @@ from sfmc_actions.deliver.batching import (
     WorkSignal,
     route_for,
 )
-from sfmc_actions.queue import JobStore, Retry
+from sfmc_actions.queue import JobRetry, JobStore
 from sfmc_actions.sfmc.actions import get_action
 from tests.unit.deliver.fakes import new_job, per_event_action, rows_action, subscription
 
@@ -117,7 +117,7 @@ async def test_retried_jobs_do_not_wait_again(store: JobStore) -> None:
     assembler = BatchAssembler(store, Routes.build([subscription("s", action)], {}), WorkSignal(), 5.0)
     first = await store.claim_batch("w", 60, 50)
     now = first[0].created_at
-    await store.apply_outcomes("w", [(job.id, Retry(now, "boom")) for job in first])
+    await store.apply_outcomes("w", [(job.id, JobRetry(now, "boom")) for job in first])
     started = time.monotonic()
     batch = await assembler.next_batch("w", never)
     assert batch is not None and len(batch.jobs) == 2 and all(job.attempts == 2 for job in batch.jobs)

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from sfmc_actions.deliver.outcomes import InDoubtPolicy, Kind, decide, is_throttled, retry_later
-from sfmc_actions.queue.jobs import Dead, Delivered, Job, JobState, Retry
+from sfmc_actions.queue.jobs import Job, JobDead, JobDelivered, JobRetry, JobState
 from sfmc_actions.queue.retry import RetryPolicy
 from sfmc_actions.sfmc import outcomes as sfmc
 
@@ -41,13 +41,13 @@ def no_jitter() -> float:
 
 def test_delivered() -> None:
     d = decide(job(), sfmc.Delivered({"keys": {}}), POLICY, NOW)
-    assert (d.kind, d.outcome) == (Kind.DELIVERED, Delivered())
+    assert (d.kind, d.outcome) == (Kind.DELIVERED, JobDelivered())
 
 
 def test_dead_keeps_sfmcs_reason_and_the_sent_row() -> None:
     d = decide(job(), sfmc.Dead("SFMC row error: Email is invalid", {"keys": {"id": 1}}), POLICY, NOW)
     assert d.kind is Kind.DEAD
-    assert d.outcome == Dead("SFMC row error: Email is invalid", {"keys": {"id": 1}})
+    assert d.outcome == JobDead("SFMC row error: Email is invalid", {"keys": {"id": 1}})
 
 
 @pytest.mark.parametrize(
@@ -63,14 +63,14 @@ def test_dead_keeps_sfmcs_reason_and_the_sent_row() -> None:
 def test_retry_follows_the_policy(attempts: int, retry_after: float | None, expected_delay: float) -> None:
     d = decide(job(attempts), sfmc.Retry("SFMC answered 503 Service Unavailable", retry_after), POLICY, NOW, no_jitter)
     assert d.kind is Kind.RETRY
-    assert isinstance(d.outcome, Retry)
+    assert isinstance(d.outcome, JobRetry)
     assert d.outcome.at == NOW + timedelta(seconds=expected_delay)
     assert d.outcome.error == "SFMC answered 503 Service Unavailable"
 
 
 def test_jitter_takes_up_to_half_off() -> None:
     d = decide(job(3), sfmc.Retry("network error"), POLICY, NOW, lambda: 1.0)
-    assert isinstance(d.outcome, Retry) and d.outcome.at == NOW + timedelta(seconds=2.0)
+    assert isinstance(d.outcome, JobRetry) and d.outcome.at == NOW + timedelta(seconds=2.0)
 
 
 @pytest.mark.parametrize(
@@ -85,7 +85,7 @@ def test_dead_only_when_both_limits_pass(attempts: int, age: float, kind: Kind) 
     d = decide(job(attempts, age), sfmc.Retry("SFMC answered 500 Internal Server Error"), POLICY, NOW)
     assert d.kind is kind
     if kind is Kind.DEAD:
-        assert isinstance(d.outcome, Dead)
+        assert isinstance(d.outcome, JobDead)
         assert "gave up after 10 attempts" in d.outcome.reason and "500 Internal Server Error" in d.outcome.reason
 
 
@@ -114,7 +114,7 @@ def test_refused_credentials_count_and_are_flagged() -> None:
 
 def test_retry_later_uses_the_given_delay() -> None:
     d = retry_later(job(1), "subscription 'x' is not in this worker's config", POLICY, NOW, no_jitter, 60.0)
-    assert isinstance(d.outcome, Retry) and d.outcome.at == NOW + timedelta(seconds=60)
+    assert isinstance(d.outcome, JobRetry) and d.outcome.at == NOW + timedelta(seconds=60)
     assert "not in this worker's config" in d.outcome.error
 
 
@@ -141,7 +141,7 @@ def test_lost_answers_of_actions_that_must_not_repeat(
 
 def test_the_held_dead_letter_says_what_happened_and_what_to_do() -> None:
     d = decide(job(), LOST, POLICY, NOW, in_doubt=HOLD)
-    assert isinstance(d.outcome, Dead) and d.outcome.sent_row == {"keys": {}}
+    assert isinstance(d.outcome, JobDead) and d.outcome.sent_row == {"keys": {}}
     assert d.outcome.reason == (
         "in doubt: the journey entry of contact 'u1' (event definition 'E') was sent but its answer was lost "
         "(timed out waiting for the answer: ReadTimeout), so SFMC may have processed it. It is not resent "

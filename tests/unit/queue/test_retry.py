@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from sfmc_actions.queue import Dead, Retry, RetryPolicy
+from sfmc_actions.queue import JobDead, JobRetry, RetryPolicy
 
 NOW = datetime(2030, 1, 1, 12, 0, tzinfo=UTC)
 NO_JITTER = RetryPolicy(base_delay=1, factor=2, max_delay=60, jitter=0, max_attempts=5, max_age=3600)
@@ -68,11 +68,11 @@ def test_on_failure_table(attempts: int, age_seconds: float, retry_after: float 
         retry_after=retry_after,
     )
     if outcome == "dead":
-        assert isinstance(result, Dead)
+        assert isinstance(result, JobDead)
         assert result.reason.startswith(f"gave up after {attempts} attempts over ")
         assert result.reason.endswith("last error: 503 Service Unavailable")
     else:
-        assert isinstance(result, Retry)
+        assert isinstance(result, JobRetry)
         assert result.at == NOW + timedelta(seconds=float(outcome))  # type: ignore[arg-type]
         assert result.error == "503 Service Unavailable"
 
