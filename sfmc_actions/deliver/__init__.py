@@ -1,16 +1,16 @@
 """Deliver: workers claim batches of jobs from the store, send them to SFMC and record each job's outcome.
 
-routes = Routes.build(loaded.subscriptions, batch_sizes)
+plans = SendPlans.build(loaded.subscriptions, batch_sizes)
 limiter = TenantLimiter(tenant, delivery.tenant_concurrency)
 client = SfmcClient(settings, http=observed_http_client(limiter), token_cache=StoreTokenCache(store))
-worker = Worker(store, client, routes, tenant=tenant, policy=policy_for(delivery), limiter=limiter,
+worker = Worker(store, client, plans, tenant=tenant, policy=policy_for(delivery), limiter=limiter,
                 options=WorkerOptions.from_delivery(delivery))
 await worker.run()   # until worker.stop()
 """
 
 from __future__ import annotations
 
-from sfmc_actions.deliver.batching import Batch, Route, Routes, route_for
+from sfmc_actions.deliver.batching import Batch, SendPlan, SendPlans, send_plan_for
 from sfmc_actions.deliver.outcomes import Decision, Kind, decide
 from sfmc_actions.deliver.tenants import TenantLimiter
 from sfmc_actions.deliver.tokens import StoreTokenCache
@@ -22,8 +22,8 @@ __all__ = [
     "Decision",
     "Kind",
     "ObservedTransport",
-    "Route",
-    "Routes",
+    "SendPlan",
+    "SendPlans",
     "StoreTokenCache",
     "TenantLimiter",
     "Worker",
@@ -32,6 +32,6 @@ __all__ = [
     "observed_http_client",
     "policy_for",
     "process_name",
-    "route_for",
     "route_of",
+    "send_plan_for",
 ]

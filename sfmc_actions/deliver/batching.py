@@ -6,12 +6,12 @@ is being retried has waited already and goes at once. Per-event actions (contact
 call per event) never wait: a claim of a few of them is sent as it is.
 
 The key is unknown until the first claim (the store hands out the oldest available key), so the first claim
-takes `Routes.peek_size` jobs: the largest claim size among the subscriptions, at most `PEEK_CAP`, so that a
+takes `SendPlans.peek_size` jobs: the largest claim size among the subscriptions, at most `PEEK_CAP`, so that a
 backlog costs one claim per batch. A key whose batch size is smaller may get more jobs than that: its action
 cuts them into requests of its batch size (rowsets.py, async_data_extension.py; per-event actions make one
 request per job anyway). A key whose batch size is larger is topped up by claims that name the key.
 Leases are sized, not renewed: a claim's lease covers the longest
-send its action may make (`Route.lease`), and the worker cuts a send off `LEASE_MARGIN` before the lease ends,
+send its action may make (`SendPlan.lease`), and the worker cuts a send off `LEASE_MARGIN` before the lease ends,
 so a slow SFMC never lets a second worker take over jobs that are still being sent.
 """
 
@@ -40,7 +40,7 @@ PEEK_CAP = 50  # SFMC's synchronous rowset batch: a first claim never takes more
 
 
 @dataclass(frozen=True)
-class Route:
+class SendPlan:
     """How one subscription's jobs are delivered."""
 
     subscription: Subscription
@@ -50,32 +50,32 @@ class Route:
     lease: float
 
 
-def route_for(subscription: Subscription, batch_size: int | None, lease: float = DEFAULT_LEASE) -> Route:
+def send_plan_for(subscription: Subscription, batch_size: int | None, lease: float = DEFAULT_LEASE) -> SendPlan:
     """Raises ValueError (with the reason) when `batch_size` does not suit the action."""
     action = subscription.action if batch_size is None else subscription.action.with_batch_size(batch_size)
     per_event = isinstance(action, PerEventAction)
     claim = (batch_size or PER_EVENT_CLAIM) if per_event else action.batch_size
     if isinstance(action, AsyncRowsAction):
         lease += action.poll.timeout  # it waits for SFMC's async job before it knows each row's outcome
-    return Route(subscription, action, claim, waits_for_more=not per_event and claim > 1, lease=lease)
+    return SendPlan(subscription, action, claim, waits_for_more=not per_event and claim > 1, lease=lease)
 
 
-class Routes:
+class SendPlans:
     """The deliverable subscriptions of the current config, by name."""
 
-    def __init__(self, routes: Sequence[Route]) -> None:
-        self._by_name = {r.subscription.name: r for r in routes}
-        sizes = [r.claim_size for r in routes] or [1]
+    def __init__(self, plans: Sequence[SendPlan]) -> None:
+        self._by_name = {r.subscription.name: r for r in plans}
+        sizes = [r.claim_size for r in plans] or [1]
         self.peek_size = min(max(sizes), PEEK_CAP)
-        self.peek_lease = max([r.lease for r in routes] or [DEFAULT_LEASE])
+        self.peek_lease = max([r.lease for r in plans] or [DEFAULT_LEASE])
 
     @classmethod
     def build(
         cls, subscriptions: Sequence[Subscription], batch_sizes: Mapping[str, int | None], lease: float = DEFAULT_LEASE
-    ) -> Routes:
-        return cls([route_for(s, batch_sizes.get(s.name), lease) for s in subscriptions if s.enabled])
+    ) -> SendPlans:
+        return cls([send_plan_for(s, batch_sizes.get(s.name), lease) for s in subscriptions if s.enabled])
 
-    def get(self, name: str | None) -> Route | None:
+    def get(self, name: str | None) -> SendPlan | None:
         return self._by_name.get(name) if name is not None else None
 
     def __len__(self) -> int:
@@ -86,7 +86,7 @@ class Routes:
 class Batch:
     key: str
     jobs: list[Job]
-    route: Route | None  # of the first job's subscription; None: not in the current config
+    plan: SendPlan | None  # of the first job's subscription; None: not in the current config
     send_by: float  # time.monotonic() by which the send must have finished
 
     @property
@@ -159,13 +159,13 @@ class BatchAssembler:
     def __init__(
         self,
         store: JobStore,
-        routes: Routes,
+        plans: SendPlans,
         signal: WorkSignal,
         flush_interval: float,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self._store = store
-        self._routes = routes
+        self._plans = plans
         self._signal = signal
         self._flush = flush_interval
         self._clock = clock
@@ -173,26 +173,26 @@ class BatchAssembler:
     async def next_batch(self, owner: str, stopping: Callable[[], bool]) -> Batch | None:
         """Claim a batch for `owner`, or None when nothing is available now."""
         started = time.monotonic()
-        first = await self._store.claim_batch(owner, self._routes.peek_lease, self._routes.peek_size)
+        first = await self._store.claim_batch(owner, self._plans.peek_lease, self._plans.peek_size)
         if not first:
             return None
         key = first[0].batch_key
-        route = self._routes.get(first[0].subscription)
-        lease = min(route.lease, self._routes.peek_lease) if route else self._routes.peek_lease
-        batch = Batch(key, first, route, started + lease - min(LEASE_MARGIN, lease / 4))
-        if route is None or len(first) >= route.claim_size:
+        plan = self._plans.get(first[0].subscription)
+        lease = min(plan.lease, self._plans.peek_lease) if plan else self._plans.peek_lease
+        batch = Batch(key, first, plan, started + lease - min(LEASE_MARGIN, lease / 4))
+        if plan is None or len(first) >= plan.claim_size:
             return batch  # unknown subscription (the worker deals with it) or full
-        if not route.waits_for_more and len(first) < self._routes.peek_size:
+        if not plan.waits_for_more and len(first) < self._plans.peek_size:
             return batch  # per-event action and nothing more for this key
-        await self._fill(owner, batch, route, stopping)
+        await self._fill(owner, batch, plan, stopping)
         return batch
 
-    async def _fill(self, owner: str, batch: Batch, route: Route, stopping: Callable[[], bool]) -> None:
-        flush_at = self._flush_at(batch.jobs) if route.waits_for_more else 0.0
-        exhausted = len(batch.jobs) < self._routes.peek_size  # the first claim took all there was
-        while (want := route.claim_size - len(batch.jobs)) > 0 and not stopping():
+    async def _fill(self, owner: str, batch: Batch, plan: SendPlan, stopping: Callable[[], bool]) -> None:
+        flush_at = self._flush_at(batch.jobs) if plan.waits_for_more else 0.0
+        exhausted = len(batch.jobs) < self._plans.peek_size  # the first claim took all there was
+        while (want := plan.claim_size - len(batch.jobs)) > 0 and not stopping():
             if not exhausted:
-                more = await self._store.claim_batch(owner, route.lease, want, batch.key)
+                more = await self._store.claim_batch(owner, plan.lease, want, batch.key)
                 batch.jobs.extend(more)
                 exhausted = len(more) < want
                 continue

@@ -1,7 +1,7 @@
 """The delivery worker: many tasks per process claim batches, send them through the SFMC actions and record
 one outcome per job. Any number of processes (on any number of machines, with PostgreSQL) share the work.
 
-    worker = Worker(store, client, routes, tenant=..., policy=..., options=...)
+    worker = Worker(store, client, plans, tenant=..., policy=..., options=...)
     task = asyncio.create_task(worker.run())
     ...
     worker.stop(); await task      # graceful: sends in flight finish (up to shutdown_grace), the rest is released
@@ -32,7 +32,7 @@ from typing import Any, Literal
 import orjson
 
 from sfmc_actions.config import Delivery
-from sfmc_actions.deliver.batching import DEFAULT_LEASE, Batch, BatchAssembler, Route, Routes, WorkSignal
+from sfmc_actions.deliver.batching import DEFAULT_LEASE, Batch, BatchAssembler, SendPlan, SendPlans, WorkSignal
 from sfmc_actions.deliver.outcomes import (
     WORKER_STOPPED,
     Decision,
@@ -91,7 +91,7 @@ class Worker:
         self,
         store: JobStore,
         client: SfmcClient,
-        routes: Routes,
+        plans: SendPlans,
         *,
         tenant: str,
         policy: RetryPolicy | None = None,
@@ -101,7 +101,7 @@ class Worker:
         name: str | None = None,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
-        self.store, self.client, self.routes, self.tenant = store, client, routes, tenant
+        self.store, self.client, self.plans, self.tenant = store, client, plans, tenant
         self.policy = policy or RetryPolicy()
         self.options = options or WorkerOptions()
         self.limiter = limiter or TenantLimiter(tenant, self.options.concurrency)
@@ -110,7 +110,7 @@ class Worker:
         self.counts: Counter[str] = Counter()  # jobs by Kind, for logs and tests
         self._clock = clock
         self._signal = WorkSignal()
-        self._assembler = BatchAssembler(store, routes, self._signal, self.options.flush_interval, clock)
+        self._assembler = BatchAssembler(store, plans, self._signal, self.options.flush_interval, clock)
         self._stopping = asyncio.Event()
         self._holding: set[str] = set()  # owners (tasks) between claim and outcome
         self._sending: set[str] = set()
@@ -118,7 +118,7 @@ class Worker:
         self._tasks: list[asyncio.Task[None]] = []
 
     def __repr__(self) -> str:
-        return f"Worker({self.name!r}, tenant={self.tenant!r}, {len(self.routes)} subscription(s))"
+        return f"Worker({self.name!r}, tenant={self.tenant!r}, {len(self.plans)} subscription(s))"
 
     def stop(self) -> None:
         """Begin a graceful stop: no new claims; batches not yet sending are released; sends finish.
@@ -203,23 +203,23 @@ class Worker:
         """Send a claimed batch and record every job's outcome; returns the decisions."""
         now = self._clock()
         decisions: list[Decision] = []
-        groups: dict[bytes, tuple[Route, list[Job]]] = {}
+        groups: dict[bytes, tuple[SendPlan, list[Job]]] = {}
         for job in batch.jobs:
-            route = self.routes.get(job.subscription)
-            problem = self._unroutable(job, route)
-            if route is None or problem is not None:
+            plan = self.plans.get(job.subscription)
+            problem = self._unroutable(job, plan)
+            if plan is None or problem is not None:
                 delay = self.options.unroutable_delay
                 decisions.append(retry_later(job, problem or "", self.policy, now, retry_after=delay))
                 continue
             # Jobs of one key share the action and target; subscriptions differ at most in hook outputs.
-            group = orjson.dumps([route.action.key, route.subscription.hook_outputs], option=orjson.OPT_SORT_KEYS)
-            groups.setdefault(group, (route, []))[1].append(job)
+            group = orjson.dumps([plan.action.key, plan.subscription.hook_outputs], option=orjson.OPT_SORT_KEYS)
+            groups.setdefault(group, (plan, []))[1].append(job)
         recorded: list[Decision] = []
-        for route, jobs in groups.values():
-            if not route.action.idempotent:
-                recorded += await self._deliver_once(owner, batch, route, jobs)
+        for plan, jobs in groups.values():
+            if not plan.action.idempotent:
+                recorded += await self._deliver_once(owner, batch, plan, jobs)
                 continue
-            results = await self._send(route, jobs, batch.budget)
+            results = await self._send(plan, jobs, batch.budget)
             finished = self._clock()
             decisions += [decide(job, result, self.policy, finished) for job, result in zip(jobs, results, strict=True)]
         await self._apply(owner, batch, decisions)
@@ -227,13 +227,13 @@ class Worker:
         self._observe(batch, decisions)
         return decisions
 
-    async def _deliver_once(self, owner: str, batch: Batch, route: Route, jobs: list[Job]) -> list[Decision]:
+    async def _deliver_once(self, owner: str, batch: Batch, plan: SendPlan, jobs: list[Job]) -> list[Decision]:
         """Jobs of an action that must not be repeated (journey entries), one request each. A job is marked as
         sending (committed) only once its request can go out (it holds the tenant's request slot), and its
         outcome is recorded as soon as SFMC answers: a worker killed mid-batch leaves in doubt only the
         requests then on the wire."""
         hold = self.options.in_doubt == "hold"
-        action = route.action
+        action = plan.action
         decisions: list[Decision] = []
         if hold:  # the previous holder stopped mid-send: SFMC may have processed them; never resent blindly
             decisions = [
@@ -252,7 +252,7 @@ class Worker:
                 async with self.limiter.request(shared=True):  # the slot its request will use
                     if not await self.store.mark_sending(owner, [job.id]):
                         return None  # the lease ran out (a stalled process): another worker may have it
-                    [result] = await self._send(route, [job], batch.budget)
+                    [result] = await self._send(plan, [job], batch.budget)
             subject = action.describe(job.payload)
             decision = decide(job, result, self.policy, self._clock(), in_doubt=InDoubtPolicy(hold, subject))
             await self._apply(owner, batch, [decision])
@@ -273,8 +273,8 @@ class Worker:
             )
         return decisions + sent
 
-    def _unroutable(self, job: Job, route: Route | None) -> str | None:
-        if route is None:
+    def _unroutable(self, job: Job, plan: SendPlan | None) -> str | None:
+        if plan is None:
             self._notice(
                 f"unroutable:{job.subscription}",
                 logging.WARNING,
@@ -289,13 +289,13 @@ class Worker:
             return f"the job is for SFMC tenant {job.tenant!r}, this worker delivers to {self.tenant!r}"
         return None
 
-    async def _send(self, route: Route, jobs: Sequence[Job], budget: float) -> list[Outcome]:
+    async def _send(self, plan: SendPlan, jobs: Sequence[Job], budget: float) -> list[Outcome]:
         payloads = [job.payload for job in jobs]
         # When the send fails as a whole, the requests may have gone out: in doubt unless resending is harmless.
-        sent = not route.action.idempotent
+        sent = not plan.action.idempotent
         try:
             async with asyncio.timeout(max(budget, 0.001)) as deadline:
-                results = await route.action.send(self.client, payloads, route.subscription.hook_outputs)
+                results = await plan.action.send(self.client, payloads, plan.subscription.hook_outputs)
         except TimeoutError:
             if not deadline.expired():
                 raise
@@ -303,11 +303,11 @@ class Worker:
             message = f"the send took longer than {budget:.0f} s and was cut off before the jobs' lease ran out"
             return [Retry(message, in_doubt=sent)] * len(jobs)
         except Exception as exc:  # an action must not raise; if one does, the jobs retry instead of vanishing
-            log.exception("action %s raised while sending %d job(s)", route.action.key, len(jobs))
+            log.exception("action %s raised while sending %d job(s)", plan.action.key, len(jobs))
             error = f"internal error while sending: {type(exc).__name__}: {exc}"
             return [Retry(error, in_doubt=sent)] * len(jobs)
         if len(results) != len(jobs):
-            log.error("action %s returned %d outcomes for %d jobs", route.action.key, len(results), len(jobs))
+            log.error("action %s returned %d outcomes for %d jobs", plan.action.key, len(results), len(jobs))
             error = "internal error: the action's outcomes do not match its inputs"
             return [Retry(error, in_doubt=sent)] * len(jobs)
         return results

@@ -10,15 +10,15 @@ from __future__ import annotations
 
 from sfmc_actions.ingest.files import SendTotals, numbered_lines, send_lines
 from sfmc_actions.ingest.http_api import create_ingest_app
-from sfmc_actions.ingest.service import Batch, EventProblem, EventRouter, Ingest, IngestResult
+from sfmc_actions.ingest.service import EventProblem, EventRouter, Ingest, IngestBatch, IngestResult
 from sfmc_actions.ingest.webhook import WebhookVerifier
 from sfmc_actions.ingest.write_keys import WriteKeys
 
 __all__ = [
-    "Batch",
     "EventProblem",
     "EventRouter",
     "Ingest",
+    "IngestBatch",
     "IngestResult",
     "SendTotals",
     "WebhookVerifier",

@@ -14,7 +14,7 @@ from typing import BinaryIO
 
 import orjson
 
-from sfmc_actions.ingest.service import Batch, EventProblem, Ingest, IngestResult
+from sfmc_actions.ingest.service import EventProblem, Ingest, IngestBatch, IngestResult
 
 CHUNK_SIZE = 1000
 
@@ -47,7 +47,7 @@ def numbered_lines(stream: BinaryIO) -> Iterator[tuple[int, bytes]]:
     yield from enumerate(stream, 1)
 
 
-def add_line(ingest: Ingest, batch: Batch, number: int, line: bytes) -> None:
+def add_line(ingest: Ingest, batch: IngestBatch, number: int, line: bytes) -> None:
     try:
         item = orjson.loads(line)
     except orjson.JSONDecodeError as exc:
@@ -72,7 +72,7 @@ async def send_lines(
     """
     totals = SendTotals()
     source = f"file:{origin or 'stdin'}"
-    batch, pending, consumed = Batch(origin=origin), 0, 0
+    batch, pending, consumed = IngestBatch(origin=origin), 0, 0
     for number, line in lines:
         consumed += len(line)
         if not line.strip():
@@ -81,7 +81,7 @@ async def send_lines(
         pending += 1
         if pending >= chunk_size:
             _report(totals, await ingest.commit(batch, source), consumed, on_chunk)
-            batch, pending = Batch(origin=origin), 0
+            batch, pending = IngestBatch(origin=origin), 0
     if pending:
         _report(totals, await ingest.commit(batch, source), consumed, on_chunk)
     return totals

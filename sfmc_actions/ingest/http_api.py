@@ -43,7 +43,7 @@ from sfmc_actions.ingest.request_body import (
     read_body,
 )
 from sfmc_actions.ingest.responses import commit, error_response, json_response
-from sfmc_actions.ingest.service import TRANSPORT_FIELDS, Batch, EventRouter, Ingest, raw_text
+from sfmc_actions.ingest.service import TRANSPORT_FIELDS, EventRouter, Ingest, IngestBatch, raw_text
 from sfmc_actions.ingest.webhook import WebhookVerifier, webhook_endpoint
 from sfmc_actions.ingest.write_keys import WriteKeyError, WriteKeys
 from sfmc_actions.queue.store import JobStore
@@ -91,7 +91,7 @@ class IngestApi:
             return error_response(exc.status, exc.code, exc.message)
         except WriteKeyError as exc:
             return error_response(401, "unauthorized", str(exc))
-        batch = Batch()
+        batch = IngestBatch()
         event: dict[str, Any] = {k: v for k, v in body.items() if k not in TRANSPORT_FIELDS}
         kind = event.setdefault("type", call)
         if kind != call:

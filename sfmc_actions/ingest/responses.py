@@ -12,7 +12,7 @@ from typing import Any
 import orjson
 from starlette.responses import Response
 
-from sfmc_actions.ingest.service import Batch, Ingest, IngestResult
+from sfmc_actions.ingest.service import Ingest, IngestBatch, IngestResult
 
 log = logging.getLogger("sfmc_actions.ingest")
 
@@ -41,7 +41,7 @@ def result_body(result: IngestResult) -> dict[str, Any]:
     return body
 
 
-async def commit(ingest: Ingest, batch: Batch, source: str) -> Response:
+async def commit(ingest: Ingest, batch: IngestBatch, source: str) -> Response:
     try:
         result = await ingest.commit(batch, source)
     except Exception as exc:  # any store failure: nothing was committed, so the client must send again

@@ -58,7 +58,7 @@ class EventProblem:
 
 
 @dataclass
-class Batch:
+class IngestBatch:
     """Events parsed and routed, not yet stored."""
 
     jobs: list[NewJob] = field(default_factory=list)
@@ -147,7 +147,12 @@ class Ingest:
         self.store = store
 
     def add(
-        self, batch: Batch, index: int, item: object, raw: bytes | None = None, received_at: datetime | None = None
+        self,
+        batch: IngestBatch,
+        index: int,
+        item: object,
+        raw: bytes | None = None,
+        received_at: datetime | None = None,
     ) -> None:
         """Parse and route one raw event into `batch`; a Spec failure is kept as rejected.
 
@@ -168,13 +173,15 @@ class Ingest:
         batch.jobs.extend(routed.jobs)
         batch.unmatched += routed.unmatched
 
-    def prepare(self, items: Sequence[object], first_index: int = 0, received_at: datetime | None = None) -> Batch:
-        batch = Batch()
+    def prepare(
+        self, items: Sequence[object], first_index: int = 0, received_at: datetime | None = None
+    ) -> IngestBatch:
+        batch = IngestBatch()
         for offset, item in enumerate(items):
             self.add(batch, first_index + offset, item, received_at=received_at)
         return batch
 
-    async def commit(self, batch: Batch, source: str) -> IngestResult:
+    async def commit(self, batch: IngestBatch, source: str) -> IngestResult:
         """Store the batch in one transaction; returns only once it is committed (accepted means durable).
 
         `source` names where the events came from (the write key's source, "webhook", the file) in metrics.

@@ -28,7 +28,7 @@ from starlette.applications import Starlette
 
 from sfmc_actions.config import SfmcSettings
 from sfmc_actions.deliver import (
-    Routes,
+    SendPlans,
     StoreTokenCache,
     TenantLimiter,
     Worker,
@@ -123,7 +123,7 @@ async def delivery(
     limiter = TenantLimiter(tenant, config.delivery.tenant_concurrency, on_change=gauge.set)
     batch_sizes = {s.name: s.batch_size for s in config.subscriptions}
     try:
-        routes = Routes.build(loaded.subscriptions, batch_sizes, options.lease_seconds)
+        plans = SendPlans.build(loaded.subscriptions, batch_sizes, options.lease_seconds)
     except ValueError as exc:
         raise StartError(f"{config.path}: a subscription's batch_size does not suit its action: {exc}") from None
     http = observed_http_client(limiter, metrics, timeout=http_timeout)
@@ -131,7 +131,7 @@ async def delivery(
         client = SfmcClient(settings, http=http, token_cache=StoreTokenCache(store))
         policy = policy or policy_for(config.delivery)
         yield Worker(
-            store, client, routes, tenant=tenant, policy=policy, options=options, limiter=limiter, metrics=metrics
+            store, client, plans, tenant=tenant, policy=policy, options=options, limiter=limiter, metrics=metrics
         )
     finally:
         await http.aclose()

@@ -13,9 +13,9 @@ from sfmc_actions.deliver.batching import (
     PEEK_CAP,
     PER_EVENT_CLAIM,
     BatchAssembler,
-    Routes,
+    SendPlans,
     WorkSignal,
-    route_for,
+    send_plan_for,
 )
 from sfmc_actions.queue import JobRetry, JobStore
 from sfmc_actions.sfmc.actions import get_action
@@ -27,20 +27,20 @@ def never() -> bool:
 
 
 def test_routes_size_claims_and_leases_per_action() -> None:
-    rows = route_for(subscription("orders", get_action("dataExtension")), None)
+    rows = send_plan_for(subscription("orders", get_action("dataExtension")), None)
     assert (rows.claim_size, rows.waits_for_more, rows.lease) == (50, True, DEFAULT_LEASE)
-    contact = route_for(subscription("contacts", get_action("contact")), None)
+    contact = send_plan_for(subscription("contacts", get_action("contact")), None)
     assert (contact.claim_size, contact.waits_for_more) == (PER_EVENT_CLAIM, False)
-    small = route_for(subscription("orders", get_action("dataExtension")), 5)
+    small = send_plan_for(subscription("orders", get_action("dataExtension")), 5)
     assert small.claim_size == 5 and small.action.batch_size == 5
-    async_rows = route_for(subscription("bulk", get_action("asyncDataExtension")), None)
+    async_rows = send_plan_for(subscription("bulk", get_action("asyncDataExtension")), None)
     assert async_rows.lease > 900  # covers the wait for SFMC's async job (PollPolicy.timeout)
     with pytest.raises(ValueError, match="32000"):
-        route_for(subscription("bulk", get_action("asyncDataExtension")), 40_000)
+        send_plan_for(subscription("bulk", get_action("asyncDataExtension")), 40_000)
 
 
 def test_disabled_subscriptions_have_no_route_and_peek_takes_the_largest_claim() -> None:
-    routes = Routes.build(
+    plans = SendPlans.build(
         [
             subscription("a", get_action("dataExtension")),
             subscription("b", get_action("contact")),
@@ -48,17 +48,17 @@ def test_disabled_subscriptions_have_no_route_and_peek_takes_the_largest_claim()
         ],
         {"a": 20},
     )
-    assert routes.get("off") is None and routes.get("nope") is None and routes.get(None) is None
-    assert routes.peek_size == 20
-    assert len(routes) == 2
-    bulk = Routes.build([subscription("bulk", get_action("asyncDataExtension"))], {})
+    assert plans.get("off") is None and plans.get("nope") is None and plans.get(None) is None
+    assert plans.peek_size == 20
+    assert len(plans) == 2
+    bulk = SendPlans.build([subscription("bulk", get_action("asyncDataExtension"))], {})
     assert bulk.peek_size == PEEK_CAP  # never 28,000 at once before the key is known
 
 
 async def test_a_full_batch_goes_without_waiting(store: JobStore) -> None:
     action = rows_action(batch_size=50)
     await store.enqueue([new_job("s", action, n) for n in range(60)])
-    assembler = BatchAssembler(store, Routes.build([subscription("s", action)], {}), WorkSignal(), 5.0)
+    assembler = BatchAssembler(store, SendPlans.build([subscription("s", action)], {}), WorkSignal(), 5.0)
     started = time.monotonic()
     batch = await assembler.next_batch("w", never)
     assert batch is not None and len(batch.jobs) == 50
@@ -70,7 +70,7 @@ async def test_a_full_batch_goes_without_waiting(store: JobStore) -> None:
 async def test_a_partial_batch_waits_for_the_flush_interval(store: JobStore) -> None:
     action = rows_action(batch_size=50)
     await store.enqueue([new_job("s", action, n) for n in range(3)])
-    assembler = BatchAssembler(store, Routes.build([subscription("s", action)], {}), WorkSignal(), 0.3)
+    assembler = BatchAssembler(store, SendPlans.build([subscription("s", action)], {}), WorkSignal(), 0.3)
     started = time.monotonic()
     batch = await assembler.next_batch("w", never)
     waited = time.monotonic() - started
@@ -82,7 +82,7 @@ async def test_jobs_arriving_during_the_wait_join_the_batch(store: JobStore) -> 
     action = rows_action(batch_size=50)
     signal = WorkSignal()
     await store.enqueue([new_job("s", action, n) for n in range(3)])
-    assembler = BatchAssembler(store, Routes.build([subscription("s", action)], {}), signal, 0.5)
+    assembler = BatchAssembler(store, SendPlans.build([subscription("s", action)], {}), signal, 0.5)
 
     async def more() -> None:
         await asyncio.sleep(0.1)
@@ -98,7 +98,7 @@ async def test_a_batch_that_fills_up_during_the_wait_goes_at_once(store: JobStor
     action = rows_action(batch_size=10)
     signal = WorkSignal()
     await store.enqueue([new_job("s", action, n) for n in range(3)])
-    assembler = BatchAssembler(store, Routes.build([subscription("s", action)], {}), signal, 5.0)
+    assembler = BatchAssembler(store, SendPlans.build([subscription("s", action)], {}), signal, 5.0)
 
     async def more() -> None:
         await asyncio.sleep(0.1)
@@ -114,7 +114,7 @@ async def test_a_batch_that_fills_up_during_the_wait_goes_at_once(store: JobStor
 async def test_retried_jobs_do_not_wait_again(store: JobStore) -> None:
     action = rows_action(batch_size=50)
     await store.enqueue([new_job("s", action, n) for n in range(2)])
-    assembler = BatchAssembler(store, Routes.build([subscription("s", action)], {}), WorkSignal(), 5.0)
+    assembler = BatchAssembler(store, SendPlans.build([subscription("s", action)], {}), WorkSignal(), 5.0)
     first = await store.claim_batch("w", 60, 50)
     now = first[0].created_at
     await store.apply_outcomes("w", [(job.id, JobRetry(now, "boom")) for job in first])
@@ -127,7 +127,7 @@ async def test_retried_jobs_do_not_wait_again(store: JobStore) -> None:
 async def test_per_event_actions_never_wait(store: JobStore) -> None:
     action = per_event_action()
     await store.enqueue([new_job("c", action, n) for n in range(3)])
-    assembler = BatchAssembler(store, Routes.build([subscription("c", action)], {}), WorkSignal(), 5.0)
+    assembler = BatchAssembler(store, SendPlans.build([subscription("c", action)], {}), WorkSignal(), 5.0)
     started = time.monotonic()
     batch = await assembler.next_batch("w", never)
     assert batch is not None and len(batch.jobs) == 3
@@ -137,24 +137,24 @@ async def test_per_event_actions_never_wait(store: JobStore) -> None:
 async def test_a_key_with_a_larger_batch_is_topped_up(store: JobStore) -> None:
     rows, events = rows_action(batch_size=200), per_event_action()
     await store.enqueue([new_job("rows", rows, n) for n in range(150)])
-    routes = Routes.build([subscription("rows", rows), subscription("events", events)], {})
-    assert routes.peek_size == PEEK_CAP
-    batch = await BatchAssembler(store, routes, WorkSignal(), 0.01).next_batch("w", never)
+    plans = SendPlans.build([subscription("rows", rows), subscription("events", events)], {})
+    assert plans.peek_size == PEEK_CAP
+    batch = await BatchAssembler(store, plans, WorkSignal(), 0.01).next_batch("w", never)
     assert batch is not None and len(batch.jobs) == 150
 
 
 async def test_a_key_with_a_smaller_batch_takes_what_the_first_claim_got(store: JobStore) -> None:
     rows, events = rows_action(batch_size=50), per_event_action()
     await store.enqueue([new_job("events", events, n) for n in range(30)])
-    routes = Routes.build([subscription("rows", rows), subscription("events", events)], {})
-    batch = await BatchAssembler(store, routes, WorkSignal(), 5.0).next_batch("w", never)
+    plans = SendPlans.build([subscription("rows", rows), subscription("events", events)], {})
+    batch = await BatchAssembler(store, plans, WorkSignal(), 5.0).next_batch("w", never)
     assert batch is not None and len(batch.jobs) == 30  # one claim; the action sends them one by one
 
 
 async def test_stopping_cuts_the_wait_short(store: JobStore) -> None:
     action = rows_action(batch_size=50)
     await store.enqueue([new_job("s", action, 1)])
-    assembler = BatchAssembler(store, Routes.build([subscription("s", action)], {}), WorkSignal(), 30.0)
+    assembler = BatchAssembler(store, SendPlans.build([subscription("s", action)], {}), WorkSignal(), 30.0)
     started = time.monotonic()
     batch = await assembler.next_batch("w", lambda: True)
     assert batch is not None and len(batch.jobs) == 1
@@ -162,16 +162,16 @@ async def test_stopping_cuts_the_wait_short(store: JobStore) -> None:
 
 
 async def test_nothing_to_claim(store: JobStore) -> None:
-    assembler = BatchAssembler(store, Routes.build([subscription("s", rows_action())], {}), WorkSignal(), 1.0)
+    assembler = BatchAssembler(store, SendPlans.build([subscription("s", rows_action())], {}), WorkSignal(), 1.0)
     assert await assembler.next_batch("w", never) is None
 
 
 async def test_jobs_of_an_unknown_subscription_come_back_as_they_are(store: JobStore) -> None:
     action = rows_action()
     await store.enqueue([new_job("gone", action, n) for n in range(2)])
-    assembler = BatchAssembler(store, Routes.build([subscription("s", action)], {}), WorkSignal(), 30.0)
+    assembler = BatchAssembler(store, SendPlans.build([subscription("s", action)], {}), WorkSignal(), 30.0)
     batch = await assembler.next_batch("w", never)
-    assert batch is not None and batch.route is None and len(batch.jobs) == 2
+    assert batch is not None and batch.plan is None and len(batch.jobs) == 2
 
 
 async def test_signal_wakes_one_idle_waiter_at_a_time() -> None:

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from prometheus_client import CollectorRegistry
 
-from sfmc_actions.deliver.batching import Batch, Routes
+from sfmc_actions.deliver.batching import Batch, SendPlans
 from sfmc_actions.deliver.outcomes import Kind
 from sfmc_actions.deliver.tenants import TenantLimiter
 from sfmc_actions.deliver.worker import Worker, WorkerOptions
@@ -27,12 +27,12 @@ FAST = RetryPolicy(base_delay=30, jitter=0)
 
 
 def make_worker(store: JobStore, *actions: tuple[str, Action], **options: Any) -> Worker:
-    routes = Routes.build([subscription(name, action) for name, action in actions], {})
+    plans = SendPlans.build([subscription(name, action) for name, action in actions], {})
     opts = WorkerOptions(**({"flush_interval": 0.05, "concurrency": 2, "idle_poll": 0.1} | options))
     return Worker(
         store,
         None,
-        routes,
+        plans,
         tenant="t",
         policy=FAST,
         options=opts,  # type: ignore[arg-type]
@@ -140,14 +140,14 @@ async def test_a_send_past_its_budget_is_cut_off_before_the_lease_ends(store: Jo
 
 async def test_subscriptions_sharing_a_key_but_not_hooks_are_sent_apart(store: JobStore) -> None:
     action = rows_action()
-    routes = Routes.build(
+    plans = SendPlans.build(
         [
             subscription("a", action, {"onMappingSave": {"outputs": {"id": "1"}}}),
             subscription("b", action, {"onMappingSave": {"outputs": {"id": "2"}}}),
         ],
         {},
     )
-    worker = Worker(store, None, routes, tenant="t", policy=FAST, metrics=Metrics(CollectorRegistry()))  # type: ignore[arg-type]
+    worker = Worker(store, None, plans, tenant="t", policy=FAST, metrics=Metrics(CollectorRegistry()))  # type: ignore[arg-type]
     await store.enqueue([new_job("a", action, 1), new_job("b", action, 2), new_job("a", action, 3)])
     await worker.deliver("test/0", await claim(store))
     assert sorted(len(call) for call in action.calls) == [1, 2]

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from prometheus_client import CollectorRegistry
 
-from sfmc_actions.deliver.batching import Batch, Routes
+from sfmc_actions.deliver.batching import Batch, SendPlans
 from sfmc_actions.deliver.outcomes import Kind
 from sfmc_actions.deliver.worker import Worker, WorkerOptions
 from sfmc_actions.observe.metrics import Metrics
@@ -59,12 +59,12 @@ def journey(**kwargs: Any) -> FakeJourney:
 
 
 def make_worker(store: JobStore, action: Action, **options: Any) -> Worker:
-    routes = Routes.build([subscription("j", action)], {})
+    plans = SendPlans.build([subscription("j", action)], {})
     opts = WorkerOptions(**({"flush_interval": 0.05, "concurrency": 2, "idle_poll": 0.05} | options))
     return Worker(
         store,
         None,
-        routes,
+        plans,
         tenant="t",
         policy=POLICY,
         options=opts,  # type: ignore[arg-type]
@@ -122,8 +122,8 @@ async def test_with_resend_a_lost_answer_is_retried_and_counted(
 async def test_idempotent_actions_just_retry_a_lost_answer(store: JobStore) -> None:
     action = per_event_action(result=lambda p: sfmc.Retry(LOST, in_doubt=True))
     await store.enqueue([new_job("j", action, 1)])
-    routes = Routes.build([subscription("j", action)], {})
-    worker = Worker(store, None, routes, tenant="t", policy=POLICY, metrics=Metrics(CollectorRegistry()))  # type: ignore[arg-type]
+    plans = SendPlans.build([subscription("j", action)], {})
+    worker = Worker(store, None, plans, tenant="t", policy=POLICY, metrics=Metrics(CollectorRegistry()))  # type: ignore[arg-type]
     [decision] = await worker.deliver("test/0", await claim(store))
     assert decision.kind is Kind.RETRY and not decision.in_doubt
 
