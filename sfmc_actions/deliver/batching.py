@@ -23,11 +23,11 @@ from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, Protocol
 
 from sfmc_actions.queue.jobs import Job
 from sfmc_actions.queue.rows import utc_now
 from sfmc_actions.queue.store import JobStore
-from sfmc_actions.route.subscriptions import Subscription
 from sfmc_actions.sfmc.actions import Action
 from sfmc_actions.sfmc.actions.async_data_extension import AsyncRowsAction
 from sfmc_actions.sfmc.actions.base import PerEventAction
@@ -37,6 +37,23 @@ DEFAULT_LEASE = 120.0  # seconds: four full 30 s SFMC timeouts back to back (row
 LEASE_MARGIN = 15.0  # a send is cut off this long before its lease ends (a quarter of a lease shorter than 60 s)
 MIN_TOP_UP_GAP = 0.05  # a partial batch re-claims at most 20 times a second
 PEEK_CAP = 50  # SFMC's synchronous rowset batch: a first claim never takes more
+
+
+class Subscription(Protocol):
+    """A subscription as delivery sees it. Stages do not import each other: the wiring hands deliver the routing
+    stage's subscriptions (route.subscriptions.Subscription), which have this shape."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def action(self) -> Action: ...
+
+    @property
+    def hook_outputs(self) -> dict[str, Any]: ...
+
+    @property
+    def enabled(self) -> bool: ...
 
 
 @dataclass(frozen=True)
