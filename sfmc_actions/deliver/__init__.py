@@ -3,8 +3,8 @@
 plans = SendPlans.build(loaded.subscriptions, batch_sizes)
 limiter = TenantLimiter(tenant, delivery.tenant_concurrency)
 client = SfmcClient(settings, http=observed_http_client(limiter), token_cache=StoreTokenCache(store))
-worker = Worker(store, client, plans, tenant=tenant, policy=policy_for(delivery), limiter=limiter,
-                options=WorkerOptions.from_delivery(delivery))
+setup = WorkerSetup(tenant, policy_for(delivery), WorkerOptions.from_delivery(delivery), limiter)
+worker = Worker(store, client, plans, setup)
 await worker.run()   # until worker.stop()
 """
 
@@ -15,7 +15,7 @@ from sfmc_actions.deliver.outcomes import Decision, Kind, decide
 from sfmc_actions.deliver.tenants import TenantLimiter
 from sfmc_actions.deliver.tokens import StoreTokenCache
 from sfmc_actions.deliver.transport import ObservedTransport, observed_http_client, route_of
-from sfmc_actions.deliver.worker import Worker, WorkerOptions, policy_for, process_name
+from sfmc_actions.deliver.worker import Worker, WorkerOptions, WorkerSetup, policy_for, process_name
 
 __all__ = [
     "Batch",
@@ -28,6 +28,7 @@ __all__ = [
     "TenantLimiter",
     "Worker",
     "WorkerOptions",
+    "WorkerSetup",
     "decide",
     "observed_http_client",
     "policy_for",

@@ -1,7 +1,7 @@
 """The delivery worker: many tasks per process claim batches, send them through the SFMC actions and record
 one outcome per job. Any number of processes (on any number of machines, with PostgreSQL) share the work.
 
-    worker = Worker(store, client, plans, tenant=..., policy=..., options=...)
+    worker = Worker(store, client, plans, WorkerSetup(tenant, policy=..., options=...))
     task = asyncio.create_task(worker.run())
     ...
     worker.stop(); await task      # graceful: sends in flight finish (up to shutdown_grace), the rest is released
@@ -12,20 +12,22 @@ store transaction. Jobs whose subscription is not in this worker's config (remov
 added by a newer config during a rolling deploy) are not sent: they go back for `unroutable_delay` with that
 reason, so a worker with the newer config can take them, and they reach dead letters (replayable) only if the
 retry limits pass with no worker able to deliver them.
+
+One worker, three files (as rudder-server's router splits its handle): this one sends a claimed batch and
+records its outcomes; worker_lifecycle.py runs the tasks (run, stop, the wake-up watcher, the loop);
+worker_observe.py turns outcomes into metrics and log lines.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import math
 import os
 import secrets
 import socket
-import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
@@ -43,6 +45,8 @@ from sfmc_actions.deliver.outcomes import (
     retry_later,
 )
 from sfmc_actions.deliver.tenants import TenantLimiter
+from sfmc_actions.deliver.worker_lifecycle import WorkerLifecycle
+from sfmc_actions.deliver.worker_observe import WorkerObservation
 from sfmc_actions.observe.metrics import METRICS, Metrics
 from sfmc_actions.queue.jobs import Job
 from sfmc_actions.queue.retry import RetryPolicy
@@ -52,7 +56,6 @@ from sfmc_actions.sfmc.client import SfmcClient
 from sfmc_actions.sfmc.outcomes import Outcome, Retry
 
 log = logging.getLogger(__name__)
-NOTICE_EVERY = 30.0  # seconds between repeats of the same warning (throttling, refused credentials)
 
 
 @dataclass(frozen=True)
@@ -86,31 +89,31 @@ def process_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
 
 
-class Worker:
-    def __init__(
-        self,
-        store: JobStore,
-        client: SfmcClient,
-        plans: SendPlans,
-        *,
-        tenant: str,
-        policy: RetryPolicy | None = None,
-        options: WorkerOptions | None = None,
-        limiter: TenantLimiter | None = None,
-        metrics: Metrics = METRICS,
-        name: str | None = None,
-        clock: Callable[[], datetime] = utc_now,
-    ) -> None:
-        self.store, self.client, self.plans, self.tenant = store, client, plans, tenant
-        self.policy = policy or RetryPolicy()
-        self.options = options or WorkerOptions()
-        self.limiter = limiter or TenantLimiter(tenant, self.options.concurrency)
-        self.metrics = metrics
-        self.name = name or process_name()
+@dataclass(frozen=True)
+class WorkerSetup:
+    """What a worker works with besides the store, the SFMC client and the send plans."""
+
+    tenant: str  # the SFMC tenant it delivers to (jobs of another tenant are not sent)
+    policy: RetryPolicy = field(default_factory=RetryPolicy)
+    options: WorkerOptions = field(default_factory=WorkerOptions)
+    limiter: TenantLimiter | None = None  # None: a window of options.concurrency for the tenant alone
+    metrics: Metrics = METRICS
+    name: str | None = None  # names its claims in the store; None: process_name()
+    clock: Callable[[], datetime] = utc_now
+
+
+class Worker(WorkerLifecycle, WorkerObservation):
+    def __init__(self, store: JobStore, client: SfmcClient, plans: SendPlans, setup: WorkerSetup) -> None:
+        self.store, self.client, self.plans, self.tenant = store, client, plans, setup.tenant
+        self.policy = setup.policy
+        self.options = setup.options
+        self.limiter = setup.limiter or TenantLimiter(setup.tenant, self.options.concurrency)
+        self.metrics = setup.metrics
+        self.name = setup.name or process_name()
         self.counts: Counter[str] = Counter()  # jobs by Kind, for logs and tests
-        self._clock = clock
+        self._clock = setup.clock
         self._signal = WorkSignal()
-        self._assembler = BatchAssembler(store, plans, self._signal, self.options.flush_interval, clock)
+        self._assembler = BatchAssembler(store, plans, self._signal, self.options.flush_interval, setup.clock)
         self._stopping = asyncio.Event()
         self._holding: set[str] = set()  # owners (tasks) between claim and outcome
         self._sending: set[str] = set()
@@ -119,84 +122,6 @@ class Worker:
 
     def __repr__(self) -> str:
         return f"Worker({self.name!r}, tenant={self.tenant!r}, {len(self.plans)} subscription(s))"
-
-    def stop(self) -> None:
-        """Begin a graceful stop: no new claims; batches not yet sending are released; sends finish.
-
-        A second call stops at once: sends in flight are cancelled and their claims released."""
-        if self._stopping.is_set():
-            for task in self._tasks:
-                task.cancel()
-        self._stopping.set()
-        self._signal.notify_all()
-
-    async def run(self) -> None:
-        owners = [f"{self.name}/{n}" for n in range(self.options.concurrency)]
-        watcher = asyncio.create_task(self._watch(), name="sfmc-actions-wake")
-        tasks = {owner: asyncio.create_task(self._loop(owner), name=f"sfmc-actions-worker {owner}") for owner in owners}
-        self._tasks = list(tasks.values())
-        try:
-            await self._stopping.wait()
-            for owner, task in tasks.items():
-                if owner not in self._holding:
-                    task.cancel()  # idle or waiting for the limiter: nothing to finish
-            _, late = await asyncio.wait(tasks.values(), timeout=self.options.shutdown_grace)
-            for task in late:
-                task.cancel()  # a send past the grace period: its claims are released below
-            await asyncio.gather(*tasks.values(), return_exceptions=True)
-        finally:
-            for task in (*tasks.values(), watcher):
-                task.cancel()
-            await asyncio.gather(*tasks.values(), watcher, return_exceptions=True)
-            released = 0
-            for owner in owners:
-                released += await self.store.release(owner)
-            log.info("worker stopped", extra={"worker": self.name, "released": released, **self.counts})
-
-    async def _watch(self) -> None:
-        """One watcher per process turns the store's wake-ups (NOTIFY, local enqueues, commits) into signals."""
-        while True:
-            try:
-                if await self.store.wait_for_work(self.options.idle_poll):
-                    self._signal.notify()
-            except Exception as exc:  # a store outage must not end the watcher
-                log.warning("waiting for work failed: %s", exc)
-                await asyncio.sleep(1.0)
-
-    async def _loop(self, owner: str) -> None:
-        failures = 0
-        while not self._stopping.is_set():
-            try:
-                batch = await self._one_batch(owner)
-                failures = 0
-            except Exception:  # the store or a bug: log it, back off, keep the task alive
-                failures += 1
-                log.exception("delivery task %s failed; retrying in %.0f s", owner, min(30.0, 2.0**failures))
-                self._holding.discard(owner)
-                await asyncio.sleep(min(30.0, 2.0**failures))
-                continue
-            if batch is None:
-                await self._signal.wait_idle(self.options.idle_poll)
-
-    async def _one_batch(self, owner: str) -> Batch | None:
-        async with self.limiter.batch():
-            if self._stopping.is_set():
-                return None
-            self._holding.add(owner)
-            try:
-                batch = await self._assembler.next_batch(owner, self._stopping.is_set)
-                if batch is None:
-                    return None
-                self._signal.notify_one()  # there was work: another task may find more
-                if self._stopping.is_set():
-                    await self.store.release(owner, [job.id for job in batch.jobs])
-                    return batch
-                self._sending.add(owner)
-                await self.deliver(owner, batch)
-                return batch
-            finally:
-                self._holding.discard(owner)
-                self._sending.discard(owner)
 
     # -- one batch -------------------------------------------------------------------------------------------
     async def deliver(self, owner: str, batch: Batch) -> list[Decision]:
@@ -325,76 +250,3 @@ class Worker:
                 len(applied.lost),
                 extra={"batch_key": batch.key},
             )
-
-    def _observe(self, batch: Batch, decisions: Sequence[Decision]) -> None:
-        jobs = {job.id: job for job in batch.jobs}
-        counters = {
-            Kind.DELIVERED: self.metrics.jobs_delivered,
-            Kind.RETRY: self.metrics.jobs_retried,
-            Kind.DEAD: self.metrics.jobs_dead,
-            Kind.THROTTLED: self.metrics.jobs_throttled,
-        }
-        kinds: Counter[str] = Counter()
-        for d in decisions:
-            job = jobs[d.job_id]
-            counters[d.kind].labels(job.subscription or "", job.action).inc()
-            kinds[d.kind.value] += 1
-            if d.in_doubt:
-                self.metrics.jobs_in_doubt.labels(job.subscription or "", job.action).inc()
-                kinds["in_doubt"] += 1
-        self.counts.update(kinds)
-        self.metrics.batch_jobs.labels(batch.jobs[0].action).observe(len(batch.jobs))
-        extra = {"batch_key": batch.key, **kinds}
-        if any(d.auth_failed for d in decisions):
-            self.limiter.pause(self.options.auth_pause)
-            error = next(_error(d) for d in decisions if d.auth_failed)
-            self._notice(
-                "auth",
-                logging.ERROR,
-                "SFMC refused the credentials of tenant %s; delivery pauses "
-                "%.0f s at a time until the settings are fixed (logged once): %s",
-                self.tenant,
-                self.options.auth_pause,
-                error,
-                every=math.inf,
-            )
-        elif kinds[Kind.DELIVERED]:
-            self._last_notice.pop("auth", None)  # a later refusal is news again
-        if kinds[Kind.THROTTLED]:
-            self._notice(
-                "throttled",
-                logging.WARNING,
-                "SFMC is rate-limiting tenant %s: window %d, paused %.1f s; "
-                "throttled jobs go back without using an attempt",
-                self.tenant,
-                self.limiter.limit,
-                self.limiter.paused_for(),
-            )
-        if kinds["in_doubt"] and self.options.in_doubt == "resend":
-            log.warning(
-                "%d job(s) in doubt (SFMC may have processed them) are resent (delivery.in_doubt: "
-                "resend): a contact may enter a journey twice",
-                kinds["in_doubt"],
-                extra=extra,
-            )
-        if kinds[Kind.DEAD]:
-            reason = next(_error(d) for d in decisions if d.kind is Kind.DEAD)
-            log.warning("%d job(s) dead; first reason: %s", kinds[Kind.DEAD], reason, extra=extra)
-        elif kinds[Kind.RETRY]:
-            reason = next(_error(d) for d in decisions if d.kind is Kind.RETRY)
-            log.info("%d job(s) will be retried; first error: %s", kinds[Kind.RETRY], reason, extra=extra)
-        else:
-            log.debug("batch sent", extra=extra)
-
-    def _notice(self, topic: str, level: int, message: str, *args: object, every: float = NOTICE_EVERY) -> None:
-        """Log `message` at most once per `every` seconds per topic: one clear line, not one per job."""
-        now = time.monotonic()
-        last = self._last_notice.get(topic)
-        if last is None or now - last >= every:
-            self._last_notice[topic] = now
-            log.log(level, message, *args)
-
-
-def _error(decision: Decision) -> str:
-    outcome = decision.outcome
-    return str(getattr(outcome, "reason", None) or getattr(outcome, "error", ""))

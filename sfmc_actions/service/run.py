@@ -33,6 +33,7 @@ from sfmc_actions.deliver import (
     TenantLimiter,
     Worker,
     WorkerOptions,
+    WorkerSetup,
     observed_http_client,
     policy_for,
 )
@@ -130,9 +131,8 @@ async def delivery(
     try:
         client = SfmcClient(settings, http=http, token_cache=StoreTokenCache(store))
         policy = policy or policy_for(config.delivery)
-        yield Worker(
-            store, client, plans, tenant=tenant, policy=policy, options=options, limiter=limiter, metrics=metrics
-        )
+        setup = WorkerSetup(tenant, policy, options, limiter, metrics)
+        yield Worker(store, client, plans, setup)
     finally:
         await http.aclose()
 

@@ -14,7 +14,7 @@ from prometheus_client import CollectorRegistry
 from sfmc_actions.deliver.batching import Batch, SendPlans
 from sfmc_actions.deliver.outcomes import Kind
 from sfmc_actions.deliver.tenants import TenantLimiter
-from sfmc_actions.deliver.worker import Worker, WorkerOptions
+from sfmc_actions.deliver.worker import Worker, WorkerOptions, WorkerSetup
 from sfmc_actions.observe.metrics import Metrics
 from sfmc_actions.queue import JobState, JobStore, RetryPolicy
 from sfmc_actions.queue.jobs import Job
@@ -29,16 +29,8 @@ FAST = RetryPolicy(base_delay=30, jitter=0)
 def make_worker(store: JobStore, *actions: tuple[str, Action], **options: Any) -> Worker:
     plans = SendPlans.build([subscription(name, action) for name, action in actions], {})
     opts = WorkerOptions(**({"flush_interval": 0.05, "concurrency": 2, "idle_poll": 0.1} | options))
-    return Worker(
-        store,
-        None,
-        plans,
-        tenant="t",
-        policy=FAST,
-        options=opts,  # type: ignore[arg-type]
-        metrics=Metrics(CollectorRegistry()),
-        name="test",
-    )
+    setup = WorkerSetup("t", FAST, opts, metrics=Metrics(CollectorRegistry()), name="test")
+    return Worker(store, None, plans, setup)  # type: ignore[arg-type]
 
 
 async def claim(store: JobStore, n: int = 100) -> Batch:
@@ -147,7 +139,7 @@ async def test_subscriptions_sharing_a_key_but_not_hooks_are_sent_apart(store: J
         ],
         {},
     )
-    worker = Worker(store, None, plans, tenant="t", policy=FAST, metrics=Metrics(CollectorRegistry()))  # type: ignore[arg-type]
+    worker = Worker(store, None, plans, WorkerSetup("t", FAST, metrics=Metrics(CollectorRegistry())))  # type: ignore[arg-type]
     await store.enqueue([new_job("a", action, 1), new_job("b", action, 2), new_job("a", action, 3)])
     await worker.deliver("test/0", await claim(store))
     assert sorted(len(call) for call in action.calls) == [1, 2]

@@ -17,7 +17,7 @@ from prometheus_client import CollectorRegistry
 
 from sfmc_actions.deliver.batching import Batch, SendPlans
 from sfmc_actions.deliver.outcomes import Kind
-from sfmc_actions.deliver.worker import Worker, WorkerOptions
+from sfmc_actions.deliver.worker import Worker, WorkerOptions, WorkerSetup
 from sfmc_actions.observe.metrics import Metrics
 from sfmc_actions.queue import JobState, JobStore, RetryPolicy, SqliteJobStore
 from sfmc_actions.sfmc import outcomes as sfmc
@@ -61,16 +61,8 @@ def journey(**kwargs: Any) -> FakeJourney:
 def make_worker(store: JobStore, action: Action, **options: Any) -> Worker:
     plans = SendPlans.build([subscription("j", action)], {})
     opts = WorkerOptions(**({"flush_interval": 0.05, "concurrency": 2, "idle_poll": 0.05} | options))
-    return Worker(
-        store,
-        None,
-        plans,
-        tenant="t",
-        policy=POLICY,
-        options=opts,  # type: ignore[arg-type]
-        metrics=Metrics(CollectorRegistry()),
-        name="test",
-    )
+    setup = WorkerSetup("t", POLICY, opts, metrics=Metrics(CollectorRegistry()), name="test")
+    return Worker(store, None, plans, setup)  # type: ignore[arg-type]
 
 
 async def claim(store: JobStore, lease: float = 120) -> Batch:
@@ -123,7 +115,7 @@ async def test_idempotent_actions_just_retry_a_lost_answer(store: JobStore) -> N
     action = per_event_action(result=lambda p: sfmc.Retry(LOST, in_doubt=True))
     await store.enqueue([new_job("j", action, 1)])
     plans = SendPlans.build([subscription("j", action)], {})
-    worker = Worker(store, None, plans, tenant="t", policy=POLICY, metrics=Metrics(CollectorRegistry()))  # type: ignore[arg-type]
+    worker = Worker(store, None, plans, WorkerSetup("t", POLICY, metrics=Metrics(CollectorRegistry())))  # type: ignore[arg-type]
     [decision] = await worker.deliver("test/0", await claim(store))
     assert decision.kind is Kind.RETRY and not decision.in_doubt
 

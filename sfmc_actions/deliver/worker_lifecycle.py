@@ -1,0 +1,116 @@
+"""The worker's lifecycle: its tasks (`run`), graceful and forced stops (`stop`), the one wake-up watcher per
+process, and each task's loop of claiming and sending batches (worker.py sends them)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import Counter
+from typing import TYPE_CHECKING
+
+from sfmc_actions.deliver.batching import Batch, BatchAssembler, WorkSignal
+
+if TYPE_CHECKING:
+    from sfmc_actions.deliver.outcomes import Decision
+    from sfmc_actions.deliver.tenants import TenantLimiter
+    from sfmc_actions.deliver.worker import WorkerOptions
+    from sfmc_actions.queue.store import JobStore
+
+log = logging.getLogger("sfmc_actions.deliver.worker")
+
+
+class WorkerLifecycle:
+    """Run, stop, watch and loop, for `Worker` (worker.py), which holds the state used here."""
+
+    store: JobStore
+    options: WorkerOptions
+    limiter: TenantLimiter
+    name: str
+    counts: Counter[str]
+    _signal: WorkSignal
+    _assembler: BatchAssembler
+    _stopping: asyncio.Event
+    _holding: set[str]
+    _sending: set[str]
+    _tasks: list[asyncio.Task[None]]
+
+    async def deliver(self, owner: str, batch: Batch) -> list[Decision]:
+        raise NotImplementedError  # Worker.deliver
+
+    def stop(self) -> None:
+        """Begin a graceful stop: no new claims; batches not yet sending are released; sends finish.
+
+        A second call stops at once: sends in flight are cancelled and their claims released."""
+        if self._stopping.is_set():
+            for task in self._tasks:
+                task.cancel()
+        self._stopping.set()
+        self._signal.notify_all()
+
+    async def run(self) -> None:
+        owners = [f"{self.name}/{n}" for n in range(self.options.concurrency)]
+        watcher = asyncio.create_task(self._watch(), name="sfmc-actions-wake")
+        tasks = {owner: asyncio.create_task(self._loop(owner), name=f"sfmc-actions-worker {owner}") for owner in owners}
+        self._tasks = list(tasks.values())
+        try:
+            await self._stopping.wait()
+            for owner, task in tasks.items():
+                if owner not in self._holding:
+                    task.cancel()  # idle or waiting for the limiter: nothing to finish
+            _, late = await asyncio.wait(tasks.values(), timeout=self.options.shutdown_grace)
+            for task in late:
+                task.cancel()  # a send past the grace period: its claims are released below
+            await asyncio.gather(*tasks.values(), return_exceptions=True)
+        finally:
+            for task in (*tasks.values(), watcher):
+                task.cancel()
+            await asyncio.gather(*tasks.values(), watcher, return_exceptions=True)
+            released = 0
+            for owner in owners:
+                released += await self.store.release(owner)
+            log.info("worker stopped", extra={"worker": self.name, "released": released, **self.counts})
+
+    async def _watch(self) -> None:
+        """One watcher per process turns the store's wake-ups (NOTIFY, local enqueues, commits) into signals."""
+        while True:
+            try:
+                if await self.store.wait_for_work(self.options.idle_poll):
+                    self._signal.notify()
+            except Exception as exc:  # a store outage must not end the watcher
+                log.warning("waiting for work failed: %s", exc)
+                await asyncio.sleep(1.0)
+
+    async def _loop(self, owner: str) -> None:
+        failures = 0
+        while not self._stopping.is_set():
+            try:
+                batch = await self._one_batch(owner)
+                failures = 0
+            except Exception:  # the store or a bug: log it, back off, keep the task alive
+                failures += 1
+                log.exception("delivery task %s failed; retrying in %.0f s", owner, min(30.0, 2.0**failures))
+                self._holding.discard(owner)
+                await asyncio.sleep(min(30.0, 2.0**failures))
+                continue
+            if batch is None:
+                await self._signal.wait_idle(self.options.idle_poll)
+
+    async def _one_batch(self, owner: str) -> Batch | None:
+        async with self.limiter.batch():
+            if self._stopping.is_set():
+                return None
+            self._holding.add(owner)
+            try:
+                batch = await self._assembler.next_batch(owner, self._stopping.is_set)
+                if batch is None:
+                    return None
+                self._signal.notify_one()  # there was work: another task may find more
+                if self._stopping.is_set():
+                    await self.store.release(owner, [job.id for job in batch.jobs])
+                    return batch
+                self._sending.add(owner)
+                await self.deliver(owner, batch)
+                return batch
+            finally:
+                self._holding.discard(owner)
+                self._sending.discard(owner)
