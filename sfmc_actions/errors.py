@@ -6,12 +6,26 @@
      ├── FqlSyntaxError            a trigger does not parse: fix the trigger (column + caret line)
      ├── MappingError              a mapping is invalid, or failed while resolving one event
      ├── PayloadValidationError    the mapped payload does not fit the action's fields (Segment's message)
+     ├── FieldDefinitionError      action fields Segment's validator would refuse to compile (also a ValueError)
+     ├── BatchSizeError            a batch size the action cannot send: pick another (also a ValueError)
      ├── StoreError                the job store cannot be used: fix the database URL or server
-     └── DeliveryError             a call to SFMC (or the network) failed
-          ├── RetryableError       try again later; `retry_after` seconds when SFMC said so
-          │    └── InDoubtError    the answer was lost after sending: resend only if repeating is harmless
-          ├── PermanentError       SFMC refused it for good: dead letter with SFMC's message
-          └── AuthenticationError  the credentials are wrong: fix the settings
+     ├── DeliveryError             a call to SFMC (or the network) failed
+     │    ├── RetryableError       try again later; `retry_after` seconds when SFMC said so
+     │    │    └── InDoubtError    the answer was lost after sending: resend only if repeating is harmless
+     │    ├── PermanentError       SFMC refused it for good: dead letter with SFMC's message
+     │    └── AuthenticationError  the credentials are wrong: fix the settings
+     └── raised and caught at one edge, so defined there:
+          ├── BodyError            ingest/request_body.py: a request body the API refuses (413, 400, 415)
+          ├── WriteKeyError        ingest/write_keys.py: the request names no source (401)
+          ├── UnknownActionError   sfmc/actions: no action with that key (also a KeyError)
+          ├── SoapFault            sfmc/soap.py: SFMC answered a SOAP call with a fault
+          ├── SoapAnswerError      sfmc/soap.py: SFMC's SOAP answer cannot be read
+          ├── StartError           service/http.py: the service cannot start (no credentials, port taken)
+          ├── SendFailed           cli/send.py: the file or the store cannot be used
+          └── EmulatorStartError   cli/emulator.py: bad seed, faults or state file
+
+The emulator is an independent implementation of SFMC and imports nothing from here; the commands that start
+it turn its errors into StartError and EmulatorStartError.
 
 No message built here ever contains a secret: callers pass field names and SFMC's own text, never
 settings values.
@@ -117,6 +131,15 @@ class PermanentError(DeliveryError):
 
 class AuthenticationError(DeliveryError):
     """SFMC refused the credentials (token request failed, or 401 after a fresh token)."""
+
+
+class FieldDefinitionError(SfmcActionsError, ValueError):
+    """An action's field definitions cannot be compiled into a validator (an unknown `format`, an unsupported
+    condition operator, a schema Ajv's meta-schema refuses): Segment's validator would refuse them too."""
+
+
+class BatchSizeError(SfmcActionsError, ValueError):
+    """A batch size the action cannot send (below 1, or above what the SFMC endpoint takes)."""
 
 
 class StoreError(SfmcActionsError):

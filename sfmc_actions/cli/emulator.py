@@ -9,9 +9,10 @@ import typer
 from rich.console import Console
 
 from sfmc_actions.cli.output import console, fail
+from sfmc_actions.errors import SfmcActionsError
 
 
-class EmulatorStartError(RuntimeError):
+class EmulatorStartError(SfmcActionsError):
     """The emulator cannot start: bad seed, faults or state file (the message says which)."""
 
 

@@ -16,7 +16,7 @@ from rich.table import Table
 from sfmc_actions.cli.options import DEFAULT_DATABASE, ConfigOption, DatabaseOption
 from sfmc_actions.cli.output import console, err_console, fail
 from sfmc_actions.cli.resources import load_router
-from sfmc_actions.errors import StoreError
+from sfmc_actions.errors import SfmcActionsError, StoreError
 
 if TYPE_CHECKING:
     from sfmc_actions.ingest.files import SendTotals
@@ -34,7 +34,7 @@ LABELS = {
 }
 
 
-class SendFailed(Exception):
+class SendFailed(SfmcActionsError):
     """The file or the store cannot be used: the message says which and how to fix it."""
 
 

@@ -16,12 +16,14 @@ from typing import Any
 import orjson
 from starlette.requests import Request
 
+from sfmc_actions.errors import SfmcActionsError
+
 EVENT_LIMIT = 32 * 1024
 BATCH_LIMIT = 500 * 1024
 EVENT_HINT = "remove large properties or traits, or split the data over several events"
 
 
-class BodyError(Exception):
+class BodyError(SfmcActionsError):
     """A body the API cannot take: answered with `status`, Segment-SDK-style {"code", "message"}."""
 
     def __init__(self, status: int, code: str, message: str) -> None:

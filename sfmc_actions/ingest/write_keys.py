@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sfmc_actions.config import Source
+from sfmc_actions.errors import SfmcActionsError
 
 HOW_TO_SEND = (
     "send the source's write key as the HTTP Basic user name with an empty password (\"Authorization: Basic "
@@ -25,7 +26,7 @@ HOW_TO_SEND = (
 )
 
 
-class WriteKeyError(Exception):
+class WriteKeyError(SfmcActionsError):
     """The request names no source: answered 401. The message never contains the key."""
 
 

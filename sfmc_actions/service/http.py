@@ -20,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route
 
+from sfmc_actions.errors import SfmcActionsError
 from sfmc_actions.observe.metrics import Metrics
 from sfmc_actions.queue import JobStore
 from sfmc_actions.queue.rows import utc_now
@@ -29,7 +30,7 @@ from sfmc_actions.service.load import Loaded, tenant_key
 QUEUE_METRICS_EVERY = 10.0  # /metrics refreshes the queue depth at most this often (a GROUP BY over the jobs)
 
 
-class StartError(Exception):
+class StartError(SfmcActionsError):
     """The service cannot start: no credentials for a `worker`, a port taken. The message says what to do."""
 
 
@@ -107,7 +108,7 @@ async def http_server(app: Starlette, sock: socket.socket) -> AsyncIterator[_Ser
         while not server.started:
             if task.done():
                 task.result()
-                raise RuntimeError("the HTTP server stopped during start-up")
+                raise StartError("the HTTP server stopped during start-up")
             await asyncio.sleep(0.01)
         yield server
     finally:

@@ -37,6 +37,7 @@ from sfmc_actions.deliver import (
     observed_http_client,
     policy_for,
 )
+from sfmc_actions.errors import BatchSizeError
 from sfmc_actions.observe.logging import register_secret
 from sfmc_actions.observe.metrics import METRICS, Metrics
 from sfmc_actions.queue import JobStore, RetryPolicy, open_store, redact_url
@@ -125,7 +126,7 @@ async def delivery(
     batch_sizes = {s.name: s.batch_size for s in config.subscriptions}
     try:
         plans = SendPlans.build(loaded.subscriptions, batch_sizes, options.lease_seconds)
-    except ValueError as exc:
+    except BatchSizeError as exc:
         raise StartError(f"{config.path}: a subscription's batch_size does not suit its action: {exc}") from None
     http = observed_http_client(limiter, metrics, timeout=http_timeout)
     try:

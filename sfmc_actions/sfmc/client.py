@@ -23,7 +23,14 @@ from sfmc_actions.js.json_body import encode_json
 from sfmc_actions.sfmc.auth import DEFAULT_MARGIN, NO_AUTH, SfmcAuth, TokenCache
 from sfmc_actions.sfmc.classify import classify, response_body
 from sfmc_actions.sfmc.settings import Endpoints, SfmcSettingsLike
-from sfmc_actions.sfmc.soap import DataFolder, RetrievePage, SoapFault, parse_retrieve, retrieve_envelope
+from sfmc_actions.sfmc.soap import (
+    DataFolder,
+    RetrievePage,
+    SoapAnswerError,
+    SoapFault,
+    parse_retrieve,
+    retrieve_envelope,
+)
 
 log = logging.getLogger(__name__)
 
@@ -233,7 +240,7 @@ class SfmcClient:
                     raise AuthenticationError(f"SFMC's SOAP API refused a fresh token: {fault}") from None
                 # SOAP throttling and server trouble arrive as HTTP 500 faults (sfmc-rest-api.md §9).
                 raise RetryableError(f"SFMC SOAP fault: {fault}", response.status_code) from None
-            except ValueError as exc:
+            except SoapAnswerError as exc:
                 error = classify(response) or PermanentError(str(exc), response.status_code)
                 raise error from None
             if page.overall_status.startswith("Error"):

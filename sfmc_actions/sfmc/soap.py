@@ -13,6 +13,8 @@ from xml.sax.saxutils import escape
 
 from pydantic import SecretStr
 
+from sfmc_actions.errors import SfmcActionsError
+
 _ENVELOPE = """<?xml version="1.0" encoding="UTF-8"?>
 <SOAP-ENV:Envelope xmlns:SOAP-ENV="http://schemas.xmlsoap.org/soap/envelope/" \
 xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
@@ -53,7 +55,11 @@ class RetrievePage:
         return self.overall_status == "MoreDataAvailable"
 
 
-class SoapFault(Exception):
+class SoapAnswerError(SfmcActionsError):
+    """SFMC's SOAP answer cannot be read (not XML, or no RetrieveResponseMsg)."""
+
+
+class SoapFault(SfmcActionsError):
     """A SOAP fault: `security` when SFMC refused the token (expired: HTTP 500 `q0:Security`)."""
 
     def __init__(self, code: str, text: str) -> None:
@@ -73,17 +79,17 @@ def retrieve_envelope(token: SecretStr, *, content_type: str = "dataextension", 
 
 
 def parse_retrieve(xml_text: str) -> RetrievePage:
-    """Parse a RetrieveResponseMsg; raises SoapFault for a fault, ValueError for anything unreadable."""
+    """Parse a RetrieveResponseMsg; raises SoapFault for a fault, SoapAnswerError for anything unreadable."""
     try:
         root = ET.fromstring(xml_text)
     except ET.ParseError as exc:
-        raise ValueError(f"SFMC's SOAP answer is not XML: {exc}") from None
+        raise SoapAnswerError(f"SFMC's SOAP answer is not XML: {exc}") from None
     fault = root.find(".//{*}Fault")
     if fault is not None:
         raise SoapFault(_text(fault, "faultcode") or "Fault", _text(fault, "faultstring") or "")
     message = root.find(".//{*}RetrieveResponseMsg")
     if message is None:
-        raise ValueError("SFMC's SOAP answer has no RetrieveResponseMsg")
+        raise SoapAnswerError("SFMC's SOAP answer has no RetrieveResponseMsg")
     folders = []
     for result in message.findall("{*}Results"):
         folder_id = _text(result, "ID")

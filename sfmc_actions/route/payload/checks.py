@@ -10,6 +10,7 @@ import contextlib
 from collections.abc import Callable
 from typing import Any
 
+from sfmc_actions.errors import FieldDefinitionError
 from sfmc_actions.route.payload import formats
 from sfmc_actions.route.payload.messages import SchemaError
 
@@ -54,7 +55,7 @@ def number_step(keyword: str, schema: dict[str, Any], report: Report) -> Step | 
     if keyword == "format":
         name = limit
         if not formats.is_known(name):
-            raise ValueError(f'unknown format "{name}" in {schema!r}')
+            raise FieldDefinitionError(f'unknown format "{name}" in {schema!r}')
         validator = formats.NUMBER_FORMATS.get(name)
         if validator is None:  # string formats are not checked on numbers
             return None
@@ -82,7 +83,7 @@ def string_step(keyword: str, schema: dict[str, Any], report: Report) -> Step | 
     value = schema[keyword]
     if keyword == "format":
         if not formats.is_known(value):
-            raise ValueError(f'unknown format "{value}" in {schema!r}')
+            raise FieldDefinitionError(f'unknown format "{value}" in {schema!r}')
         validator = formats.STRING_FORMATS.get(value)
         if validator is None:  # always-valid formats (text, password, binary) and number-only formats
             return None

@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
+from sfmc_actions.errors import FieldDefinitionError
 from sfmc_actions.js.equality import deep_equal, strict_equal
 from sfmc_actions.js.values import js_key_order
 from sfmc_actions.route.payload.checks import (
@@ -58,15 +59,15 @@ def compile_schema(schema: Any, all_errors: bool = True) -> Check:
         return reject("false schema", {}, all_errors)
     unknown = sorted(key for key in schema if key not in _KNOWN and schema[key] is not None)
     if unknown:
-        raise ValueError(f"unsupported JSON Schema keyword(s) {unknown} in {schema!r}")
+        raise FieldDefinitionError(f"unsupported JSON Schema keyword(s) {unknown} in {schema!r}")
     for keyword in ("enum", "anyOf", "allOf"):
         if schema.get(keyword) == []:  # Ajv's meta-schema check refuses the schema when compiling
-            raise ValueError(f"schema is invalid: {keyword} must NOT have fewer than 1 items in {schema!r}")
+            raise FieldDefinitionError(f"schema is invalid: {keyword} must NOT have fewer than 1 items in {schema!r}")
     raw_type = schema.get("type")
     types: list[str] = [] if raw_type is None else list(raw_type) if isinstance(raw_type, list) else [raw_type]
     for kind in types:
         if kind not in ("string", "number", "integer", "boolean", "null", "object", "array"):
-            raise ValueError(f"unknown JSON Schema type {kind!r} in {schema!r}")
+            raise FieldDefinitionError(f"unknown JSON Schema type {kind!r} in {schema!r}")
     coerce_to = [kind for kind in types if kind in COERCIBLE]
     object_rules = any(_present(schema, key) for key in _OBJECT)
     array_rules = _present(schema, "items")
@@ -263,7 +264,7 @@ def _object_steps(schema: dict[str, Any], all_errors: bool, report: Report) -> l
 
         steps.append(remove_additional)
     elif extra not in (None, True) and extra != {}:
-        raise ValueError(f"additionalProperties must be a boolean, not {extra!r}")
+        raise FieldDefinitionError(f"additionalProperties must be a boolean, not {extra!r}")
     children = property_checks(properties, all_errors)
     if children:
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sfmc_actions.errors import FieldDefinitionError
 from sfmc_actions.js.equality import UNDEFINED
 
 Schema = dict[str, Any]
@@ -114,7 +115,7 @@ def _value_schema(operator: str, value: object) -> Schema:
 
 def _check_operator(operator: object) -> str:
     if operator not in ("is", "is_not"):
-        raise ValueError(f"Unsupported conditionally required field operator: {operator}")
+        raise FieldDefinitionError(f"Unsupported conditionally required field operator: {operator}")
     return str(operator)
 
 
@@ -147,7 +148,7 @@ def _field_conditions(field_key: str, spec: dict[str, Any]) -> Schema:
     """`singleFieldConditionsToJsonSchema`: one if/then block for one conditionally required field."""
     conditions = spec.get("conditions")
     if not isinstance(conditions, list):
-        raise ValueError(f"conditionally required field {field_key!r} needs a list of conditions")
+        raise FieldDefinitionError(f"conditionally required field {field_key!r} needs a list of conditions")
     if len(conditions) == 1:
         return _single(conditions[0], field_key)
     parts: list[Schema] = []

@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Self
 
-from sfmc_actions.errors import DeliveryError, PayloadValidationError
+from sfmc_actions.errors import BatchSizeError, DeliveryError, PayloadValidationError
 from sfmc_actions.js.json_body import encode_json
 from sfmc_actions.sfmc.actions.async_rows import Clock, JobWatcher, PollPolicy, Sleep
 from sfmc_actions.sfmc.actions.base import (
@@ -55,7 +55,7 @@ class AsyncRowsAction(Action):
 
     def with_batch_size(self, batch_size: int) -> Self:
         if batch_size > MAX_ITEMS:
-            raise ValueError(f"SFMC takes at most {MAX_ITEMS} items per async request, not {batch_size}")
+            raise BatchSizeError(f"SFMC takes at most {MAX_ITEMS} items per async request, not {batch_size}")
         return super().with_batch_size(batch_size)
 
     def target(self, payload: Payload, hook_outputs: HookOutputs | None = None) -> str:

@@ -24,7 +24,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Self
 
-from sfmc_actions.errors import DeliveryError, PayloadValidationError
+from sfmc_actions.errors import BatchSizeError, DeliveryError, PayloadValidationError
 from sfmc_actions.sfmc.fields import Field
 from sfmc_actions.sfmc.outcomes import Dead, Outcome, outcome_for
 
@@ -78,7 +78,7 @@ class Action(ABC):
 
     def with_batch_size(self, batch_size: int) -> Self:
         if batch_size < 1:
-            raise ValueError(f"batch_size must be at least 1, not {batch_size}")
+            raise BatchSizeError(f"batch_size must be at least 1, not {batch_size}")
         return dataclasses.replace(self, batch_size=batch_size)
 
     def __repr__(self) -> str:
