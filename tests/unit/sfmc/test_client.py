@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 
 import httpx
 import pytest
@@ -34,17 +33,6 @@ SOAP_OK = """<?xml version="1.0" encoding="utf-8"?>
 SOAP_EXPIRED = """<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><soap:Fault>
 <faultcode xmlns:q0="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd">q0:Security</faultcode>
 <faultstring>Token Expired</faultstring></soap:Fault></soap:Body></soap:Envelope>"""
-
-
-@pytest.fixture
-def fake() -> FakeSfmc:
-    return FakeSfmc()
-
-
-@pytest.fixture
-async def client(fake: FakeSfmc) -> AsyncIterator[SfmcClient]:
-    async with httpx.AsyncClient(transport=fake.transport()) as http:
-        yield SfmcClient(Settings(), http=http)
 
 
 def test_endpoints_from_subdomain_or_base_url() -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -14,7 +13,7 @@ from sfmc_actions.sfmc.actions import ACTIONS, PollPolicy
 from sfmc_actions.sfmc.actions.async_data_extension import AsyncRowsAction
 from sfmc_actions.sfmc.client import SfmcClient
 from sfmc_actions.sfmc.outcomes import Dead, Delivered, Retry
-from tests.unit.sfmc.fake_sfmc import FakeSfmc, Settings
+from tests.unit.sfmc.fake_sfmc import FakeSfmc
 
 HOOKS = {"onMappingSave": {"inputs": {}, "outputs": {"id": "async-de"}}}
 NOT_FOUND = {
@@ -57,8 +56,8 @@ def action(time_: FakeTime) -> AsyncRowsAction:
 
 
 @pytest.fixture
-def fake() -> FakeSfmc:
-    fake = FakeSfmc()
+def fake(fake: FakeSfmc) -> FakeSfmc:
+    """The shared stand-in (conftest.py), answering async row requests with a request id."""
     fake.jobs = 0  # type: ignore[attr-defined]
 
     def put_rows(request: httpx.Request) -> httpx.Response:
@@ -67,12 +66,6 @@ def fake() -> FakeSfmc:
 
     fake.routes[("PUT", "/rows")] = put_rows
     return fake
-
-
-@pytest.fixture
-async def client(fake: FakeSfmc) -> AsyncIterator[SfmcClient]:
-    async with httpx.AsyncClient(transport=fake.transport()) as http:
-        yield SfmcClient(Settings(), http=http)
 
 
 def payloads(n: int) -> list[dict[str, Any]]:

@@ -12,9 +12,9 @@ import json
 from typing import Any
 
 import httpx
-import pytest
 
 from sfmc_actions import resolve_mapping, validate_payload
+from sfmc_actions.route.fql import compile_trigger
 from sfmc_actions.sfmc.actions import ACTIONS
 from sfmc_actions.sfmc.client import SfmcClient
 from sfmc_actions.sfmc.outcomes import Delivered
@@ -80,14 +80,9 @@ async def test_audience_entered_and_exited_track_events() -> None:
 
 
 def test_triggers_select_the_audience_events() -> None:
-    fql = pytest.importorskip("sfmc_actions.route.fql")
-    if not hasattr(fql, "compile_trigger"):
-        pytest.skip("the FQL engine is not in yet")
-    entered_or_exited = fql.compile_trigger(
-        'type = "track" and (event = "Audience Entered" or event = "Audience Exited")'
-    )
+    entered_or_exited = compile_trigger('type = "track" and (event = "Audience Entered" or event = "Audience Exited")')
     assert entered_or_exited.matches(track("u", "Audience Entered", True))
     assert entered_or_exited.matches(track("u", "Audience Exited", False))
     assert not entered_or_exited.matches(track("u", "Order Completed", False))
-    on_identify = fql.compile_trigger('type = "identify" and traits.vip_customers != null')
+    on_identify = compile_trigger('type = "identify" and traits.vip_customers != null')
     assert on_identify.matches(identify("u", False))

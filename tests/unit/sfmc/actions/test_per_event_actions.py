@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 
 import httpx
 import pytest
@@ -15,17 +14,6 @@ from sfmc_actions.sfmc.outcomes import Dead, Delivered, Retry
 from tests.unit.sfmc.fake_sfmc import FakeSfmc, Settings
 
 CONTACT_OK = {"operationStatus": "OK", "rowsAffected": 1, "contactKey": "u1", "hasErrors": False, "resultMessages": []}
-
-
-@pytest.fixture
-def fake() -> FakeSfmc:
-    return FakeSfmc()
-
-
-@pytest.fixture
-async def client(fake: FakeSfmc) -> AsyncIterator[SfmcClient]:
-    async with httpx.AsyncClient(transport=fake.transport()) as http:
-        yield SfmcClient(Settings(), http=http)
 
 
 async def test_contact_body_and_outcomes(fake: FakeSfmc, client: SfmcClient) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -26,17 +25,6 @@ def payload(i: int, value: str = "ok", key: str | None = "Orders", **extra: Any)
     if key is not None:
         p["key"] = key
     return p
-
-
-@pytest.fixture
-def fake() -> FakeSfmc:
-    return FakeSfmc()
-
-
-@pytest.fixture
-async def client(fake: FakeSfmc) -> AsyncIterator[SfmcClient]:
-    async with httpx.AsyncClient(transport=fake.transport()) as http:
-        yield SfmcClient(Settings(), http=http)
 
 
 def bodies(fake: FakeSfmc) -> list[tuple[str, list[str]]]:
