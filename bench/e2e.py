@@ -41,7 +41,6 @@ from typing import Any
 import asyncpg
 import httpx
 import orjson
-import yaml
 from e2e_client import WRITE_KEY, expected_rows  # bench/ is on sys.path: this script's folder
 from e2e_procs import (
     POSTGRES,
@@ -50,79 +49,48 @@ from e2e_procs import (
     Profiler,
     RssSampler,
     cpu_seconds,
-    free_port,
     machine_busy_seconds,
     postgres_cpu_seconds,
     proc_status,
     stand_in_autovacuum,
 )
+from e2e_setup import (
+    customers,
+    data_extension,
+    free_port,
+    orders,
+    page_views,
+    path,
+    secret_env,
+    write_config,
+    write_seed,
+)
 
-SEED = ROOT / "examples" / "emulator-seed.yaml"
 INGEST_URL = re.compile(r"ingest API on (http://\S+?),")
 STARTED = re.compile(r"(Ctrl\+C to stop)")
 BENCH_DES = ("Customers", "Orders", "Page_Views", "Audience_VIP")
-SECRET_ENV = {"BENCH_SFMC_SECRET": "demo-client-secret"}  # the emulator's published demo secret
-CONFIG = """
-settings:
-  subdomain: mcdemo0000000000000000000000
-  account_id: "100000001"
-  client_id: demo-client-id
-  client_secret: ${{BENCH_SFMC_SECRET}}
-  api_base_url: {emulator}
-sources:
-  - name: bench
-    write_key: {write_key}
-delivery:
-  flush_interval: {flush}
-  tenant_concurrency: {concurrency}
-subscriptions:
-  - name: customers-de
-    action: contactDataExtension
-    trigger: type = "identify" and traits.email != null
-    mapping:
-      key: Customers
-      keys: {{ contactKey: {{ "@path": "$.userId" }} }}
-      values:
-        Email: {{ "@path": "$.traits.email" }}
-        First_Name: {{ "@path": "$.traits.first_name" }}
-        Last_Name: {{ "@path": "$.traits.last_name" }}
-        Plan: {{ "@if": {{ "exists": {{ "@path": "$.traits.plan" }}, "then": {{ "@path": "$.traits.plan" }},
-                           "else": "free" }} }}
-        Updated_At: {{ "@path": "$.timestamp" }}
-  - name: vip-audience
-    action: contactDataExtension
-    trigger: type = "identify" and traits.vip_customers != null
-    mapping:
-      key: Audience_VIP
-      keys: {{ contactKey: {{ "@path": "$.userId" }} }}
-      values:
-        In_Audience: {{ "@path": "$.traits.vip_customers" }}
-        Email: {{ "@path": "$.traits.email" }}
-  - name: orders-de
-    action: dataExtension
-    trigger: type = "track" and event = "Order Completed"
-    mapping:
-      key: Orders
-      keys: {{ Order_ID: {{ "@path": "$.properties.order_id" }} }}
-      values:
-        Contact_Key: {{ "@path": "$.userId" }}
-        Revenue: {{ "@path": "$.properties.revenue" }}
-        Currency: {{ "@path": "$.properties.currency" }}
-        Summary: {{ "@template":
-                    "{{{{properties.order_id}}}}: {{{{properties.currency}}}} {{{{properties.revenue}}}}" }}
-        Ordered_At: {{ "@path": "$.timestamp" }}
-  - name: page-views-de
-    action: dataExtension
-    trigger: type = "page"
-    mapping:
-      key: Page_Views
-      keys: {{ Message_ID: {{ "@path": "$.messageId" }} }}
-      values:
-        Contact_Key: {{ "@path": "$.userId" }}
-        Page_Name: {{ "@path": "$.name" }}
-        URL: {{ "@path": "$.properties.url" }}
-        Viewed_At: {{ "@path": "$.timestamp" }}
-"""
+SECRET_ENV = secret_env("BENCH_SFMC_SECRET")
+SUBSCRIPTIONS = [
+    customers(
+        'type = "identify" and traits.email != null',
+        First_Name=path("$.traits.first_name"),
+        Last_Name=path("$.traits.last_name"),
+        Plan={"@if": {"exists": path("$.traits.plan"), "then": path("$.traits.plan"), "else": "free"}},
+        Updated_At=path("$.timestamp"),
+    ),
+    data_extension(
+        "vip-audience",
+        'type = "identify" and traits.vip_customers != null',
+        "Audience_VIP",
+        {"contactKey": path("$.userId")},
+        {"In_Audience": path("$.traits.vip_customers"), "Email": path("$.traits.email")},
+    ),
+    orders(
+        Summary={"@template": "{{properties.order_id}}: {{properties.currency}} {{properties.revenue}}"},
+        Ordered_At=path("$.timestamp"),
+    ),
+    page_views(URL=path("$.properties.url"), Viewed_At=path("$.timestamp")),
+]
 
 
 async def delivered_rows(http: httpx.AsyncClient) -> int:
@@ -313,11 +281,9 @@ class Run:
 
 
 async def bench_store(store: str, args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
-    seed = yaml.safe_load(SEED.read_text())
-    seed["options"] = {**(seed.get("options") or {}), "journal_size": 200_000}
-    (workdir / "seed.yaml").write_text(yaml.safe_dump(seed))
+    seed = write_seed(workdir / "seed.yaml", journal_size=200_000)
     port = free_port()
-    emulator = Process(["-m", "sfmc_actions", "emulator", "--port", str(port), "--seed", str(workdir / "seed.yaml")])
+    emulator = Process(["-m", "sfmc_actions", "emulator", "--port", str(port), "--seed", str(seed)])
     emulator_url = f"http://127.0.0.1:{port}"
     schema = f"bench_e2e_{os.getpid()}"
     databases = {
@@ -328,9 +294,14 @@ async def bench_store(store: str, args: argparse.Namespace, workdir: Path) -> di
     if store not in databases:
         raise SystemExit(f"unknown store {store!r}: use {', '.join(databases)}")
     database = databases[store]
-    config = workdir / "bench.yaml"
-    config.write_text(
-        CONFIG.format(emulator=emulator_url, write_key=WRITE_KEY, flush=args.flush, concurrency=args.concurrency)
+    config = write_config(
+        workdir / "bench.yaml",
+        emulator_url,
+        secret_env_name="BENCH_SFMC_SECRET",
+        source="bench",
+        write_key=WRITE_KEY,
+        delivery={"flush_interval": args.flush, "tenant_concurrency": args.concurrency},
+        subscriptions=SUBSCRIPTIONS,
     )
     common = ["--config", str(config), "--database", database, "--log-level", "warning"]
     processes = [emulator]

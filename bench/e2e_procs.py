@@ -6,7 +6,6 @@ import asyncio
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -14,8 +13,8 @@ import time
 from pathlib import Path
 
 import asyncpg
+from e2e_setup import ROOT  # bench/ is on sys.path: this script's folder
 
-ROOT = Path(__file__).resolve().parent.parent
 POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
 
 
@@ -53,12 +52,6 @@ class Profiler:
             self.process.send_signal(signal.SIGINT)
             self.process.wait(60)
             self.process = None
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def proc_status(pid: int) -> dict[str, int]:

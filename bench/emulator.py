@@ -14,7 +14,6 @@ import argparse
 import asyncio
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -24,18 +23,11 @@ from typing import Any
 
 import httpx
 import orjson
+from e2e_setup import ROOT, SEED, free_port  # bench/ is on sys.path: this script's folder
 
 from sfmc_actions.emulator import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
 
-ROOT = Path(__file__).resolve().parent.parent
-SEED = ROOT / "examples" / "emulator-seed.yaml"
 CREDENTIALS = {"grant_type": "client_credentials", "client_id": DEMO_CLIENT_ID, "client_secret": DEMO_CLIENT_SECRET}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def start_server(port: int) -> subprocess.Popen[bytes]:

@@ -8,7 +8,6 @@ import asyncio
 import base64
 import os
 import re
-import socket
 import subprocess
 import sys
 import threading
@@ -21,102 +20,69 @@ from typing import Any
 
 import httpx
 import orjson
-import yaml
 
+from bench import e2e_setup as setup
+from bench.e2e_setup import customers, free_port, orders, page_views, path, secret_env
 from sfmc_actions.queue import JobState, QueueStats, open_store
 from tests.e2e.processes import ROOT
 
-SEED = ROOT / "examples" / "emulator-seed.yaml"
+__all__ = ["free_port"]  # the tests take it from here with the rest of the load
+
 WRITE_KEY = "load-test-key"
-SECRET_ENV = {"LOAD_SFMC_SECRET": "demo-client-secret"}  # the demo tenant's published secret, via ${ENV}
+SECRET_ENV = secret_env("LOAD_SFMC_SECRET")
 LISTENING = re.compile(r"listening on (http://\S+)")
 ORDER_JOURNEY = "APIEvent-order"
 WELCOME_JOURNEY = "APIEvent-welcome"
 
-CONFIG = """
-settings:
-  subdomain: mcdemo0000000000000000000000
-  account_id: "100000001"
-  client_id: demo-client-id
-  client_secret: ${{LOAD_SFMC_SECRET}}
-  api_base_url: {emulator}
-sources:
-  - name: load
-    write_key: load-test-key
-delivery:
-  lease_seconds: {lease}
-  flush_interval: 0.5
-{delivery}
-subscriptions:
-  - name: customers-de
-    action: contactDataExtension
-    trigger: type = "identify"
-    mapping:
-      key: Customers
-      keys: {{ contactKey: {{ "@path": "$.userId" }} }}
-      values: {{ Email: {{ "@path": "$.traits.email" }}, Plan: {{ "@path": "$.traits.plan" }} }}
-  - name: orders-de
-    action: dataExtension
-    trigger: type = "track" and event = "Order Completed"
-    mapping:
-      key: Orders
-      keys: {{ Order_ID: {{ "@path": "$.properties.order_id" }} }}
-      values:
-        Contact_Key: {{ "@path": "$.userId" }}
-        Revenue: {{ "@path": "$.properties.revenue" }}
-        Currency: {{ "@path": "$.properties.currency" }}
-  - name: page-views-de
-    action: dataExtension
-    trigger: type = "page"
-    mapping:
-      key: Page_Views
-      keys: {{ Message_ID: {{ "@path": "$.messageId" }} }}
-      values: {{ Contact_Key: {{ "@path": "$.userId" }}, Page_Name: {{ "@path": "$.name" }} }}
-  - name: welcome-journey
-    action: apiEvent
-    trigger: type = "track" and event = "Signed Up"
-    mapping:
-      eventDefinitionKey: APIEvent-welcome
-      contactKey: {{ "@path": "$.userId" }}
-      data: {{ Email: {{ "@path": "$.context.traits.email" }}, Plan: {{ "@path": "$.properties.plan" }} }}
-  - name: order-journey
-    action: apiEvent
-    trigger: type = "track" and event = "Order Completed"
-    mapping:
-      eventDefinitionKey: APIEvent-order
-      contactKey: {{ "@path": "$.userId" }}
-      data: {{ Order_ID: {{ "@path": "$.properties.order_id" }}, Message_ID: {{ "@path": "$.messageId" }} }}
-{extra}
-"""
+
+def journey(name: str, trigger: str, key: str, data: dict[str, Any]) -> dict[str, Any]:
+    mapping = {"eventDefinitionKey": key, "contactKey": path("$.userId"), "data": data}
+    return {"name": name, "action": "apiEvent", "trigger": trigger, "mapping": mapping}
 
 
-def write_seed(path: Path) -> Path:
+SUBSCRIPTIONS = [
+    customers(Plan=path("$.traits.plan")),
+    orders(),
+    page_views(),
+    journey(
+        "welcome-journey",
+        'type = "track" and event = "Signed Up"',
+        WELCOME_JOURNEY,
+        {"Email": path("$.context.traits.email"), "Plan": path("$.properties.plan")},
+    ),
+    journey(
+        "order-journey",
+        'type = "track" and event = "Order Completed"',
+        ORDER_JOURNEY,
+        {"Order_ID": path("$.properties.order_id"), "Message_ID": path("$.messageId")},
+    ),
+]
+
+
+def write_seed(file: Path) -> Path:
     """The quick-start seed plus the order journey, whose entry data extension the emulator creates."""
-    seed = yaml.safe_load(SEED.read_text())
-    seed["tenants"][0]["event_definitions"].append(
-        {
-            "key": ORDER_JOURNEY,
-            "name": "Order follow-up",
-            "fields": [
-                {"name": "ContactKey", "type": "Text", "length": 254},
-                {"name": "Order_ID", "type": "Text"},
-                {"name": "Message_ID", "type": "Text", "length": 100},
-            ],
-        }
+    order_journey = {
+        "key": ORDER_JOURNEY,
+        "name": "Order follow-up",
+        "fields": [
+            {"name": "ContactKey", "type": "Text", "length": 254},
+            {"name": "Order_ID", "type": "Text"},
+            {"name": "Message_ID", "type": "Text", "length": 100},
+        ],
+    }
+    return setup.write_seed(file, event_definitions=(order_journey,))
+
+
+def write_config(file: Path, emulator: str, lease: float) -> Path:
+    return setup.write_config(
+        file,
+        emulator,
+        secret_env_name="LOAD_SFMC_SECRET",
+        source="load",
+        write_key=WRITE_KEY,
+        delivery={"lease_seconds": lease, "flush_interval": 0.5},
+        subscriptions=SUBSCRIPTIONS,
     )
-    path.write_text(yaml.safe_dump(seed))
-    return path
-
-
-def write_config(path: Path, emulator: str, lease: float, delivery: str = "", extra: str = "") -> Path:
-    path.write_text(CONFIG.format(emulator=emulator, lease=lease, delivery=delivery, extra=extra))
-    return path
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class EmulatorProcess:
