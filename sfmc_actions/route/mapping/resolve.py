@@ -89,7 +89,7 @@ def get(value: Any, path: str) -> Any:
 
 
 def compile_getter(path: str) -> Getter:
-    """A function doing `get(payload, path)` for a fixed path, unrolled for depths up to 4.
+    """A function doing `get(payload, path)` for a fixed path, unrolled for depths up to 3 (4: two times two).
 
     Each step tests for an object first (by far the most common), then for an array with a
     precomputed index, and leaves everything else (falsy short-circuit, strings, `length`, an index
@@ -109,17 +109,7 @@ def compile_getter(path: str) -> Getter:
 
         return get1
     if len(steps) == 2:
-        (a, _), (b, ib) = steps
-
-        def get2(p: Any) -> Any:
-            p = p.get(a, UNDEFINED) if type(p) is dict else step(p, a)
-            if type(p) is dict:
-                return p.get(b, UNDEFINED)
-            if p is UNDEFINED:
-                return p
-            return p[ib] if type(p) is list and ib is not None and ib < len(p) else step(p, b)
-
-        return get2
+        return _two_steps(steps[0][0], *steps[1])
     if len(steps) == 3:
         (a, _), (b, ib), (c, ic) = steps
 
@@ -139,27 +129,11 @@ def compile_getter(path: str) -> Getter:
 
         return get3
     if len(steps) == 4:
-        (a, _), (b, ib), (c, ic), (d, id_) = steps
+        head, tail = _two_steps(steps[0][0], *steps[1]), _two_steps(steps[2][0], *steps[3])
 
         def get4(p: Any) -> Any:
-            p = p.get(a, UNDEFINED) if type(p) is dict else step(p, a)
-            if type(p) is dict:
-                p = p.get(b, UNDEFINED)
-            elif p is UNDEFINED:
-                return p
-            else:
-                p = p[ib] if type(p) is list and ib is not None and ib < len(p) else step(p, b)
-            if type(p) is dict:
-                p = p.get(c, UNDEFINED)
-            elif p is UNDEFINED:
-                return p
-            else:
-                p = p[ic] if type(p) is list and ic is not None and ic < len(p) else step(p, c)
-            if type(p) is dict:
-                return p.get(d, UNDEFINED)
-            if p is UNDEFINED:
-                return p
-            return p[id_] if type(p) is list and id_ is not None and id_ < len(p) else step(p, d)
+            p = head(p)
+            return p if p is UNDEFINED else tail(p)
 
         return get4
 
@@ -172,6 +146,18 @@ def compile_getter(path: str) -> Getter:
         return p
 
     return get_n
+
+
+def _two_steps(a: str, b: str, ib: int | None) -> Getter:
+    def get2(p: Any) -> Any:
+        p = p.get(a, UNDEFINED) if type(p) is dict else step(p, a)
+        if type(p) is dict:
+            return p.get(b, UNDEFINED)
+        if p is UNDEFINED:
+            return p
+        return p[ib] if type(p) is list and ib is not None and ib < len(p) else step(p, b)
+
+    return get2
 
 
 def _identity(p: Any) -> Any:

@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Self
 
-from sfmc_actions.errors import BatchSizeError, DeliveryError, PayloadValidationError
+from sfmc_actions.errors import BatchSizeError, DeliveryError
 from sfmc_actions.js.json_body import encode_json
 from sfmc_actions.sfmc.actions.async_rows import Clock, JobWatcher, PollPolicy, Sleep
 from sfmc_actions.sfmc.actions.base import (
@@ -23,6 +23,7 @@ from sfmc_actions.sfmc.actions.base import (
     Action,
     HookOutputs,
     Payload,
+    group_by_target,
     hook_mapping_problems,
     hook_target,
 )
@@ -71,14 +72,8 @@ class AsyncRowsAction(Action):
     async def send(
         self, client: SfmcClient, payloads: Sequence[Payload], hook_outputs: HookOutputs | None = None
     ) -> list[Outcome]:
-        outcomes: list[Outcome | None] = [None] * len(payloads)
         items = [self.sent(p) for p in payloads]
-        groups: dict[str, list[int]] = {}
-        for index, payload in enumerate(payloads):
-            try:
-                groups.setdefault(self.target(payload, hook_outputs), []).append(index)
-            except PayloadValidationError as error:
-                outcomes[index] = Dead(str(error), items[index])
+        groups, outcomes = group_by_target(self, payloads, hook_outputs, items)
         jobs: list[tuple[list[int], str]] = []
         for target, indexes in groups.items():
             for chunk in self._chunks(indexes, items, outcomes):

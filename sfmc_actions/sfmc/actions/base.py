@@ -123,6 +123,22 @@ def hook_mapping_problems(mapping: Mapping[str, Any]) -> list[str]:
     return []
 
 
+def group_by_target(
+    action: Action, payloads: Sequence[Payload], hook_outputs: HookOutputs | None, sent: Sequence[object]
+) -> tuple[dict[str, list[int]], list[Outcome | None]]:
+    """The payloads' indexes per resolved target, and one outcome slot per payload: Dead already for a payload
+    that resolves to no target (`sent[i]` is what it would have sent). Segment V1 sends a whole batch to the
+    data extension of its first event; we send each event to its own."""
+    outcomes: list[Outcome | None] = [None] * len(payloads)
+    groups: dict[str, list[int]] = {}
+    for index, payload in enumerate(payloads):
+        try:
+            groups.setdefault(action.target(payload, hook_outputs), []).append(index)
+        except PayloadValidationError as error:
+            outcomes[index] = Dead(str(error), sent[index])
+    return groups, outcomes
+
+
 @dataclass(frozen=True, eq=False, repr=False)
 class PerEventAction(Action):
     """One SFMC request per payload (contacts, journey events), a few at a time."""

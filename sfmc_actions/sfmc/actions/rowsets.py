@@ -27,12 +27,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sfmc_actions.errors import DeliveryError, PayloadValidationError
+from sfmc_actions.errors import DeliveryError
 from sfmc_actions.sfmc.actions.base import (
     NO_KEY_OR_ID,
     Action,
     HookOutputs,
     Payload,
+    group_by_target,
     hook_mapping_problems,
     hook_target,
     payload_target,
@@ -73,14 +74,8 @@ class RowsetAction(Action):
     async def send(
         self, client: SfmcClient, payloads: Sequence[Payload], hook_outputs: HookOutputs | None = None
     ) -> list[Outcome]:
-        outcomes: list[Outcome | None] = [None] * len(payloads)
         rows = [self.sent(p) for p in payloads]
-        groups: dict[str, list[int]] = {}
-        for index, payload in enumerate(payloads):
-            try:
-                groups.setdefault(self.target(payload, hook_outputs), []).append(index)
-            except PayloadValidationError as error:
-                outcomes[index] = Dead(str(error), rows[index])
+        groups, outcomes = group_by_target(self, payloads, hook_outputs, rows)
         for target, indexes in groups.items():
             for start in range(0, len(indexes), self.batch_size):
                 chunk = indexes[start : start + self.batch_size]
