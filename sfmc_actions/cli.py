@@ -101,24 +101,11 @@ def map_event(
 
 @app.command(name="check-config")
 def check_config(config: Annotated[Path, typer.Argument(help="config YAML file")]) -> None:
-    """Check a config file: settings, sources, and every subscription's trigger and mapping."""
-    from sfmc_actions.app import load
+    """Check a config file: destinations, settings, sources, and every subscription's trigger and mapping."""
+    from sfmc_actions.commands.config_report import report_config
 
-    try:
-        loaded = load(config)
-    except ConfigError as exc:
-        for problem in exc.problems:
-            err_console.print(f"[bold red]error:[/] {problem}", highlight=False)
-        err_console.print(f"{len(exc.problems)} problem(s) in {config}", style="bold red")
-        raise typer.Exit(2) from None
-    for warning in loaded.warnings:
-        err_console.print(f"[yellow]warning:[/] {warning}", highlight=False)
-    target = "SFMC tenant " + loaded.config.settings.subdomain if loaded.config.settings else "built-in emulator"
-    summary = (
-        f"[green]ok[/] {config}: {len(loaded.subscriptions)} subscription(s), "
-        f"{len(loaded.config.sources)} source(s), delivering to the {target}"
-    )
-    console.print(summary, highlight=False, soft_wrap=True)
+    if not report_config(config, console, err_console):
+        raise typer.Exit(2)
 
 
 @app.command()
