@@ -3,8 +3,6 @@ refuse at start-up, naming the destinations, instead of serving one and ignoring
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -26,14 +24,7 @@ TWO = """destinations:
 """
 
 
-@pytest.fixture(autouse=True)
-def _keep_logging() -> Iterator[None]:
-    """serve/worker configure the root logger: put it back for the other tests."""
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    yield
-    root.handlers[:] = handlers
-    root.setLevel(level)
+pytestmark = pytest.mark.usefixtures("keep_root_logging")  # serve/worker configure the root logger
 
 
 @pytest.fixture

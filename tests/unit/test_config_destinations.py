@@ -177,19 +177,20 @@ def test_two_destinations_writing_one_data_extension_of_one_business_unit_warn(t
 
 
 def test_v2_data_extension_ids_from_the_hook_are_compared_too(tmp_path: Path) -> None:
-    hook = '{onMappingSave: {outputs: {id: DE-1}}, keys: {k: {"@path": "$.userId"}}}'
-    text = (
-        "destinations:\n"
-        f'  - name: a\n    subscriptions:\n      - {{name: s, action: dataExtensionV2, trigger: type = "track", mapping: {hook}}}\n'
-        f'  - name: b\n    subscriptions:\n      - {{name: t, action: asyncDataExtension, trigger: type = "track", mapping: {hook.replace("DE-1", "de-1")}}}\n'
-    )
+    def entry(name: str, action: str, de_id: str) -> str:
+        mapping = f'{{onMappingSave: {{outputs: {{id: {de_id}}}}}, keys: {{k: {{"@path": "$.userId"}}}}}}'
+        sub = f'{{name: s, action: {action}, trigger: type = "track", mapping: {mapping}}}'
+        return f"  - name: {name}\n    subscriptions:\n      - {sub}\n"
+
+    text = "destinations:\n" + entry("a", "dataExtensionV2", "DE-1") + entry("b", "asyncDataExtension", "de-1")
     loaded = load(write(tmp_path, text), environ={}, several_destinations=True)
     (warning,) = loaded.warnings
     assert "data extension id:DE-1 in business unit the built-in emulator" in warning
 
 
 def test_a_literal_dollar_brace_is_written_with_two_dollars(tmp_path: Path) -> None:
-    text = "subscriptions:\n  - name: s\n    action: contact\n    mapping: {contactKey: {'@template': 'x $${HOME} ${X} $$${Y}'}}\n"
+    text = "subscriptions:\n  - name: s\n    action: contact\n"
+    text += "    mapping: {contactKey: {'@template': 'x $${HOME} ${X} $$${Y}'}}\n"
     config = load_config(write(tmp_path, text), environ={"X": "1", "Y": "2", "HOME": "/root"})
     assert config.subscriptions[0].mapping["contactKey"]["@template"] == "x ${HOME} 1 $${Y}"
     for original in ("${HOME}", "a ${B:-c} $${D}", "$ {x} ${not a name}", "plain"):
