@@ -199,10 +199,11 @@ _register_service_commands()
 
 
 def _register_sfmc_commands() -> None:
-    """data-extensions and test-mapping live in sfmc_actions/commands/."""
-    from sfmc_actions.commands import data_extensions, mapping_tester
+    """data-extensions, test-mapping and import live in sfmc_actions/commands/."""
+    from sfmc_actions.commands import data_extensions, import_segment, mapping_tester
 
     app.add_typer(data_extensions.app, name="data-extensions")
+    app.add_typer(import_segment.app, name="import")
     app.command(name="test-mapping")(mapping_tester.test_mapping_command)
 
 
