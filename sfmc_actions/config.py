@@ -208,8 +208,7 @@ class Config:
                 self.problem(
                     ("destinations",),
                     f"{len(self.destinations)} destinations ({names}): this version delivers for one destination "
-                    "per config (serve, worker, send, route, test-mapping and dead-letters replay); check-config "
-                    "checks them all",
+                    "per config (serve, worker, send, route and dead-letters replay); check-config checks them all",
                     "keep one destination per config file for now, each served with its own --database",
                 )
             ]

@@ -57,7 +57,7 @@ def _target(destination: Destination, *, with_mid: bool) -> str:
 
 def _single_destination_note(config: Config) -> str:
     return (
-        f"note: {config.path} holds several destinations. This version's serve, worker, send, route, test-mapping "
-        "and dead-letters replay take a config with one destination: run them with one file per destination "
-        "(each with its own --database) for now."
+        f"note: {config.path} holds several destinations. This version's serve, worker, send, route and "
+        "dead-letters replay take a config with one destination: run them with one file per destination (each "
+        "with its own --database) for now. test-mapping takes --destination."
     )

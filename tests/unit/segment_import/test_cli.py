@@ -186,3 +186,37 @@ def test_pairs_given_out_of_order_are_refused(tmp_path: Path) -> None:
     result = run("--destination", tmp_path / "missing.json", "--subscriptions", PAIRS[0][1], "-o", out)
     assert result.exit_code == 2 and "missing.json: cannot read the file" in flat(result.stderr)
     assert not out.exists()
+
+
+def test_test_mapping_picks_a_subscription_of_one_destination_in_the_imported_config(tmp_path: Path) -> None:
+    out = tmp_path / "config.yaml"
+    assert run(*pair_args(), "-o", out).exit_code == 0
+    event = tmp_path / "order.json"
+    event.write_text(
+        json.dumps(
+            {
+                "type": "track",
+                "event": "Order Completed",
+                "userId": "u1",
+                "properties": {"order_id": "o-1", "revenue": 5},
+            }
+        )
+    )
+    env = {"SFMC_EMEA_CLIENT_SECRET": "emea-secret", "SFMC_US_CLIENT_SECRET": "us-secret"}
+    base = ["test-mapping", "-c", str(out), "-s", "Orders", str(event), "--json"]
+    ambiguous = runner.invoke(app, base, env=env)
+    assert ambiguous.exit_code == 2
+    assert "has a subscription 'Orders' in destinations sfmc-emea, sfmc-us: choose one with --destination" in flat(
+        ambiguous.stderr
+    )
+    result = runner.invoke(app, [*base, "--destination", "sfmc-us"], env=env)
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["batch_key"] == "dataExtension:key:Orders_US" and "MID 100000002" in report["target"]
+    assert report["request"]["url"].startswith("https://mcus00000000000000000000002.rest.marketingcloudapis.com/")
+    missing = runner.invoke(app, [*base[:4], "Nope", str(event), "--destination", "sfmc-us"], env=env)
+    assert missing.exit_code == 2
+    assert (
+        "no subscription named 'Nope' in destination 'sfmc-us'; its subscriptions: Create Contact, Orders, Screens"
+        in flat(missing.stderr)
+    )
