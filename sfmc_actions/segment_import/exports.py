@@ -7,7 +7,8 @@ generates segmentio/public-api-sdk-go, whose models are quoted by name below). E
 - `GET /destinations/{destinationId}` -> `data.destination`: DestinationV1 `{id, name?, enabled, metadata,
   sourceId, settings}`; `metadata` is DestinationMetadataV1 (`slug` among many fields); `settings` is a free
   object, here the SFMC destination's `subdomain`, `account_id`, `client_id`, `client_secret`.
-- `GET /destinations/{destinationId}/subscriptions` -> `data.subscriptions[]` + `data.pagination`:
+- `GET /destinations/{destinationId}/subscriptions` (alpha: `Accept: application/vnd.segment.v1alpha+json`;
+  `?pagination.count=N`) -> `data.subscriptions[]` + `data.pagination`:
   DestinationSubscription `{id, name, actionId, actionSlug, destinationId, enabled, trigger, settings,
   modelId?, reverseETLSchedule?}`. `settings` is the mapping as Segment stores it (hook outputs included);
   `modelId` links a Reverse ETL model (event-stream subscriptions have none, or "").
