@@ -3,6 +3,7 @@ refuse at start-up, naming the destinations, instead of serving one and ignoring
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -67,3 +68,13 @@ def test_one_destination_commands_refuse_several_at_start_up(two: Path, tmp_path
     stderr = " ".join(result.stderr.split())
     assert "2 destinations ('emea', 'us')" in stderr and "one destination per config" in stderr
     assert not (tmp_path / "store.db").exists()  # refused before opening anything
+
+
+def test_a_config_with_one_entry_in_destinations_is_served_like_the_top_level_form(tmp_path: Path) -> None:
+    one = tmp_path / "one.yaml"
+    one.write_text(TWO[: TWO.index("  - name: emea")] + TWO[TWO.index("  - name: us") :])
+    event = '{"type": "track", "event": "Order Completed", "userId": "u1", "messageId": "m1"}\n'
+    result = runner.invoke(app, ["route", "-c", str(one), "-"], input=event)
+    assert result.exit_code == 0, result.stderr
+    routed = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(r["subscription"], r["batch_key"]) for r in routed] == [("orders", "dataExtension:key:orders")]
