@@ -35,17 +35,25 @@ PLACEHOLDER_VALUE = "not-set-yet-{name}"
 def import_segment_command(
     destination: Annotated[
         list[Path],
-        typer.Option("--destination", help="GET /destinations/{id} answer (JSON); one per destination"),
+        typer.Option(
+            "--destination", metavar="DEST.json", help="GET /destinations/{id} answer (JSON); one per destination"
+        ),
     ],
     subscriptions: Annotated[
         list[Path],
-        typer.Option("--subscriptions", help="GET /destinations/{id}/subscriptions answer, after its --destination"),
+        typer.Option(
+            "--subscriptions",
+            metavar="SUBS.json",
+            help="GET /destinations/{id}/subscriptions answer, after its --destination",
+        ),
     ],
     sources: Annotated[
-        Path | None, typer.Option("--sources", help="GET /sources answer: writes the sources: list")
+        Path | None,
+        typer.Option("--sources", metavar="SOURCES.json", help="GET /sources answer: writes the sources: list"),
     ] = None,
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="config file to write (default: stdout)")
+        Path | None,
+        typer.Option("--output", "-o", metavar="CONFIG.yaml", help="config file to write (default: stdout)"),
     ] = None,
 ) -> None:
     """Convert Segment Public API exports of SFMC (Actions) destinations into a config, and check it."""
