@@ -1,9 +1,13 @@
-"""The one YAML config file: SFMC settings, sources (write keys) and subscriptions.
+"""The one YAML config file: destinations (SFMC settings + subscriptions), sources (write keys), delivery.
+
+Two forms: a `destinations:` list, each entry with its `name`, `settings` and `subscriptions` (one per SFMC
+business unit or tenant); or top-level `settings` + `subscriptions`, which is one destination named
+`default`. `Config.destinations` holds them either way.
 
 `load_config(path)` checks the file's structure, interpolates `${ENV_VAR}` / `${ENV_VAR:-default}` in string
-values and validates the SFMC settings. It reports every problem at once, each with the file, YAML path, line
-and how to fix it. Triggers and mappings are compiled by `route.subscriptions`, which uses `Config.line_of` to
-point its own problems at the right line.
+values (`$${` is a literal `${`) and validates the SFMC settings. It reports every problem at once, each with
+the file, YAML path, line and how to fix it. Triggers and mappings are compiled by `route.subscriptions`,
+which uses `Config.line_of` to point its own problems at the right line.
 
 No message built here ever shows a settings value: pydantic's own messages echo inputs, so errors are
 rendered from the error type and location only.
@@ -21,6 +25,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
+from sfmc_actions.config_yaml import format_path, interpolate, line_map
 from sfmc_actions.errors import ConfigError, ConfigProblem
 
 # Segment's testAuthentication message (segment-runtime.md §7.1). The subdomain goes into a host name, so
@@ -34,7 +39,10 @@ SUBDOMAIN_HINT = (
     "in SFMC open Setup > Apps > Installed Packages > your package > API Integration; the subdomain is the "
     "part before '.auth.marketingcloudapis.com' in the Authentication Base URI (28 characters starting 'mc')"
 )
-ENV_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+# The top-level form's one destination.
+DEFAULT_DESTINATION = "default"
+# A destination's name appears in commands, metrics and environment variable names: keep it plain.
+DESTINATION_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 
 class _Strict(BaseModel):
@@ -112,23 +120,99 @@ class Delivery(_Strict):
     )
 
 
+class DestinationConfig(_Strict):
+    """One entry of `destinations:`: an SFMC business unit (or tenant) and the subscriptions delivered to it."""
+
+    name: str
+    settings: dict[str, Any] | None = None
+    subscriptions: list[SubscriptionConfig] = Field(default_factory=list)
+
+    @field_validator("name")
+    @classmethod
+    def _plain_name(cls, value: str) -> str:
+        if not DESTINATION_NAME_RE.match(value):
+            raise ValueError(
+                "a destination name is 1 to 64 letters, digits, '-', '_' or '.', starting with a letter or digit "
+                "(it names the destination in commands, metrics and logs)"
+            )
+        return value
+
+
 class _File(_Strict):
     settings: dict[str, Any] | None = None
     sources: list[Source] = Field(default_factory=list)
     webhook: Webhook | None = None
     delivery: Delivery = Field(default_factory=Delivery)
     subscriptions: list[SubscriptionConfig] = Field(default_factory=list)
+    destinations: list[DestinationConfig] | None = Field(default=None, min_length=1)
 
 
 @dataclass
-class Config:
-    path: str
+class Destination:
+    """Where one set of subscriptions is delivered: a name, SFMC credentials and the subscriptions."""
+
+    name: str
     settings: SfmcSettings | None  # None: no credentials, deliver to the built-in emulator
-    sources: list[Source]
-    subscriptions: list[SubscriptionConfig]
-    webhook: Webhook | None = None
-    delivery: Delivery = field(default_factory=Delivery)
-    lines: dict[tuple[str | int, ...], int] = field(default_factory=dict, repr=False)
+    subscriptions: list[SubscriptionConfig] = field(default_factory=list)
+    path: tuple[str | int, ...] = ()  # where it is in the file: () for the top-level form, else ("destinations", i)
+
+
+class Config:
+    """A checked config file. `destinations` holds one entry per destination (the top-level form: one)."""
+
+    def __init__(
+        self,
+        path: str,
+        settings: SfmcSettings | None = None,
+        sources: list[Source] | None = None,
+        subscriptions: list[SubscriptionConfig] | None = None,
+        webhook: Webhook | None = None,
+        delivery: Delivery | None = None,
+        lines: dict[tuple[str | int, ...], int] | None = None,
+        destinations: list[Destination] | None = None,
+    ) -> None:
+        if destinations is not None and (settings is not None or subscriptions):
+            raise ValueError("give either destinations or settings + subscriptions")
+        self.path = path
+        self.sources = sources or []
+        self.webhook = webhook
+        self.delivery = delivery or Delivery()
+        self.lines = lines or {}
+        self.destinations = (
+            destinations
+            if destinations is not None
+            else [Destination(DEFAULT_DESTINATION, settings, subscriptions or [])]
+        )
+
+    def __repr__(self) -> str:
+        return f"<Config {self.path!r} destinations={[d.name for d in self.destinations]}>"
+
+    # The runtime delivers for one destination per process at this version: `settings` and `subscriptions`
+    # are that destination's, and refuse (ConfigError, which every command reports) rather than pick one of
+    # several and silently ignore the others.
+    @property
+    def settings(self) -> SfmcSettings | None:
+        return self.single_destination().settings
+
+    @property
+    def subscriptions(self) -> list[SubscriptionConfig]:
+        return self.single_destination().subscriptions
+
+    def single_destination(self) -> Destination:
+        """The one destination; ConfigError when the file declares several."""
+        if len(self.destinations) == 1:
+            return self.destinations[0]
+        names = ", ".join(f"'{d.name}'" for d in self.destinations)
+        raise ConfigError(
+            [
+                self.problem(
+                    ("destinations",),
+                    f"{len(self.destinations)} destinations ({names}): this version delivers for one destination "
+                    "per config (serve, worker, send, route and dead-letters replay); check-config checks them all",
+                    "keep one destination per config file for now, each served with its own --database",
+                )
+            ]
+        )
 
     def line_of(self, path: tuple[str | int, ...]) -> int | None:
         """1-based line of the deepest node of `path` found in the file."""
@@ -141,50 +225,82 @@ class Config:
         return ConfigProblem(self.path, format_path(path), message, self.line_of(path), hint)
 
 
-def format_path(path: tuple[str | int, ...]) -> str:
-    text = ""
-    for part in path:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text
-
-
-def load_config(path: str | Path, environ: dict[str, str] | None = None) -> Config:
-    """Read and check a config file. Raises `ConfigError` listing every problem found."""
+def load_config(path: str | Path, environ: dict[str, str] | None = None, text: str | None = None) -> Config:
+    """Read and check a config file (or `text`, named `path` in messages). Raises `ConfigError` listing all problems."""
     file = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError([ConfigProblem(file, "", f"cannot read the file: {exc.strerror}")]) from None
+    if text is None:
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError([ConfigProblem(file, "", f"cannot read the file: {exc.strerror}")]) from None
     try:
         raw = yaml.safe_load(text)
-        lines = _line_map(yaml.compose(text, Loader=yaml.SafeLoader))
+        lines = line_map(yaml.compose(text, Loader=yaml.SafeLoader))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
         reason = getattr(exc, "problem", None) or str(exc)
         raise ConfigError([ConfigProblem(file, "", f"not valid YAML: {reason}", line)]) from None
-    config = Config(file, None, [], [], lines=lines)
+    config = Config(file, lines=lines)
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):
-        raise ConfigError([config.problem((), "the file must hold a mapping with settings/sources/subscriptions")])
+        raise ConfigError(
+            [config.problem((), "the file must hold a mapping with destinations (or settings/subscriptions), sources")]
+        )
 
     problems: list[ConfigProblem] = []
-    raw = _interpolate(raw, (), environ if environ is not None else dict(os.environ), config, problems)
+    raw = interpolate(raw, (), environ if environ is not None else dict(os.environ), config.problem, problems)
     try:
         parsed = _File.model_validate(raw)
     except ValidationError as exc:
         problems += [_problem_from_pydantic(config, (), err) for err in exc.errors()]
-        settings = raw.get("settings")
-        _settings(settings if isinstance(settings, dict) else None, config, problems)  # report those too
+        for where, raw_settings in _raw_settings(raw):
+            _settings(raw_settings, where, config, problems)  # report those too
         raise ConfigError(_first_per_path(problems)) from None
-    config.sources, config.subscriptions = parsed.sources, parsed.subscriptions
-    config.webhook, config.delivery = parsed.webhook, parsed.delivery
-    config.settings = _settings(parsed.settings, config, problems)
+    config.sources, config.webhook, config.delivery = parsed.sources, parsed.webhook, parsed.delivery
+    if parsed.destinations is None:
+        settings = _settings(parsed.settings, ("settings",), config, problems)
+        config.destinations = [Destination(DEFAULT_DESTINATION, settings, parsed.subscriptions)]
+    else:
+        problems += _mixed_forms(raw, config)
+        config.destinations = [
+            Destination(
+                d.name,
+                _settings(d.settings, ("destinations", i, "settings"), config, problems),
+                d.subscriptions,
+                ("destinations", i),
+            )
+            for i, d in enumerate(parsed.destinations)
+        ]
     problems += _duplicates(config)
     if problems:
         raise ConfigError(_first_per_path(problems))
     return config
+
+
+def _raw_settings(raw: dict[str, Any]) -> list[tuple[tuple[str | int, ...], dict[str, Any] | None]]:
+    """Every settings block of an unparsed file, with its path."""
+    found: list[tuple[tuple[str | int, ...], dict[str, Any] | None]] = []
+    if isinstance(raw.get("settings"), dict):
+        found.append((("settings",), raw["settings"]))
+    destinations = raw.get("destinations")
+    for i, destination in enumerate(destinations if isinstance(destinations, list) else []):
+        if isinstance(destination, dict) and isinstance(destination.get("settings"), dict):
+            found.append((("destinations", i, "settings"), destination["settings"]))
+    return found
+
+
+def _mixed_forms(raw: dict[str, Any], config: Config) -> list[ConfigProblem]:
+    return [
+        config.problem(
+            (key,),
+            f"top-level '{key}' cannot be used together with 'destinations'",
+            f"move '{key}' into an entry of destinations (each destination has its own settings and subscriptions)",
+        )
+        for key in ("settings", "subscriptions")
+        if key in raw
+    ]
 
 
 def _first_per_path(problems: list[ConfigProblem]) -> list[ConfigProblem]:
@@ -195,32 +311,36 @@ def _first_per_path(problems: list[ConfigProblem]) -> list[ConfigProblem]:
     return list(first.values())
 
 
-def _settings(raw: dict[str, Any] | None, config: Config, problems: list[ConfigProblem]) -> SfmcSettings | None:
+def _settings(
+    raw: dict[str, Any] | None, where: tuple[str | int, ...], config: Config, problems: list[ConfigProblem]
+) -> SfmcSettings | None:
     credentials = ("subdomain", "account_id", "client_id", "client_secret")
     if not raw or not any(raw.get(k) not in (None, "") for k in credentials):
         return None  # no credentials at all: the emulator stands in
     try:
         return SfmcSettings.model_validate(raw)
     except ValidationError as exc:
-        problems += [_problem_from_pydantic(config, ("settings",), err) for err in exc.errors()]
+        problems += [_problem_from_pydantic(config, where, err) for err in exc.errors()]
         return None
 
 
 def _duplicates(config: Config) -> list[ConfigProblem]:
+    checks: list[tuple[str, tuple[str | int, ...], list[Any], str]] = [
+        ("source name", ("sources",), config.sources, "name"),
+        ("write_key", ("sources",), config.sources, "write_key"),
+        ("destination name", ("destinations",), config.destinations, "name"),
+    ]
+    # Subscription names are unique within a destination; two destinations may each have an 'orders'.
+    checks += [("subscription name", (*d.path, "subscriptions"), d.subscriptions, "name") for d in config.destinations]
     problems = []
-    for kind, items, attr in (
-        ("subscription name", config.subscriptions, "name"),
-        ("source name", config.sources, "name"),
-        ("write_key", config.sources, "write_key"),
-    ):
+    for kind, section, items, attr in checks:
         seen: set[str] = set()
-        section = "subscriptions" if kind.startswith("subscription") else "sources"
         for i, item in enumerate(items):
             value = getattr(item, attr)
             if value in seen:
                 shown = f" '{value}'" if attr == "name" else ""  # write keys are credentials: not echoed
                 problems.append(
-                    config.problem((section, i, attr), f"duplicate {kind}{shown}", f"give each {kind} once")
+                    config.problem((*section, i, attr), f"duplicate {kind}{shown}", f"give each {kind} once")
                 )
             seen.add(value)
     return problems
@@ -253,56 +373,11 @@ def _known_keys(loc: tuple[str | int, ...]) -> list[str]:
         ("settings",): SfmcSettings,
         ("sources",): Source,
         ("subscriptions",): SubscriptionConfig,
+        ("destinations",): DestinationConfig,
+        ("destinations", "settings"): SfmcSettings,
+        ("destinations", "subscriptions"): SubscriptionConfig,
         ("webhook",): Webhook,
         ("delivery",): Delivery,
     }
     model = models.get(tuple(names), _File)
     return list(model.model_fields)
-
-
-def _interpolate(
-    value: Any, path: tuple[str | int, ...], env: dict[str, str], config: Config, problems: list[ConfigProblem]
-) -> Any:
-    if isinstance(value, dict):
-        return {k: _interpolate(v, (*path, k), env, config, problems) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_interpolate(v, (*path, i), env, config, problems) for i, v in enumerate(value)]
-    if not isinstance(value, str) or "${" not in value:
-        return value
-
-    def substitute(match: re.Match[str]) -> str:
-        name, default = match.group(1), match.group(2)
-        if name in env:
-            return env[name]
-        if default is not None:
-            return default
-        problems.append(
-            config.problem(
-                path,
-                f"environment variable {name} is not set",
-                f"export {name}=... before starting, or write ${{{name}:-default}} to give a default",
-            )
-        )
-        return ""
-
-    return ENV_RE.sub(substitute, value)
-
-
-def _line_map(node: yaml.Node | None) -> dict[tuple[str | int, ...], int]:
-    lines: dict[tuple[str | int, ...], int] = {}
-
-    def walk(n: yaml.Node, path: tuple[str | int, ...]) -> None:
-        lines[path] = n.start_mark.line + 1
-        if isinstance(n, yaml.MappingNode):
-            for key, child in n.value:
-                name = key.value
-                lines[(*path, name)] = key.start_mark.line + 1
-                walk(child, (*path, name))
-                lines[(*path, name)] = key.start_mark.line + 1  # the key's line, not the value's
-        elif isinstance(n, yaml.SequenceNode):
-            for i, child in enumerate(n.value):
-                walk(child, (*path, i))
-
-    if node is not None:
-        walk(node, ())
-    return lines

@@ -2,6 +2,7 @@
 
     SfmcActionsError
      ├── ConfigError               the config file is wrong: fix it (carries every problem found)
+     ├── SegmentExportError        a Segment Public API export cannot be imported: export it again
      ├── InvalidEventError         an event breaks the Segment Spec: it is rejected, kept with the reason
      ├── FqlSyntaxError            a trigger does not parse: fix the trigger (column + caret line)
      ├── MappingError              a mapping is invalid, or failed while resolving one event
@@ -62,6 +63,21 @@ class ConfigError(SfmcActionsError):
     def __init__(self, problems: list[ConfigProblem]) -> None:
         self.problems = problems
         super().__init__("\n".join(str(p) for p in problems))
+
+
+class SegmentExportError(SfmcActionsError):
+    """A file given to `import segment` is not the Segment Public API answer it should be.
+
+    `problems` holds (JSON path, message) pairs such as ("$.data.subscriptions[2].trigger", "this field is
+    required"); the messages never show values, which may be credentials.
+    """
+
+    def __init__(self, file: str, problems: list[tuple[str, str]], hint: str | None = None) -> None:
+        self.file = file
+        self.problems = problems
+        self.hint = hint
+        lines = [f"{file}: {path}: {message}" if path else f"{file}: {message}" for path, message in problems]
+        super().__init__("\n".join(lines) + (f"\n  how to fix: {hint}" if hint else ""))
 
 
 class InvalidEventError(SfmcActionsError):

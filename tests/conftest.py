@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import socket
 import uuid
@@ -48,3 +49,13 @@ async def postgres_schema_url(dsn: str, prefix: str = "test") -> AsyncIterator[s
         await conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
     finally:
         await conn.close()
+
+
+@pytest.fixture
+def keep_root_logging() -> Iterator[None]:
+    """For tests of commands that configure the root logger (serve, worker): put it back afterwards."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)

@@ -8,11 +8,12 @@
     data_extensions.py  data-extensions list | fields | folders | create (Segment's V2 hook as commands)
     emulator.py         emulator: the local SFMC emulator
     engine.py           match, map, check-config, route: the routing engine by hand
+    import_segment.py   import segment: a Segment workspace's destinations and subscriptions as a config
 
 and what they share: options.py (typer options), output.py (tables, JSON, `fail`), resources.py (the config and
-the store, opened), connect.py (which SFMC tenant), create_spec.py and wire.py (data-extensions create's spec,
-test-mapping's transports). Each command is a thin shell over a stage or library; command modules import
-their heavy parts inside the commands, so start-up stays light.
+the store, opened), connect.py (which SFMC tenant), config_report.py (what check-config prints), create_spec.py
+and wire.py (data-extensions create's spec, test-mapping's transports). Each command is a thin shell over a
+stage or library; command modules import their heavy parts inside the commands, so start-up stays light.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from sfmc_actions.cli import (
     dead_letters,
     emulator,
     engine,
+    import_segment,
     send,
     serve,
     status,
@@ -64,6 +66,7 @@ app.command()(status.status)
 app.add_typer(dead_letters.app, name="dead-letters")
 app.add_typer(data_extensions.app, name="data-extensions")
 app.command(name="test-mapping")(test_mapping.test_mapping_command)
+app.add_typer(import_segment.app, name="import")
 
 
 def main() -> None:

@@ -10,9 +10,9 @@ import orjson
 import typer
 
 from sfmc_actions.cli.options import ConfigOption
-from sfmc_actions.cli.output import console, err_console, fail, fail_config, print_json, read_json, warn
+from sfmc_actions.cli.output import console, err_console, fail, print_json, read_json, warn
 from sfmc_actions.cli.resources import load_router
-from sfmc_actions.errors import ConfigError, FqlSyntaxError, InvalidEventError, MappingError
+from sfmc_actions.errors import FqlSyntaxError, InvalidEventError, MappingError
 
 
 def match(
@@ -52,21 +52,11 @@ def map_event(
 
 
 def check_config(config: Annotated[Path, typer.Argument(help="config YAML file")]) -> None:
-    """Check a config file: settings, sources, and every subscription's trigger and mapping."""
-    from sfmc_actions.service.load import load
+    """Check a config file: destinations, settings, sources, and every subscription's trigger and mapping."""
+    from sfmc_actions.cli.config_report import report_config
 
-    try:
-        loaded = load(config)
-    except ConfigError as exc:
-        fail_config(exc, str(config))
-    for warning in loaded.warnings:
-        warn(warning)
-    target = "SFMC tenant " + loaded.config.settings.subdomain if loaded.config.settings else "built-in emulator"
-    summary = (
-        f"[green]ok[/] {config}: {len(loaded.subscriptions)} subscription(s), "
-        f"{len(loaded.config.sources)} source(s), delivering to the {target}"
-    )
-    console.print(summary, highlight=False, soft_wrap=True)
+    if not report_config(config, console, err_console):
+        raise typer.Exit(2)
 
 
 def route_file(

@@ -18,12 +18,12 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
-def load_or_exit(config: Path) -> Loaded:
+def load_or_exit(config: Path, *, several_destinations: bool = False) -> Loaded:
     """The config, fully checked; exit 2 listing every problem otherwise."""
     from sfmc_actions.service.load import load
 
     try:
-        return load(config)
+        return load(config, several_destinations=several_destinations)
     except ConfigError as exc:
         fail_config(exc, str(config), f"fix them (see `sfmc-actions check-config {config}`)")
 

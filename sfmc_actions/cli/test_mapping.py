@@ -60,6 +60,9 @@ def test_mapping_command(
     event: Annotated[str, typer.Argument(metavar="EVENT.json", help="one Segment event as JSON, or - for stdin")],
     config: Annotated[Path, typer.Option("--config", "-c", help="config YAML file")],
     subscription: Annotated[str, typer.Option("--subscription", "-s", help="the subscription's name")],
+    destination: Annotated[
+        str | None, typer.Option("--destination", help="its destination, when several have one of that name")
+    ] = None,
     send: Annotated[bool, typer.Option("--send", help="send it to SFMC and show the answer")] = False,
     emulator_url: EmulatorOption = None,
     as_json: JsonOption = False,
@@ -69,13 +72,11 @@ def test_mapping_command(
     from sfmc_actions.route.router import Router, validation_mode
     from sfmc_actions.service.load import tenant_key
 
-    loaded = load_or_exit(config)
-    sub = next((s for s in loaded.subscriptions if s.name == subscription), None)
-    if sub is None:
-        names = ", ".join(s.name for s in loaded.subscriptions) or "none"
-        fail(f"{config} has no subscription named {subscription!r}; its subscriptions: {names}")
+    loaded = load_or_exit(config, several_destinations=True)  # one subscription of one destination is tested
+    sub = _pick(loaded.subscriptions, subscription, destination, config)
+    settings = next(d.settings for d in loaded.config.destinations if d.name == sub.destination)
     raw = _read_event(event)
-    connection = connect(loaded.config.settings, config, emulator_url)
+    connection = connect(settings, config, emulator_url)
     report = Report(
         sub.name,
         sub.action.key,
@@ -92,7 +93,7 @@ def test_mapping_command(
         report.validation_mode = validation_mode(sub.action.key, report.mapped)
     except MappingError as error:
         report.mapping_error = str(error)
-    job = Router([sub], tenant_key(loaded.config.settings)).job(sub, raw)  # exactly what the service would queue
+    job = Router([sub], tenant_key(settings)).job(sub, raw)  # exactly what the service would queue
     if job.dead_reason is None:
         report.validated, report.batch_key = job.payload, job.batch_key
         _preview(report, connection, sub, job.payload)
@@ -106,6 +107,19 @@ def test_mapping_command(
         _print(report, send)
     delivered = report.sent is not None and report.sent["outcome"]["result"] == "delivered"
     raise typer.Exit(0 if (delivered if send else report.deliverable) else 1)
+
+
+def _pick(subscriptions: list[Subscription], name: str, destination: str | None, config: Path) -> Subscription:
+    """The subscription called `name` (in `destination` when given); exit 2 saying what there is otherwise."""
+    found = [s for s in subscriptions if s.name == name and destination in (None, s.destination)]
+    if len(found) == 1:
+        return found[0]
+    if found:
+        where = ", ".join(s.destination for s in found)
+        fail(f"{config} has a subscription {name!r} in destinations {where}: choose one with --destination")
+    names = ", ".join(s.name for s in subscriptions if destination in (None, s.destination)) or "none"
+    within = f" in destination {destination!r}" if destination else ""
+    fail(f"{config} has no subscription named {name!r}{within}; its subscriptions: {names}")
 
 
 def _read_event(source: str) -> dict[str, Any]:

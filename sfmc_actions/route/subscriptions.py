@@ -9,11 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sfmc_actions.config import Config, SubscriptionConfig
+from sfmc_actions.config import DEFAULT_DESTINATION, Config, Destination, SubscriptionConfig
 from sfmc_actions.errors import ConfigError, ConfigProblem, FqlSyntaxError, MappingError
 from sfmc_actions.route.fql import Trigger, compile_trigger
 from sfmc_actions.route.mapping import CompiledMapping, compile_mapping
 from sfmc_actions.route.payload import PayloadSchema
+from sfmc_actions.route.shared_targets import shared_data_extension_warnings
 from sfmc_actions.sfmc.actions import ACTIONS, Action
 
 # Mapping keys that are not action fields but that Segment stores in the mapping (segment-runtime.md §8).
@@ -29,26 +30,34 @@ class Subscription:
     schema: PayloadSchema
     hook_outputs: dict[str, Any] = field(default_factory=dict)
     enabled: bool = True
+    destination: str = DEFAULT_DESTINATION  # the name of the destination (config `destinations:`) it belongs to
 
 
 def compile_subscriptions(config: Config) -> tuple[list[Subscription], list[str]]:
-    """Compiled subscriptions (enabled or not) and load warnings; raises ConfigError with every problem."""
+    """Every destination's compiled subscriptions (enabled or not), in file order, each naming its destination,
+    and load warnings; raises ConfigError with every problem."""
     compiled: list[Subscription] = []
     problems: list[ConfigProblem] = []
     warnings: list[str] = []
-    for index, sub in enumerate(config.subscriptions):
-        result = _compile_one(config, index, sub, problems, warnings)
-        if result is not None:
-            compiled.append(result)
+    for destination in config.destinations:
+        for index, sub in enumerate(destination.subscriptions):
+            result = _compile_one(config, destination, index, sub, problems, warnings)
+            if result is not None:
+                compiled.append(result)
     if problems:
         raise ConfigError(problems)
-    return compiled, warnings
+    return compiled, warnings + shared_data_extension_warnings(config)
 
 
 def _compile_one(
-    config: Config, index: int, sub: SubscriptionConfig, problems: list[ConfigProblem], warnings: list[str]
+    config: Config,
+    destination: Destination,
+    index: int,
+    sub: SubscriptionConfig,
+    problems: list[ConfigProblem],
+    warnings: list[str],
 ) -> Subscription | None:
-    where = ("subscriptions", index)
+    where = (*destination.path, "subscriptions", index)
     action = ACTIONS.get(sub.action)
     if action is None:
         problems.append(
@@ -72,7 +81,8 @@ def _compile_one(
     else:
         try:
             trigger = compile_trigger(fql)
-            location = f"{config.path}:{config.line_of((*where, 'trigger'))}: subscription '{sub.name}'"
+            of = f" of destination '{destination.name}'" if destination.path else ""
+            location = f"{config.path}:{config.line_of((*where, 'trigger'))}: subscription '{sub.name}'{of}"
             warnings.extend(f"{location}: {w}" for w in trigger.warnings)
         except FqlSyntaxError as exc:
             problems.append(
@@ -98,7 +108,7 @@ def _compile_one(
         return None
     hooks = {k: sub.mapping[k] for k in HOOK_KEYS if k in sub.mapping}
     schema = PayloadSchema.from_fields(dict(action.fields))
-    return Subscription(sub.name, action, trigger, mapping, schema, hooks, sub.enabled)
+    return Subscription(sub.name, action, trigger, mapping, schema, hooks, sub.enabled, destination.name)
 
 
 def _mapping_hint(message: str) -> str:

@@ -16,10 +16,22 @@ class Loaded:
     warnings: list[str]
 
 
-def load(path: str | Path) -> Loaded:
-    """Load and fully check a config file. Raises ConfigError listing every problem."""
-    config = load_config(path)
+def load(
+    path: str | Path,
+    *,
+    environ: dict[str, str] | None = None,
+    text: str | None = None,
+    several_destinations: bool = False,
+) -> Loaded:
+    """Load and fully check a config file. Raises ConfigError listing every problem.
+
+    The runtime delivers for one destination per config at this version, so a file with several is refused
+    (ConfigError naming them) unless `several_destinations` (check-config, the Segment import).
+    """
+    config = load_config(path, environ, text)
     subscriptions, warnings = compile_subscriptions(config)
+    if not several_destinations:
+        config.single_destination()
     return Loaded(config, subscriptions, warnings)
 
 

@@ -13,8 +13,8 @@ import sfmc_actions
 
 PACKAGE = Path(sfmc_actions.__file__).parent
 
-LEAVES = {"_version", "errors", "events", "config", "js", "observe"}
-LIBRARIES = {"queue", "sfmc", "route.fql", "route.mapping", "route.payload"}
+LEAVES = {"_version", "errors", "events", "config", "config_yaml", "js", "observe"}
+LIBRARIES = {"queue", "sfmc", "route.fql", "route.mapping", "route.payload", "segment_import"}
 STAGES = {"ingest", "route", "deliver"}
 CONSOLE = {"console"}
 WIRING = {"service", "cli", "__main__"}

@@ -1,0 +1,80 @@
+"""Several destinations through the real CLI: check-config reports them all; the one-destination commands
+refuse at start-up, naming the destinations, instead of serving one and ignoring the others."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from sfmc_actions.cli import app
+
+runner = CliRunner()
+TWO = """destinations:
+  - name: emea
+    settings: {subdomain: mcemea, account_id: 100000001, client_id: c1, client_secret: "${EMEA_SECRET:-s1}"}
+    subscriptions:
+      - {name: orders, action: dataExtension, trigger: type = 'track', mapping: {key: Orders, keys: {}, values: {}}}
+  - name: us
+    settings: {subdomain: mcus, account_id: 100000001, client_id: c2, client_secret: s2}
+    subscriptions:
+      - {name: orders, action: dataExtension, trigger: type = "track", mapping: {key: orders, keys: {}, values: {}}}
+      - {name: contacts, action: contact}
+"""
+
+
+pytestmark = pytest.mark.usefixtures("keep_root_logging")  # serve/worker configure the root logger
+
+
+@pytest.fixture
+def two(tmp_path: Path) -> Path:
+    path = tmp_path / "two.yaml"
+    path.write_text(TWO)
+    return path
+
+
+def test_check_config_reports_every_destination_and_the_shared_data_extension(two: Path) -> None:
+    result = runner.invoke(app, ["check-config", str(two)])
+    assert result.exit_code == 0, result.stderr
+    assert f"ok {two}: 2 destinations, 3 subscription(s), 0 source(s)" in result.stdout
+    assert "emea: 1 subscription(s), delivering to the SFMC tenant mcemea (MID 100000001)" in result.stdout
+    assert "us: 2 subscription(s), delivering to the SFMC tenant mcus (MID 100000001)" in result.stdout
+    stderr = " ".join(result.stderr.split())
+    assert f"warning: {two}:5: subscription 'orders' of destination 'emea':" in stderr  # single quotes
+    assert "all write to data extension key:Orders in business unit 100000001" in stderr
+    assert "take a config with one destination" in stderr
+
+
+def test_check_config_reports_duplicate_subscription_names_with_line_and_fix(two: Path) -> None:
+    two.write_text(TWO.replace("{name: contacts,", "{name: orders,"))
+    result = runner.invoke(app, ["check-config", str(two)])
+    assert result.exit_code == 2
+    stderr = " ".join(result.stderr.split())
+    assert f"{two}:10: destinations[1].subscriptions[1].name: duplicate subscription name 'orders'" in stderr
+    assert "how to fix: give each subscription name once" in stderr
+
+
+@pytest.mark.parametrize("command", ["serve", "worker", "send", "route"])
+def test_one_destination_commands_refuse_several_at_start_up(two: Path, tmp_path: Path, command: str) -> None:
+    args = [command, "--config", str(two)]
+    if command in ("serve", "worker", "send"):
+        args += ["--database", f"sqlite:///{tmp_path}/store.db"]
+    if command in ("send", "route"):
+        args += ["-"]
+    result = runner.invoke(app, args, input="")
+    assert result.exit_code == 2
+    stderr = " ".join(result.stderr.split())
+    assert "2 destinations ('emea', 'us')" in stderr and "one destination per config" in stderr
+    assert not (tmp_path / "store.db").exists()  # refused before opening anything
+
+
+def test_a_config_with_one_entry_in_destinations_is_served_like_the_top_level_form(tmp_path: Path) -> None:
+    one = tmp_path / "one.yaml"
+    one.write_text(TWO[: TWO.index("  - name: emea")] + TWO[TWO.index("  - name: us") :])
+    event = '{"type": "track", "event": "Order Completed", "userId": "u1", "messageId": "m1"}\n'
+    result = runner.invoke(app, ["route", "-c", str(one), "-"], input=event)
+    assert result.exit_code == 0, result.stderr
+    routed = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(r["subscription"], r["batch_key"]) for r in routed] == [("orders", "dataExtension:key:orders")]
