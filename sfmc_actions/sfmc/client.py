@@ -173,6 +173,28 @@ class SfmcClient:
         answer = await self.request_json("POST", "/interaction/v1/events", json=dict(event))
         return answer if isinstance(answer, dict) else {}
 
+    async def fire_events_batch(
+        self, event_definition_key: str, members: Sequence[Mapping[str, Any]]
+    ) -> dict[str, Any]:
+        """`POST /interaction/v1/async/events` with `{eventDefinitionKey, members: [{contactKey, data}]}` (up to 100).
+
+        SFMC answers per member in request order: `eventInstanceId`, or `errorcode` and `message`; plus
+        `requestId`, `count` and `notQueuedCount` (enterContactsIntoJourneyInBatches, DOC).
+        """
+        body = {"eventDefinitionKey": event_definition_key, "members": [dict(m) for m in members]}
+        answer = await self.request_json("POST", "/interaction/v1/async/events", json=body)
+        return answer if isinstance(answer, dict) else {}
+
+    async def journey_entry_status(self, params: Mapping[str, str | int]) -> dict[str, Any]:
+        """`GET /interaction/v1/async/events/status`: one page of batched entries (`{page, pageSize, count, items}`)."""
+        answer = await self.request_json("GET", "/interaction/v1/async/events/status", params=params)
+        return answer if isinstance(answer, dict) else {}
+
+    async def get_event_definition(self, key: str) -> dict[str, Any]:
+        """`GET /interaction/v1/eventDefinitions/key:{key}`: the definition (with its `dataExtensionId`)."""
+        answer = await self.request_json("GET", f"/interaction/v1/eventDefinitions/key:{quote(key, safe=_PATH_SAFE)}")
+        return answer if isinstance(answer, dict) else {}
+
     # -- data extension metadata (the CLI's data-extensions commands) ------------------------------------
 
     async def search_data_extensions(self, search: str = "_", page: int = 1) -> dict[str, Any]:
