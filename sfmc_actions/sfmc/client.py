@@ -21,6 +21,7 @@ from sfmc_actions import __version__
 from sfmc_actions.errors import AuthenticationError, DeliveryError, PermanentError, RetryableError
 from sfmc_actions.sfmc.auth import DEFAULT_MARGIN, NO_AUTH, SfmcAuth, TokenCache
 from sfmc_actions.sfmc.classify import classify, response_body
+from sfmc_actions.sfmc.field_cache import FieldCache
 from sfmc_actions.sfmc.jsonbody import encode_json
 from sfmc_actions.sfmc.settings import Endpoints, SfmcSettingsLike
 from sfmc_actions.sfmc.soap import DataFolder, RetrievePage, SoapFault, parse_retrieve, retrieve_envelope
@@ -58,8 +59,13 @@ class SfmcClient:
         token_margin: float = DEFAULT_MARGIN,
         clock: Callable[[], datetime] | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
+        check_schema: bool = True,
     ) -> None:
-        """`transport` (ignored with `http`) sees every request as sent: test-mapping previews and records them."""
+        """`transport` (ignored with `http`) sees every request as sent: test-mapping previews and records them.
+
+        `check_schema`: the data extension actions check rows against the target's fields (sfmc/schema.py) and
+        send only those SFMC would take; `schemas` caches the fields (one or two metadata calls per target every
+        10 minutes)."""
         self.endpoints = Endpoints.for_settings(settings)
         self._owns_http = http is None
         self._http = http or httpx.AsyncClient(
@@ -74,6 +80,7 @@ class SfmcClient:
             settings, self._http, endpoints=self.endpoints, cache=token_cache, margin=token_margin, clock=clock
         )
         self.requests_sent = 0  # API requests (not token requests), resends after a 401 included
+        self.schemas = FieldCache() if check_schema else None
 
     def __repr__(self) -> str:
         return f"SfmcClient(rest={self.endpoints.rest_base!r}, {self.auth!r})"

@@ -35,6 +35,8 @@ from sfmc_actions.sfmc.fields import (
 )
 from sfmc_actions.sfmc.jsonbody import encode_json
 from sfmc_actions.sfmc.outcomes import Dead, Outcome, outcome_for
+from sfmc_actions.sfmc.schema import check_flat_item
+from sfmc_actions.sfmc.schema_gate import forget_if_columns_changed, screen
 
 if TYPE_CHECKING:
     from sfmc_actions.sfmc.client import SfmcClient
@@ -81,6 +83,10 @@ class AsyncRowsAction(Action):
                 outcomes[index] = Dead(str(error), items[index])
         jobs: list[tuple[list[int], str]] = []
         for target, indexes in groups.items():
+            keep, refused = await screen(client, target, [items[i] for i in indexes], check_flat_item)
+            for position, dead in refused.items():
+                outcomes[indexes[position]] = dead
+            indexes = [indexes[k] for k in keep]
             for chunk in self._chunks(indexes, items, outcomes):
                 try:
                     jobs.append((chunk, await client.put_async_rows(target, [items[i] for i in chunk])))
@@ -96,6 +102,8 @@ class AsyncRowsAction(Action):
         for (chunk, _), results in zip(jobs, watched, strict=True):
             for index, outcome in zip(chunk, results, strict=True):
                 outcomes[index] = outcome
+        for target, indexes in groups.items():
+            forget_if_columns_changed(client, target, [outcomes[i] for i in indexes])
         return [o if o is not None else Dead("internal error: no outcome") for o in outcomes]
 
     def _chunks(

@@ -39,6 +39,8 @@ from sfmc_actions.sfmc.actions.base import (
 )
 from sfmc_actions.sfmc.classify import row_errors
 from sfmc_actions.sfmc.outcomes import Dead, Delivered, Outcome, outcome_for
+from sfmc_actions.sfmc.schema import check_keyed_row
+from sfmc_actions.sfmc.schema_gate import forget_if_columns_changed, screen
 
 if TYPE_CHECKING:
     from sfmc_actions.sfmc.client import SfmcClient
@@ -82,11 +84,17 @@ class RowsetAction(Action):
             except PayloadValidationError as error:
                 outcomes[index] = Dead(str(error), rows[index])
         for target, indexes in groups.items():
+            # Rows SFMC would refuse are dead before sending (schema_gate.py): the rest go in full rowsets.
+            keep, refused = await screen(client, target, [rows[i] for i in indexes], check_keyed_row)
+            for position, dead in refused.items():
+                outcomes[indexes[position]] = dead
+            indexes = [indexes[k] for k in keep]
             for start in range(0, len(indexes), self.batch_size):
                 chunk = indexes[start : start + self.batch_size]
                 results = await RowsetDelivery(client, target, [rows[i] for i in chunk]).run()
                 for index, outcome in zip(chunk, results, strict=True):
                     outcomes[index] = outcome
+            forget_if_columns_changed(client, target, [outcomes[i] for i in indexes])
         return [o if o is not None else Dead("internal error: no outcome") for o in outcomes]
 
 
