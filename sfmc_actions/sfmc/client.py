@@ -12,10 +12,11 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 import httpx
+from pydantic import SecretStr
 
 from sfmc_actions import __version__
 from sfmc_actions.errors import AuthenticationError, DeliveryError, PermanentError, RetryableError
@@ -25,8 +26,10 @@ from sfmc_actions.sfmc.field_cache import FieldCache
 from sfmc_actions.sfmc.jsonbody import encode_json
 from sfmc_actions.sfmc.settings import Endpoints, SfmcSettingsLike
 from sfmc_actions.sfmc.soap import DataFolder, RetrievePage, SoapFault, parse_retrieve, retrieve_envelope
+from sfmc_actions.sfmc.soap_delete import DeleteAnswer, delete_envelope, parse_delete
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 USER_AGENT = f"sfmc-actions/{__version__}"
 # Segment's request client waits 10 s; SFMC's synchronous rowsets are slower than that in practice (Segment
@@ -239,21 +242,36 @@ class SfmcClient:
         raise PermanentError(f"SFMC kept answering MoreDataAvailable after {MAX_SOAP_PAGES} pages of folders")
 
     async def _soap_retrieve(self, content_type: str, continue_id: str | None) -> RetrievePage:
+        page = await self._soap(
+            "Retrieve",
+            lambda token: retrieve_envelope(token, content_type=content_type, continue_id=continue_id),
+            parse_retrieve,
+        )
+        if page.overall_status.startswith("Error"):
+            raise PermanentError(f"SFMC SOAP Retrieve failed: {page.overall_status}")
+        return page
+
+    async def delete_data_extension_rows(self, customer_key: str, rows: Sequence[Mapping[str, Any]]) -> DeleteAnswer:
+        """SOAP Delete of DataExtensionObject rows (`rows`: each row's primary key columns and values); SFMC
+        answers one result per row (soap_delete.py). Deleting is idempotent: a lost answer is simply resent."""
+        return await self._soap("Delete", lambda token: delete_envelope(token, customer_key, rows), parse_delete)
+
+    async def _soap(self, action: str, envelope_for: Callable[[SecretStr], str], parse: Callable[[str], T]) -> T:
+        """POST a SOAP envelope to `Service.asmx`; an expired token (a `Security` fault) is refreshed once."""
         token = await self.auth.access_token()
         for attempt in (1, 2):
-            envelope = retrieve_envelope(token, content_type=content_type, continue_id=continue_id)
             self.requests_sent += 1
             try:
                 response = await self._http.post(
                     self.endpoints.soap_url,
-                    content=envelope.encode(),
-                    headers={"Content-Type": "text/xml", "SOAPAction": "Retrieve"},
+                    content=envelope_for(token).encode(),
+                    headers={"Content-Type": "text/xml", "SOAPAction": action},
                     auth=NO_AUTH,  # SOAP carries the token in <fueloauth>, not in a header
                 )
             except httpx.TransportError as exc:
                 raise self._checked(classify(exc)) from exc
             try:
-                page = parse_retrieve(response.text)
+                return parse(response.text)
             except SoapFault as fault:
                 if fault.security and attempt == 1:
                     token = await self.auth.access_token(stale=token)  # expired: refresh once, like a REST 401
@@ -265,9 +283,6 @@ class SfmcClient:
             except ValueError as exc:
                 error = classify(response) or PermanentError(str(exc), response.status_code)
                 raise error from None
-            if page.overall_status.startswith("Error"):
-                raise PermanentError(f"SFMC SOAP Retrieve failed: {page.overall_status}", response.status_code)
-            return page
         raise AssertionError("unreachable")
 
     @property

@@ -45,6 +45,7 @@ class FieldCache:
         self._entries: dict[str, _Entry] = {}
         self._locks: dict[str, asyncio.Lock] = {}
         self.fetches = 0  # fetch attempts (each one or two SFMC calls), for tests and benchmarks
+        self.customer_keys: dict[str, str] = {}  # id: target -> external key (SOAP names a DE by its key)
 
     async def schema(self, client: SfmcClient, target: str) -> DataExtensionSchema | None:
         entry = self._fresh(target)

@@ -25,6 +25,7 @@ from sfmc_actions.sfmc.actions.base import (
     hook_mapping_problems,
     hook_target,
 )
+from sfmc_actions.sfmc.actions.row_delete import DeletesRows
 from sfmc_actions.sfmc.fields import (
     ASYNC_BATCH_BYTES,
     ASYNC_BATCH_SIZE,
@@ -48,7 +49,7 @@ _ENVELOPE_BYTES = len(b'{"items":[]}')
 
 
 @dataclass(frozen=True, eq=False, repr=False)
-class AsyncRowsAction(Action):
+class AsyncRowsAction(Action, DeletesRows):
     batch_size: int = DEFAULT_BATCH_SIZE
     max_bytes: int = MAX_BYTES
     poll: PollPolicy = field(default_factory=PollPolicy)

@@ -37,6 +37,7 @@ from sfmc_actions.sfmc.actions.base import (
     hook_target,
     payload_target,
 )
+from sfmc_actions.sfmc.actions.row_delete import DeletesRows
 from sfmc_actions.sfmc.classify import row_errors
 from sfmc_actions.sfmc.outcomes import Dead, Delivered, Outcome, outcome_for
 from sfmc_actions.sfmc.schema import check_keyed_row
@@ -49,7 +50,7 @@ SYNC_BATCH_SIZE = 50  # "post a maximum of 50 columns and 50 records at a time" 
 
 
 @dataclass(frozen=True, eq=False, repr=False)
-class RowsetAction(Action):
+class RowsetAction(Action, DeletesRows):
     """`dataExtension`, `contactDataExtension` (target from the payload's key/id) and their V2 (hook's id)."""
 
     batch_size: int = SYNC_BATCH_SIZE
