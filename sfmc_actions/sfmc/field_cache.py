@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sfmc_actions.errors import DeliveryError
+from sfmc_actions.errors import DeliveryError, PermanentError
 from sfmc_actions.sfmc.data_extensions import Column
 from sfmc_actions.sfmc.schema import DataExtensionSchema
 
@@ -75,27 +75,38 @@ class FieldCache:
 
     async def _fetch(self, client: SfmcClient, target: str) -> DataExtensionSchema | None:
         self.fetches += 1
-        kind, _, value = target.partition(":")
         try:
-            if kind == "key":
-                found = await _find_by_key(client, value)
-                if found is None:
-                    log.info("no data extension with key %r found: rows to it are sent unchecked", value)
-                    return None
-                de_id, name, key = found
-            elif kind == "id":
-                de_id, name, key = value, None, None
-            else:
-                return None
-            body = await client.get_data_extension_fields(de_id)
+            schema = await fetch_schema(client, target)
         except DeliveryError as error:
             log.info("cannot read the fields of %s (%s): rows to it are sent unchecked", target, error)
             return None
-        fields = body.get("fields")
-        columns = [Column.from_api(f) for f in fields if isinstance(f, dict)] if isinstance(fields, list) else []
-        if not columns:
+        if schema is None:
+            log.info("no data extension %s found: rows to it are sent unchecked", target)
+        return schema
+
+
+async def fetch_schema(client: SfmcClient, target: str) -> DataExtensionSchema | None:
+    """The fields of a `key:` or `id:` target now; None when SFMC has no such data extension. Raises
+    DeliveryError when SFMC cannot be asked (permissions, throttling, network)."""
+    kind, _, value = target.partition(":")
+    if kind == "key":
+        found = await _find_by_key(client, value)
+        if found is None:
             return None
-        return DataExtensionSchema(str(body.get("id") or de_id), columns, key=key, name=name)
+        de_id, name, key = found
+    elif kind == "id":
+        de_id, name, key = value, None, None
+    else:
+        return None
+    try:
+        body = await client.get_data_extension_fields(de_id)
+    except PermanentError as error:
+        if error.status == 404:
+            return None
+        raise
+    fields = body.get("fields")
+    columns = [Column.from_api(f) for f in fields if isinstance(f, dict)] if isinstance(fields, list) else []
+    return DataExtensionSchema(str(body.get("id") or de_id), columns, key=key, name=name) if columns else None
 
 
 async def _find_by_key(client: SfmcClient, key: str) -> tuple[str, str | None, str] | None:
