@@ -25,7 +25,7 @@ from xml.sax.saxutils import escape
 
 from pydantic import SecretStr
 
-from sfmc_actions.sfmc.soap import SoapFault
+from sfmc_actions.sfmc.soap import response_message
 
 _ENVELOPE = """<?xml version="1.0" encoding="UTF-8"?>
 <SOAP-ENV:Envelope xmlns:SOAP-ENV="http://schemas.xmlsoap.org/soap/envelope/" \
@@ -108,16 +108,7 @@ def delete_envelope(token: SecretStr, customer_key: str, rows: Sequence[Mapping[
 
 def parse_delete(xml_text: str) -> DeleteAnswer:
     """Parse a DeleteResponse; raises SoapFault for a fault, ValueError for anything unreadable."""
-    try:
-        root = ET.fromstring(xml_text)
-    except ET.ParseError as exc:
-        raise ValueError(f"SFMC's SOAP answer is not XML: {exc}") from None
-    fault = root.find(".//{*}Fault")
-    if fault is not None:
-        raise SoapFault(_text(fault, "faultcode") or "Fault", _text(fault, "faultstring") or "")
-    message = root.find(".//{*}DeleteResponse")
-    if message is None:
-        raise ValueError("SFMC's SOAP answer has no DeleteResponse")
+    message = response_message(xml_text, "DeleteResponse")
     results = []
     for node in message.findall("{*}Results"):
         ordinal = _text(node, "OrdinalID")
