@@ -1,13 +1,18 @@
 """Benchmark the SFMC client and actions against the emulator on a real socket; prints one JSON line.
 
-    .venv/bin/python bench/sfmc_client.py [--rows 5000] [--async-rows 20000] [--bad-per-1000 5]
+    .venv/bin/python bench/sfmc_client.py --json [--rows 5000] [--async-rows 20000] [--bad-per-1000 5]
 
 The emulator runs under uvicorn in a subprocess. Measured, each on a fresh emulator:
 * `dataExtension` (sync rowsets, 50 rows per request): rows/s with one send at a time and with 4 sends in
-  flight, and requests per 1,000 rows with no bad rows and with `--bad-per-1000` invalid rows spread at random;
+  flight, and requests per 1,000 rows with no bad rows and with `--bad-per-1000` invalid rows spread at random,
+  with the schema check (bad rows caught before sending; metadata calls included) and without it (bad rows
+  isolated by resending);
 * `asyncDataExtension` (one PUT per 28,000 rows, then status polling): rows/s to confirmed completion;
-* `apiEvent`: journey entries/s (one request each, 4 at a time).
-Client and server share this machine (2 cores), so the numbers are a floor.
+* `apiEvent`: journey entries/s, one request each (Segment's way, 4 at a time) and batched
+  (`journey_batching`: 100 members per request, 4 requests at a time).
+Top-level keys: `journey_entries_per_sec` (batched; target >= 5,000), `requests_per_1000_entries` (batched;
+target <= 10.5) and `requests_per_1000_rows_with_bad_rows` (schema check on; target <= 21, every good row
+delivered). Client and server share this machine (2 cores), so the numbers are a floor.
 """
 
 from __future__ import annotations
@@ -31,6 +36,8 @@ import yaml
 from pydantic import SecretStr
 
 from sfmc_actions.sfmc.actions import ACTIONS, PollPolicy
+from sfmc_actions.sfmc.actions.api_event import SendApiEvent
+from sfmc_actions.sfmc.actions.api_event_batch import batched
 from sfmc_actions.sfmc.actions.async_data_extension import AsyncRowsAction
 from sfmc_actions.sfmc.client import SfmcClient
 from sfmc_actions.sfmc.outcomes import Dead, Delivered, Outcome
@@ -154,12 +161,14 @@ def counts(outcomes: list[Outcome]) -> dict[str, int]:
     }
 
 
-async def sync_rows(emulator: Emulator, rows: int, bad_per_1000: int, in_flight: int) -> dict[str, Any]:
+async def sync_rows(
+    emulator: Emulator, rows: int, bad_per_1000: int, in_flight: int, check_schema: bool = True
+) -> dict[str, Any]:
     emulator.reset()
     bad = set(random.Random(42).sample(range(rows), rows * bad_per_1000 // 1000)) if bad_per_1000 else set()
     payloads = orders(rows, bad)
     action = ACTIONS["dataExtension"]
-    async with SfmcClient(Settings(emulator.base_url)) as client:
+    async with SfmcClient(Settings(emulator.base_url), check_schema=check_schema) as client:
         await client.authenticate()
         started = time.perf_counter()
         # Like delivery workers: `in_flight` sends at a time, each with one batch of rows.
@@ -176,9 +185,11 @@ async def sync_rows(emulator: Emulator, rows: int, bad_per_1000: int, in_flight:
         tokens = client.token_requests
     stored = emulator.row_count("Orders")
     assert stored == rows - len(bad), (stored, rows, len(bad))
+    assert counts(outcomes)["delivered"] == rows - len(bad)
     return {
         "rows": rows,
         "bad_rows": len(bad),
+        "schema_check": check_schema,
         "sends_in_flight": in_flight,
         "seconds": round(elapsed, 3),
         "rows_per_second": round(rows / elapsed),
@@ -231,18 +242,52 @@ async def api_events(emulator: Emulator, events: int) -> dict[str, Any]:
     }
 
 
+async def api_events_batched(emulator: Emulator, events: int) -> dict[str, Any]:
+    emulator.reset()
+    single = ACTIONS["apiEvent"]
+    assert isinstance(single, SendApiEvent)
+    action = batched(single)
+    payloads = [{"eventDefinitionKey": "APIEvent-bench", "contactKey": f"c-{i}"} for i in range(events)]
+    async with SfmcClient(Settings(emulator.base_url)) as client:
+        await client.authenticate()
+        started = time.perf_counter()
+        outcomes = await action.send(client, payloads)
+        elapsed = time.perf_counter() - started
+        requests = client.requests_sent
+    assert counts(outcomes)["delivered"] == events
+    return {
+        "events": events,
+        "members_per_request": action.batch_size,
+        "requests_in_flight": action.concurrency,
+        "seconds": round(elapsed, 3),
+        "events_per_second": round(events / elapsed),
+        "requests": requests,
+        "requests_per_1000_entries": round(requests * 1000 / events, 2),
+        **counts(outcomes),
+    }
+
+
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         seed_file = Path(tmp) / "seed.yaml"
         seed_file.write_text(yaml.safe_dump(SEED))
         emulator = Emulator(seed_file)
         try:
+            with_bad_rows = await sync_rows(emulator, args.rows, args.bad_per_1000, 1)
+            batched_events = await api_events_batched(emulator, args.batched_events)
             return {
+                "journey_entries_per_sec": batched_events["events_per_second"],
+                "requests_per_1000_entries": batched_events["requests_per_1000_entries"],
+                "requests_per_1000_rows_with_bad_rows": with_bad_rows["requests_per_1000_rows"],
                 "sync_clean_1_in_flight": await sync_rows(emulator, args.rows, 0, 1),
                 "sync_clean_4_in_flight": await sync_rows(emulator, args.rows, 0, 4),
-                "sync_with_bad_rows_1_in_flight": await sync_rows(emulator, args.rows, args.bad_per_1000, 1),
+                "sync_with_bad_rows_1_in_flight": with_bad_rows,
+                "sync_with_bad_rows_1_in_flight_unchecked": await sync_rows(
+                    emulator, args.rows, args.bad_per_1000, 1, check_schema=False
+                ),
                 "async": await async_rows(emulator, args.async_rows),
                 "api_event": await api_events(emulator, args.events),
+                "api_event_batched": batched_events,
             }
         finally:
             emulator.close()
@@ -253,10 +298,12 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=5000, help="rows per sync run (default 5000)")
     parser.add_argument("--async-rows", type=int, default=20000, help="rows for the async run (default 20000)")
     parser.add_argument("--bad-per-1000", type=int, default=5, help="invalid rows per 1,000 (default 5)")
-    parser.add_argument("--events", type=int, default=1000, help="journey entries (default 1000)")
+    parser.add_argument("--events", type=int, default=1000, help="journey entries, one per request (default 1000)")
+    parser.add_argument("--batched-events", type=int, default=20000, help="journey entries, batched (default 20000)")
+    parser.add_argument("--json", action="store_true", help="one JSON line (the default output is indented JSON)")
     args = parser.parse_args()
-    result = asyncio.run(run(args))
-    print(json.dumps({"benchmark": "sfmc_client", "cpus": os.cpu_count(), **result}))
+    result = {"benchmark": "sfmc_client", "cpus": os.cpu_count(), **asyncio.run(run(args))}
+    print(json.dumps(result) if args.json else json.dumps(result, indent=2))
 
 
 if __name__ == "__main__":

@@ -94,6 +94,10 @@ class SubscriptionConfig(_Strict):
     mapping: dict[str, Any] = Field(default_factory=dict)
     enabled: bool = True
     batch_size: int | None = Field(default=None, ge=1, description="rows per SFMC request; the action's default")
+    # apiEvent only: up to 100 journey entries per request through SFMC's batch endpoint (default: one per event).
+    journey_batching: bool = False
+    # Data extension actions only: on an Engage audience exit, `update` the row (Segment) or `delete` it.
+    on_audience_exit: Literal["update", "delete"] = "update"
 
 
 class Webhook(_Strict):
@@ -357,6 +361,8 @@ def _problem_from_pydantic(config: Config, prefix: tuple[str | int, ...], err: A
         close = difflib.get_close_matches(str(loc[-1]), known, n=1)
         message = f"unknown key '{loc[-1]}'"
         hint = f"did you mean '{close[0]}'?" if close else f"known keys here: {', '.join(known)}"
+    elif kind == "literal_error" and "ctx" in err:
+        hint = f"use one of: {err['ctx'].get('expected', '')}"
     elif kind == "string_type" and err.get("input") is not None:
         hint = "put the value in quotes: YAML reads yes/no/on/off/true/false, numbers and dates as non-text"
     elif kind == "value_error":

@@ -139,7 +139,9 @@ def _preview(report: Report, connection: Connection, sub: Subscription, payload:
 
     async def first_request() -> Previewed | list[Outcome]:
         cache = await preview_token_cache(connection.settings)
-        async with SfmcClient(connection.settings, token_cache=cache, transport=PreviewTransport()) as client:
+        # check_schema off: the preview shows the action's own request, not the fields lookup before it.
+        client = SfmcClient(connection.settings, token_cache=cache, transport=PreviewTransport(), check_schema=False)
+        async with client:
             try:
                 return await sub.action.send(client, [payload], sub.hook_outputs)
             except Previewed as previewed:
@@ -170,7 +172,7 @@ def _send(report: Report, connection: Connection, sub: Subscription) -> None:
 
     async def deliver() -> dict[str, Any]:
         recorder = RecordingTransport()
-        async with SfmcClient(connection.settings, transport=recorder) as client:
+        async with SfmcClient(connection.settings, transport=recorder, check_schema=False) as client:  # as previewed
             try:
                 await client.authenticate()
                 outcomes = await sub.action.send(client, [report.validated], sub.hook_outputs)

@@ -23,7 +23,17 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route
 
-from sfmc_actions.emulator import async_rows, auth, contacts, customobjects, inspect, journeys, rows, soap
+from sfmc_actions.emulator import (
+    async_rows,
+    auth,
+    contacts,
+    customobjects,
+    inspect,
+    journey_status,
+    journeys,
+    rows,
+    soap,
+)
 from sfmc_actions.emulator.context import Call
 from sfmc_actions.emulator.faults import FaultEngine, FaultRule, load_faults
 from sfmc_actions.emulator.journal import Journal
@@ -48,6 +58,14 @@ SFMC_ROUTES: list[tuple[str, list[str], str, Handler, str | None, str]] = [
     ("/data/v1/async/{request_id}/results", ["GET"], "async_results", async_rows.results, READ, "data"),
     ("/interaction/v1/events", ["POST"], "events", journeys.fire_event, "journeys_execute", "rest"),
     ("/interaction/v1/async/events", ["POST"], "async_events", journeys.fire_batch, "journeys_execute", "rest"),
+    (
+        "/interaction/v1/async/events/status",
+        ["GET"],
+        "async_events_status",
+        journey_status.status,
+        "journeys_read",
+        "rest",
+    ),
     (
         "/interaction/v1/eventDefinitions",
         ["POST"],
@@ -136,7 +154,7 @@ class Emulator:
                 await asyncio.sleep(rule.seconds if rule.seconds is not None else 1.0)
             elif kind == "expire_tokens":
                 self.state.expire_tokens()
-            elif kind in ("reject_row", "deadlock", "transient_10006"):
+            elif kind in ("reject_row", "deadlock", "transient_10006", "errored_member"):
                 call.row_faults.append(rule)
             elif kind in ("timeout", "drop"):
                 seconds = rule.seconds if rule.seconds is not None else 3600.0
@@ -180,7 +198,7 @@ def _endpoint(name: str, handler: Handler, scope: str | None, area: str) -> Call
         entry = emulator.journal.record(
             state, request.method, request.url.path, request.url.query, request.scope["headers"], body, name
         )
-        call = Call(request, state, body)
+        call = Call(request, state, body, journal_entry=entry)
         response = await emulator.apply_faults(call, name)
         if response is None and area not in ("auth", "soap"):
             response = auth.authorize(call, scope, area)

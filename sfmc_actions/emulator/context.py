@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -24,6 +24,7 @@ class Call:
     tenant: Tenant | None = None  # the token's tenant
     row_faults: list[FaultRule] = field(default_factory=list)  # fired reject_row / deadlock rules
     lost_answer: Response | None = None  # a timeout / drop fault with `after`: replaces the handler's answer
+    journal_entry: dict[str, Any] | None = None  # this request's journal entry (the batch route adds members)
 
     @property
     def mid(self) -> int:

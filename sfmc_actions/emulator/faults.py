@@ -16,9 +16,9 @@ Format (the `--faults` YAML file, or JSON at `PUT /__emulator/faults`):
         seconds: 1.5           # latency: delay; timeout: how long to hang before dropping
         after: true            # timeout / drop: process the request fully first, then hang or drop, so the
                                # client cannot tell whether SFMC did it (a lost answer, "in doubt")
-        rows: [0, 3]           # reject_row / deadlock: 0-based indices in the batch
-        row_probability: 0.1   # deadlock: chance for each row instead of `rows`
-        message: "..."         # reject_row: the error text (default: a generic validation error)
+        rows: [0, 3]           # reject_row / deadlock / errored_member: 0-based indices in the batch
+        row_probability: 0.1   # deadlock / errored_member: chance for each row instead of `rows`
+        message: "..."         # reject_row / errored_member: the error text (default: a generic one)
 
 With none of nth / every / probability a rule fires on every matching call.
 """
@@ -46,7 +46,10 @@ FAULTS: dict[str, str] = {
     "timeout": "never answer: hang until the client gives up, or `seconds` (default 3600) then drop; with "
     "`after: true` the request is processed first (the answer is lost)",
     "drop": "close the connection without any answer; with `after: true` after processing the request",
-    "reject_row": "rowset / single row: fail the rows at `rows` with a validation error (10006 aggregate)",
+    "reject_row": "rowset / single row: fail the rows at `rows` with a validation error (10006 aggregate); "
+    "SOAP Delete: fail the objects at `rows` with StatusCode Error (a partial failure: OverallStatus Has Errors)",
+    "errored_member": "async_events: accept the members at `rows` (or by `row_probability`), then let them end "
+    "`errored` with `message` in the status endpoint (processed asynchronously: the contact does not enter)",
     "deadlock": "async rows: fail the rows at `rows` (or by `row_probability`) with '… Rerun the transaction.'",
 }
 ROUTES = (
@@ -59,6 +62,7 @@ ROUTES = (
     "async_results",
     "events",
     "async_events",
+    "async_events_status",
     "event_definitions",
     "contacts",
     "customobjects",

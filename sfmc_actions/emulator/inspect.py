@@ -124,15 +124,17 @@ async def contacts(request: Request) -> Response:
 
 
 async def journey_events(request: Request) -> Response:
-    key = request.query_params.get("eventDefinitionKey")
-    return json_response(
-        [
-            {**dataclasses.asdict(e), "tenant": t.subdomain}
-            for t in _tenants(request)
-            for e in t.fired_events
-            if key is None or e.event_definition_key.lower() == key.lower()
-        ]
-    )
+    """Every entry event received; `status` is its state now (batched members: queued, processed or errored; an
+    errored member never entered). `?eventDefinitionKey=` and `?status=` filter."""
+    key, wanted = request.query_params.get("eventDefinitionKey"), request.query_params.get("status")
+    now = _emulator(request).clock.now()
+    events = [
+        {**dataclasses.asdict(e), "status": e.status_at(now), "tenant": t.subdomain}
+        for t in _tenants(request)
+        for e in t.fired_events
+        if key is None or e.event_definition_key.lower() == key.lower()
+    ]
+    return json_response([e for e in events if wanted is None or e["status"] == wanted])
 
 
 async def event_definitions(request: Request) -> Response:

@@ -57,6 +57,28 @@ class Journal:
         self.entries.append(entry)
         return entry
 
+    def record_member(self, parent: dict[str, Any], index: int, result: dict[str, Any]) -> None:
+        """One member of a batched journey entry (route `async_events_member`), after its request's entry.
+
+        `parent` is the request's entry; `result` what SFMC answered for the member (eventInstanceId, or
+        errorcode and message). Kept even when the answer is then lost, so tests see what SFMC did.
+        """
+        entry = {
+            "id": self.next_id,
+            "time": parent["time"],
+            "method": parent["method"],
+            "path": parent["path"],
+            "query": "",
+            "route": "async_events_member",
+            "parent": parent["id"],
+            "member": index,
+            "headers": {},
+            "status": "notQueued" if "errorcode" in result else "queued",
+            "body": result,
+        }
+        self.next_id += 1
+        self.entries.append(entry)
+
     def list(self, limit: int | None = None, route: str | None = None, path: str | None = None) -> list[dict[str, Any]]:
         entries = [
             e

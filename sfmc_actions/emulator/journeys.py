@@ -44,7 +44,16 @@ def _definition(call: Call, key: Any) -> EventDefinition:
     return found
 
 
-def _fire(call: Call, definition: EventDefinition, contact_key: Any, data: Any, request_id: str | None) -> FiredEvent:
+def _fire(
+    call: Call,
+    definition: EventDefinition,
+    contact_key: Any,
+    data: Any,
+    request_id: str | None,
+    errored: str | None = None,
+) -> FiredEvent:
+    """Check and record one entry. A batched one (`request_id`) is queued and processed later: `errored` makes it
+    end errored with that message (accepted, but the contact never enters: no row is written)."""
     if not isinstance(contact_key, str) or not contact_key:
         raise EventError(10002, "Missing required parameter: ContactKey.")
     if data is None:
@@ -77,8 +86,13 @@ def _fire(call: Call, definition: EventDefinition, contact_key: Any, data: Any, 
         )
     if check.errors:
         raise EventError(10000, f"Data Conversion Error: {check.errors[0]}")
-    state.put_row(de, check.row)
-    event = FiredEvent(new_guid(), contact_key, definition.key, data, call.mid, state.clock.now(), request_id)
+    now = state.clock.now()
+    if errored is None:
+        state.put_row(de, check.row)
+    event = FiredEvent(new_guid(), contact_key, definition.key, data, call.mid, now, request_id)
+    if request_id is not None:
+        event.processed_at = now + state.options.journey_processing_seconds
+        event.status, event.error = ("errored", errored) if errored is not None else ("processed", None)
     call.scoped_tenant.fired_events.append(event)
     state.changed("fired", f"{call.scoped_tenant.subdomain}/{event.event_instance_id}", event)
     return event
@@ -105,7 +119,14 @@ async def fire_event(call: Call) -> Response:
 
 
 async def fire_batch(call: Call) -> Response:
-    """`POST /interaction/v1/async/events`: per-member results in request order (S11 batch DOC)."""
+    """`POST /interaction/v1/async/events`: up to 100 members, answered per member in request order (DOC).
+
+    The documented answer: `requestId` (to ask the status endpoint about the batch), `count` (members in the
+    request), `notQueuedCount` (members that could not be queued) and `members`, each with `contactKey` and either
+    `eventInstanceId` or `errorcode` (a string) and `message`. Queued members are processed asynchronously and
+    may still end `errored` (the `errored_member` fault); the status endpoint (journey_status.py) reports them.
+    Each member also gets its own journal entry (route `async_events_member`).
+    """
     try:
         body = await read_json(call.request)
     except JsonBodyError as exc:
@@ -126,18 +147,35 @@ async def fire_batch(call: Call) -> Response:
     except EventError as exc:
         return error(400, exc.errorcode, exc.message)
     request_id = new_guid()
+    errored = _errored_members(call, len(members))
     results: list[dict[str, Any]] = []
-    for member in members:
+    for index, member in enumerate(members):
         m = _ci(member) if isinstance(member, dict) else {}
         try:
-            event = _fire(call, definition, m.get("contactkey"), m.get("data"), request_id)
+            event = _fire(call, definition, m.get("contactkey"), m.get("data"), request_id, errored.get(index))
             results.append({"contactKey": event.contact_key, "eventInstanceId": event.event_instance_id})
         except EventError as exc:
             results.append({"contactKey": m.get("contactkey"), "errorcode": str(exc.errorcode), "message": exc.message})
+    if call.journal_entry is not None:
+        journal = call.request.app.state.emulator.journal
+        for index, result in enumerate(results):
+            journal.record_member(call.journal_entry, index, result)
     not_queued = sum("errorcode" in r for r in results)
     return json_response(
         {"requestId": request_id, "count": len(members), "notQueuedCount": not_queued, "members": results}, 202
     )
+
+
+ERRORED = "The contact could not be processed into the journey (the emulator's errored_member fault)."
+
+
+def _errored_members(call: Call, count: int) -> dict[int, str]:
+    errored: dict[int, str] = {}
+    for rule in call.row_faults:
+        if rule.fault == "errored_member":
+            for index in rule.row_hits(count):
+                errored[index] = rule.message or ERRORED
+    return errored
 
 
 def _definition_body(call: Call, definition: EventDefinition) -> dict[str, Any]:

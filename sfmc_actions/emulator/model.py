@@ -101,6 +101,16 @@ class Options:
         "that the installed package can reach."
     )
     customobject_search_lag_seconds: float = 0.0  # §7 T6: $search misses a new DE for ~8 s
+    # Batched journey entry (`POST /interaction/v1/async/events`) is processed asynchronously (DOC); how long a
+    # member stays `queued`, and how long before the status endpoint lists it at all, is not documented (INF).
+    journey_processing_seconds: float = 0.0
+    journey_status_lag_seconds: float = 0.0
+    # The status endpoint is documented for batched entry; whether it lists entries made one at a time with
+    # `POST /interaction/v1/events` is not (INF: by default it does not).
+    status_lists_single_events: bool = False
+    # SOAP Delete of a DataExtensionObject whose row does not exist: no source shows SFMC's answer (INF).
+    # "error": StatusCode Error with the row-not-found ErrorMessage; "ok": answered as if it was deleted.
+    delete_missing_row: str = "error"
     journal_size: int = 2000  # requests kept in the journal (oldest dropped first)
 
 
@@ -230,6 +240,14 @@ class FiredEvent:
     mid: int
     fired_at: float
     request_id: str | None = None  # set for batched entry (/interaction/v1/async/events)
+    # Batched entry is processed after acceptance: `queued` until `processed_at`, then `status`, which is
+    # "processed", or "errored" with `error` (the contact did not enter). Single events are processed at once.
+    status: str = "processed"
+    error: str | None = None
+    processed_at: float | None = None
+
+    def status_at(self, now: float) -> str:
+        return "queued" if self.processed_at is not None and now < self.processed_at else self.status
 
 
 @dataclass

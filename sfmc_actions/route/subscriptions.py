@@ -16,6 +16,10 @@ from sfmc_actions.route.mapping import CompiledMapping, compile_mapping
 from sfmc_actions.route.payload import PayloadSchema
 from sfmc_actions.route.shared_targets import shared_data_extension_warnings
 from sfmc_actions.sfmc.actions import ACTIONS, Action
+from sfmc_actions.sfmc.actions.api_event import SendApiEvent
+from sfmc_actions.sfmc.actions.api_event_batch import MAX_MEMBERS, batched
+from sfmc_actions.sfmc.actions.audience_exit import OnAudienceExit
+from sfmc_actions.sfmc.actions.row_delete import DeletesRows
 
 # Mapping keys that are not action fields but that Segment stores in the mapping (segment-runtime.md §8).
 HOOK_KEYS = ("onMappingSave", "retlOnMappingSave")
@@ -31,6 +35,7 @@ class Subscription:
     hook_outputs: dict[str, Any] = field(default_factory=dict)
     enabled: bool = True
     destination: str = DEFAULT_DESTINATION  # the name of the destination (config `destinations:`) it belongs to
+    on_audience_exit: OnAudienceExit = "update"  # "delete": Engage exits delete the row (sfmc/actions/audience_exit.py)
 
 
 def compile_subscriptions(config: Config) -> tuple[list[Subscription], list[str]]:
@@ -104,11 +109,58 @@ def _compile_one(
             )
     for message in action.mapping_problems(sub.mapping):
         problems.append(config.problem((*where, "mapping"), message))
-    if trigger is None or mapping is None:
+    option_problems = _option_problems(config, where, sub, action)
+    problems += option_problems
+    if trigger is None or mapping is None or option_problems:
         return None
+    if sub.journey_batching and isinstance(action, SendApiEvent):
+        action = batched(action)
     hooks = {k: sub.mapping[k] for k in HOOK_KEYS if k in sub.mapping}
     schema = PayloadSchema.from_fields(dict(action.fields))
-    return Subscription(sub.name, action, trigger, mapping, schema, hooks, sub.enabled, destination.name)
+    return Subscription(
+        sub.name,
+        action,
+        trigger,
+        mapping,
+        schema,
+        hooks,
+        sub.enabled,
+        destination=destination.name,
+        on_audience_exit=sub.on_audience_exit,
+    )
+
+
+def _option_problems(
+    config: Config, where: tuple[str | int, ...], sub: SubscriptionConfig, action: Action
+) -> list[ConfigProblem]:
+    """`journey_batching` is for apiEvent (with batch_size at most 100); `on_audience_exit` for data extensions."""
+    problems = []
+    if sub.journey_batching and not isinstance(action, SendApiEvent):
+        problems.append(
+            config.problem(
+                (*where, "journey_batching"),
+                f"journey_batching is for action apiEvent (SFMC's batch journey entry), not {action.key}",
+                "remove journey_batching from this subscription",
+            )
+        )
+    elif sub.journey_batching and sub.batch_size is not None and sub.batch_size > MAX_MEMBERS:
+        problems.append(
+            config.problem(
+                (*where, "batch_size"),
+                f"with journey_batching SFMC takes at most {MAX_MEMBERS} contacts per request, not {sub.batch_size}",
+                f"set batch_size to {MAX_MEMBERS} or less (or leave it out: {MAX_MEMBERS})",
+            )
+        )
+    if sub.on_audience_exit == "delete" and not isinstance(action, DeletesRows):
+        problems.append(
+            config.problem(
+                (*where, "on_audience_exit"),
+                f"on_audience_exit: delete deletes data extension rows; action {action.key} writes none",
+                "remove on_audience_exit, or use a data extension action (contactDataExtension, dataExtension, "
+                "their V2 variants or asyncDataExtension)",
+            )
+        )
+    return problems
 
 
 def _mapping_hint(message: str) -> str:

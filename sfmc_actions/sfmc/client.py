@@ -1,7 +1,7 @@
 """The SFMC API client: one `httpx.AsyncClient`, the OAuth flow, and one method per call the actions use.
 
 Every method raises what `classify` decides (RetryableError, PermanentError, AuthenticationError) and returns
-SFMC's parsed answer otherwise. Request bodies are encoded as Segment's JavaScript encodes them (`jsonbody`), so
+SFMC's parsed answer otherwise. Request bodies are encoded as Segment's JavaScript encodes them (`js/json_body.py`), so
 the same payload gives the same bytes on the wire (tests/conformance/test_oracle_requests.py).
 """
 
@@ -12,16 +12,18 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 import httpx
+from pydantic import SecretStr
 
 from sfmc_actions._version import __version__
 from sfmc_actions.errors import AuthenticationError, DeliveryError, PermanentError, RetryableError
 from sfmc_actions.js.json_body import encode_json
 from sfmc_actions.sfmc.auth import DEFAULT_MARGIN, NO_AUTH, SfmcAuth, TokenCache
 from sfmc_actions.sfmc.classify import classify, response_body
+from sfmc_actions.sfmc.field_cache import FieldCache
 from sfmc_actions.sfmc.settings import Endpoints, SfmcSettingsLike
 from sfmc_actions.sfmc.soap import (
     DataFolder,
@@ -31,8 +33,10 @@ from sfmc_actions.sfmc.soap import (
     parse_retrieve,
     retrieve_envelope,
 )
+from sfmc_actions.sfmc.soap_delete import DeleteAnswer, delete_envelope, parse_delete
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 USER_AGENT = f"sfmc-actions/{__version__}"
 # Segment's request client waits 10 s; SFMC's synchronous rowsets are slower than that in practice (Segment
@@ -65,8 +69,13 @@ class SfmcClient:
         token_margin: float = DEFAULT_MARGIN,
         clock: Callable[[], datetime] | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
+        check_schema: bool = True,
     ) -> None:
-        """`transport` (ignored with `http`) sees every request as sent: test-mapping previews and records them."""
+        """`transport` (ignored with `http`) sees every request as sent: test-mapping previews and records them.
+
+        `check_schema`: the data extension actions check rows against the target's fields (sfmc/schema.py) and
+        send only those SFMC would take; `schemas` caches the fields (one or two metadata calls per target every
+        10 minutes)."""
         self.endpoints = Endpoints.for_settings(settings)
         self._owns_http = http is None
         self._http = http or httpx.AsyncClient(
@@ -81,6 +90,7 @@ class SfmcClient:
             settings, self._http, endpoints=self.endpoints, cache=token_cache, margin=token_margin, clock=clock
         )
         self.requests_sent = 0  # API requests (not token requests), resends after a 401 included
+        self.schemas = FieldCache() if check_schema else None
 
     def __repr__(self) -> str:
         return f"SfmcClient(rest={self.endpoints.rest_base!r}, {self.auth!r})"
@@ -180,6 +190,28 @@ class SfmcClient:
         answer = await self.request_json("POST", "/interaction/v1/events", json=dict(event))
         return answer if isinstance(answer, dict) else {}
 
+    async def fire_events_batch(
+        self, event_definition_key: str, members: Sequence[Mapping[str, Any]]
+    ) -> dict[str, Any]:
+        """`POST /interaction/v1/async/events` with `{eventDefinitionKey, members: [{contactKey, data}]}` (up to 100).
+
+        SFMC answers per member in request order: `eventInstanceId`, or `errorcode` and `message`; plus
+        `requestId`, `count` and `notQueuedCount` (enterContactsIntoJourneyInBatches, DOC).
+        """
+        body = {"eventDefinitionKey": event_definition_key, "members": [dict(m) for m in members]}
+        answer = await self.request_json("POST", "/interaction/v1/async/events", json=body)
+        return answer if isinstance(answer, dict) else {}
+
+    async def journey_entry_status(self, params: Mapping[str, str | int]) -> dict[str, Any]:
+        """`GET /interaction/v1/async/events/status`: one page of batched entries (`{page, pageSize, count, items}`)."""
+        answer = await self.request_json("GET", "/interaction/v1/async/events/status", params=params)
+        return answer if isinstance(answer, dict) else {}
+
+    async def get_event_definition(self, key: str) -> dict[str, Any]:
+        """`GET /interaction/v1/eventDefinitions/key:{key}`: the definition (with its `dataExtensionId`)."""
+        answer = await self.request_json("GET", f"/interaction/v1/eventDefinitions/key:{quote(key, safe=_PATH_SAFE)}")
+        return answer if isinstance(answer, dict) else {}
+
     # -- data extension metadata (the CLI's data-extensions commands) ------------------------------------
 
     async def search_data_extensions(self, search: str = "_", page: int = 1) -> dict[str, Any]:
@@ -217,21 +249,36 @@ class SfmcClient:
         raise PermanentError(f"SFMC kept answering MoreDataAvailable after {MAX_SOAP_PAGES} pages of folders")
 
     async def _soap_retrieve(self, content_type: str, continue_id: str | None) -> RetrievePage:
+        page = await self._soap(
+            "Retrieve",
+            lambda token: retrieve_envelope(token, content_type=content_type, continue_id=continue_id),
+            parse_retrieve,
+        )
+        if page.overall_status.startswith("Error"):
+            raise PermanentError(f"SFMC SOAP Retrieve failed: {page.overall_status}")
+        return page
+
+    async def delete_data_extension_rows(self, customer_key: str, rows: Sequence[Mapping[str, Any]]) -> DeleteAnswer:
+        """SOAP Delete of DataExtensionObject rows (`rows`: each row's primary key columns and values); SFMC
+        answers one result per row (soap_delete.py). Deleting is idempotent: a lost answer is simply resent."""
+        return await self._soap("Delete", lambda token: delete_envelope(token, customer_key, rows), parse_delete)
+
+    async def _soap(self, action: str, envelope_for: Callable[[SecretStr], str], parse: Callable[[str], T]) -> T:
+        """POST a SOAP envelope to `Service.asmx`; an expired token (a `Security` fault) is refreshed once."""
         token = await self.auth.access_token()
         for attempt in (1, 2):
-            envelope = retrieve_envelope(token, content_type=content_type, continue_id=continue_id)
             self.requests_sent += 1
             try:
                 response = await self._http.post(
                     self.endpoints.soap_url,
-                    content=envelope.encode(),
-                    headers={"Content-Type": "text/xml", "SOAPAction": "Retrieve"},
+                    content=envelope_for(token).encode(),
+                    headers={"Content-Type": "text/xml", "SOAPAction": action},
                     auth=NO_AUTH,  # SOAP carries the token in <fueloauth>, not in a header
                 )
             except httpx.TransportError as exc:
                 raise self._checked(classify(exc)) from exc
             try:
-                page = parse_retrieve(response.text)
+                return parse(response.text)
             except SoapFault as fault:
                 if fault.security and attempt == 1:
                     token = await self.auth.access_token(stale=token)  # expired: refresh once, like a REST 401
@@ -243,9 +290,6 @@ class SfmcClient:
             except SoapAnswerError as exc:
                 error = classify(response) or PermanentError(str(exc), response.status_code)
                 raise error from None
-            if page.overall_status.startswith("Error"):
-                raise PermanentError(f"SFMC SOAP Retrieve failed: {page.overall_status}", response.status_code)
-            return page
         raise AssertionError("unreachable")
 
     @property

@@ -63,6 +63,7 @@ class Column:
     length: int | None = None
     scale: int | None = None
     ordinal: int | None = None
+    default_value: str | None = None
 
     @classmethod
     def from_api(cls, field: dict[str, Any]) -> Column:
@@ -78,6 +79,7 @@ class Column:
             length=number("length") or number("maxLength"),
             scale=number("scale"),
             ordinal=number("ordinal"),
+            default_value=None if field.get("defaultValue") in (None, "") else str(field["defaultValue"]),
         )
 
 

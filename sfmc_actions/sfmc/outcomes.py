@@ -14,9 +14,11 @@ from sfmc_actions.errors import AuthenticationError, DeliveryError, InDoubtError
 
 @dataclass(frozen=True)
 class Delivered:
-    """SFMC accepted it. `response_body` is SFMC's answer for this input (the echoed row, the contact, ...)."""
+    """SFMC accepted it. `response_body` is SFMC's answer for this input (the echoed row, the contact, ...);
+    `note` says what a reader should know, e.g. that a row to delete was already gone (the goal state)."""
 
     response_body: object = None
+    note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -38,10 +40,14 @@ class Retry:
 
 @dataclass(frozen=True)
 class Dead:
-    """SFMC refused it for good (or it can never be sent): `error` is why, `sent` what was sent or built."""
+    """SFMC refused it for good (or it can never be sent): `error` is why, `sent` what was sent or built.
+
+    `caught_before_sending`: no request was made; the row was checked against the data extension's fields and
+    SFMC's documented rules say SFMC would refuse it (sfmc/schema.py), in SFMC's words."""
 
     error: str
     sent: object = None
+    caught_before_sending: bool = False
 
 
 Outcome = Delivered | Retry | Dead

@@ -56,7 +56,7 @@ class RetrievePage:
 
 
 class SoapAnswerError(SfmcActionsError):
-    """SFMC's SOAP answer cannot be read (not XML, or no RetrieveResponseMsg)."""
+    """SFMC's SOAP answer cannot be read (not XML, or no RetrieveResponseMsg, DeleteResponse, ...)."""
 
 
 class SoapFault(SfmcActionsError):
@@ -78,8 +78,9 @@ def retrieve_envelope(token: SecretStr, *, content_type: str = "dataextension", 
     return _ENVELOPE.format(token=escape(token.get_secret_value()), request=request)
 
 
-def parse_retrieve(xml_text: str) -> RetrievePage:
-    """Parse a RetrieveResponseMsg; raises SoapFault for a fault, SoapAnswerError for anything unreadable."""
+def response_message(xml_text: str, name: str) -> ET.Element:
+    """The `name` element of a SOAP answer (RetrieveResponseMsg, DeleteResponse, ...); raises SoapFault for a
+    fault, SoapAnswerError for anything unreadable."""
     try:
         root = ET.fromstring(xml_text)
     except ET.ParseError as exc:
@@ -87,9 +88,15 @@ def parse_retrieve(xml_text: str) -> RetrievePage:
     fault = root.find(".//{*}Fault")
     if fault is not None:
         raise SoapFault(_text(fault, "faultcode") or "Fault", _text(fault, "faultstring") or "")
-    message = root.find(".//{*}RetrieveResponseMsg")
+    message = root.find(f".//{{*}}{name}")
     if message is None:
-        raise SoapAnswerError("SFMC's SOAP answer has no RetrieveResponseMsg")
+        raise SoapAnswerError(f"SFMC's SOAP answer has no {name}")
+    return message
+
+
+def parse_retrieve(xml_text: str) -> RetrievePage:
+    """Parse a RetrieveResponseMsg; raises SoapFault for a fault, SoapAnswerError for anything unreadable."""
+    message = response_message(xml_text, "RetrieveResponseMsg")
     folders = []
     for result in message.findall("{*}Results"):
         folder_id = _text(result, "ID")

@@ -146,7 +146,8 @@ async def test_same_requests_as_segment(path: Path) -> None:
         settings = Settings(
             **{**case["settings"], "client_secret": SecretStr(case["settings"]["client_secret"])}, api_base_url=base_url
         )
-        async with SfmcClient(settings) as client:
+        # Segment reads no fields before sending: compare the requests of the send itself.
+        async with SfmcClient(settings, check_schema=False) as client:
             if case["batch"]:
                 outcomes = await action.send(client, payloads, hooks) if payloads else []
             else:

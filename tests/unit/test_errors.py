@@ -45,6 +45,9 @@ BUILTIN_RAISES = {
     ("sfmc/auth.py", "RuntimeError"): "a caller's programming error (not an httpx.AsyncClient)",
     ("sfmc/client.py", "ValueError"): "a caller's programming error (a target not built by an action)",
     ("sfmc/client.py", "AssertionError"): "unreachable",
+    ("sfmc/actions/row_delete.py", "NotImplementedError"): "the data extension action mixing it in defines target",
+    ("sfmc/actions/audience_exit.py", "ValueError"): "a caller's programming error (one exit flag per payload)",
+    ("sfmc/journey_status.py", "ValueError"): "a caller's programming error (the status endpoint needs a filter)",
 }
 
 

@@ -2,8 +2,8 @@
 
 The body is the payload as Segment sends it: camelCase `eventDefinitionKey`, `contactKey`, `data` (apiEvent/index.ts;
 SFMC documents PascalCase but binds names case-insensitively, and Segment has sent camelCase since 2022).
-SFMC also has a batch endpoint (`/interaction/v1/async/events`), but no source shows its answers or per-member
-errors, so each event gets its own request and its own outcome.
+This is Segment's behaviour and the default; `journey_batching: true` sends up to 100 entries per request through
+SFMC's batch endpoint instead (api_event_batch.py).
 """
 
 from __future__ import annotations
@@ -19,11 +19,8 @@ if TYPE_CHECKING:
     from sfmc_actions.sfmc.client import SfmcClient
 
 
-@dataclass(frozen=True, eq=False, repr=False)
-class SendApiEvent(PerEventAction):
-    # SFMC enters the contact into the journey once per request it processes, and keeps no request id to
-    # de-duplicate on: sending one event twice enters the contact twice.
-    idempotent: bool = False
+class JourneyEntry:
+    """What both forms of apiEvent share (this one and api_event_batch.py): the batch key and the description."""
 
     def target(self, payload: Payload, hook_outputs: HookOutputs | None = None) -> str:
         return f"event:{payload.get('eventDefinitionKey')}"
@@ -33,6 +30,13 @@ class SendApiEvent(PerEventAction):
             f"the journey entry of contact {payload.get('contactKey')!r} "
             f"(event definition {payload.get('eventDefinitionKey')!r})"
         )
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class SendApiEvent(JourneyEntry, PerEventAction):
+    # SFMC enters the contact into the journey once per request it processes, and keeps no request id to
+    # de-duplicate on: sending one event twice enters the contact twice.
+    idempotent: bool = False
 
     async def send_one(self, client: SfmcClient, payload: Payload) -> Outcome:
         return Delivered(await client.fire_event(payload))

@@ -27,6 +27,7 @@ from sfmc_actions.sfmc.actions.base import (
     hook_mapping_problems,
     hook_target,
 )
+from sfmc_actions.sfmc.actions.row_delete import DeletesRows
 from sfmc_actions.sfmc.fields import (
     ASYNC_BATCH_BYTES,
     ASYNC_BATCH_SIZE,
@@ -36,6 +37,8 @@ from sfmc_actions.sfmc.fields import (
     dynamic,
 )
 from sfmc_actions.sfmc.outcomes import Dead, Outcome, outcome_for
+from sfmc_actions.sfmc.schema import check_flat_item
+from sfmc_actions.sfmc.schema_gate import forget_if_columns_changed, screen
 
 if TYPE_CHECKING:
     from sfmc_actions.sfmc.client import SfmcClient
@@ -47,7 +50,7 @@ _ENVELOPE_BYTES = len(b'{"items":[]}')
 
 
 @dataclass(frozen=True, eq=False, repr=False)
-class AsyncRowsAction(Action):
+class AsyncRowsAction(Action, DeletesRows):
     batch_size: int = DEFAULT_BATCH_SIZE
     max_bytes: int = MAX_BYTES
     poll: PollPolicy = field(default_factory=PollPolicy)
@@ -76,6 +79,10 @@ class AsyncRowsAction(Action):
         groups, outcomes = group_by_target(self, payloads, hook_outputs, items)
         jobs: list[tuple[list[int], str]] = []
         for target, indexes in groups.items():
+            keep, refused = await screen(client, target, [items[i] for i in indexes], check_flat_item)
+            for position, dead in refused.items():
+                outcomes[indexes[position]] = dead
+            indexes = [indexes[k] for k in keep]
             for chunk in self._chunks(indexes, items, outcomes):
                 try:
                     jobs.append((chunk, await client.put_async_rows(target, [items[i] for i in chunk])))
@@ -91,6 +98,8 @@ class AsyncRowsAction(Action):
         for (chunk, _), results in zip(jobs, watched, strict=True):
             for index, outcome in zip(chunk, results, strict=True):
                 outcomes[index] = outcome
+        for target, indexes in groups.items():
+            forget_if_columns_changed(client, target, [outcomes[i] for i in indexes])
         return [o if o is not None else Dead("internal error: no outcome") for o in outcomes]
 
     def _chunks(

@@ -38,8 +38,11 @@ from sfmc_actions.sfmc.actions.base import (
     hook_target,
     payload_target,
 )
+from sfmc_actions.sfmc.actions.row_delete import DeletesRows
 from sfmc_actions.sfmc.classify import row_errors
 from sfmc_actions.sfmc.outcomes import Dead, Delivered, Outcome, outcome_for
+from sfmc_actions.sfmc.schema import check_keyed_row
+from sfmc_actions.sfmc.schema_gate import forget_if_columns_changed, screen
 
 if TYPE_CHECKING:
     from sfmc_actions.sfmc.client import SfmcClient
@@ -48,7 +51,7 @@ SYNC_BATCH_SIZE = 50  # "post a maximum of 50 columns and 50 records at a time" 
 
 
 @dataclass(frozen=True, eq=False, repr=False)
-class RowsetAction(Action):
+class RowsetAction(Action, DeletesRows):
     """`dataExtension`, `contactDataExtension` (target from the payload's key/id) and their V2 (hook's id)."""
 
     batch_size: int = SYNC_BATCH_SIZE
@@ -77,11 +80,17 @@ class RowsetAction(Action):
         rows = [self.sent(p) for p in payloads]
         groups, outcomes = group_by_target(self, payloads, hook_outputs, rows)
         for target, indexes in groups.items():
+            # Rows SFMC would refuse are dead before sending (schema_gate.py): the rest go in full rowsets.
+            keep, refused = await screen(client, target, [rows[i] for i in indexes], check_keyed_row)
+            for position, dead in refused.items():
+                outcomes[indexes[position]] = dead
+            indexes = [indexes[k] for k in keep]
             for start in range(0, len(indexes), self.batch_size):
                 chunk = indexes[start : start + self.batch_size]
                 results = await RowsetDelivery(client, target, [rows[i] for i in chunk]).run()
                 for index, outcome in zip(chunk, results, strict=True):
                     outcomes[index] = outcome
+            forget_if_columns_changed(client, target, [outcomes[i] for i in indexes])
         return [o if o is not None else Dead("internal error: no outcome") for o in outcomes]
 
 

@@ -121,6 +121,9 @@ class Emulator:
     def faults(self, *rules: dict[str, Any]) -> None:
         self.http.put("/faults", json={"seed": 1, "rules": list(rules)}).raise_for_status()
 
+    def options(self, **values: Any) -> None:
+        self.http.patch("/options", json=values).raise_for_status()
+
     def reset(self) -> None:
         self.http.post("/reset").raise_for_status()
         self.http.delete("/faults").raise_for_status()
@@ -138,7 +141,9 @@ def emulator_url() -> Iterator[str]:
 def emulator(emulator_url: str) -> Iterator[Emulator]:
     emulator = Emulator(emulator_url)
     emulator.reset()
+    defaults = emulator.get("/options")
     yield emulator
+    emulator.options(**defaults)  # a test's option changes end with it
     emulator.http.close()
 
 

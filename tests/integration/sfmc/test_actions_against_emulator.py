@@ -78,13 +78,15 @@ async def test_async_rows_single_and_batch(
 
 
 async def test_async_mixed_row_results(client: SfmcClient, emulator: Emulator, async_action: AsyncRowsAction) -> None:
-    emulator.faults({"fault": "deadlock", "route": "async_rows", "rows": [3]})
+    emulator.faults({"fault": "deadlock", "route": "async_rows", "rows": [2]})  # the 3rd item sent: payload 3
     payloads = [{"keys": {"Message_ID": f"x-{i}"}, "values": {"Event": "E", "Amount": i}} for i in range(6)]
-    payloads[1]["values"]["Amount"] = "not a number"
-    del payloads[4]["values"]["Event"]  # required column missing on insert
+    payloads[1]["values"]["Amount"] = "not a number"  # caught before sending: the Number column takes no letters
+    del payloads[4]["values"]["Event"]  # required column missing on insert: only SFMC knows the row is new
     outcomes = await async_action.send(client, payloads, ASYNC_EVENTS)
     assert [type(o) for o in outcomes] == [Delivered, Dead, Delivered, Retry, Dead, Delivered]
     assert "Rerun the transaction" in outcomes[3].error  # type: ignore[union-attr]
     assert outcomes[1].sent == {"Message_ID": "x-1", "Event": "E", "Amount": "not a number"}  # type: ignore[union-attr]
+    assert outcomes[1].caught_before_sending and "[Amount] is not a valid number" in outcomes[1].error  # type: ignore[union-attr]
+    assert not outcomes[4].caught_before_sending  # type: ignore[union-attr]
     assert set(emulator.rows("Events")) == {"x-0", "x-2", "x-5"}
     assert len(emulator.api_calls("async_results")) >= 1

@@ -102,7 +102,13 @@ async def test_permanent_answers(client: SfmcClient, emulator: Emulator) -> None
     [[0], [49], [20], [0, 1, 2], [5, 30, 44], list(range(0, 50, 5))],
     ids=lambda bad: ",".join(map(str, bad)),
 )
-async def test_bad_rows_at_several_positions(client: SfmcClient, emulator: Emulator, bad: list[int]) -> None:
+async def test_bad_rows_at_several_positions(emulator: Emulator, bad: list[int]) -> None:
+    """Bad rows SFMC finds (isolated by resending); the schema check that catches these first is off here."""
+    async with SfmcClient(Settings(emulator.base_url), timeout=5.0, check_schema=False) as client:
+        await _bad_rows_at(client, emulator, bad)
+
+
+async def _bad_rows_at(client: SfmcClient, emulator: Emulator, bad: list[int]) -> None:
     payloads = [
         order(
             i, email="not-an-email" if i in bad and i % 2 == 0 else None, note="x" * 30 if i in bad and i % 2 else "ok"

@@ -132,3 +132,66 @@ async def test_delete_data_extension_object_by_primary_key(
 async def test_malformed_xml_is_a_client_fault(client: httpx.AsyncClient) -> None:
     root = await _post(client, "<not xml")
     assert root.get("status") == "500" and root.findtext("s:Body/s:Fault/faultcode", namespaces=NS) == "soap:Client"
+
+
+def _delete_objects(*objects: tuple[str, dict[str, str]]) -> str:
+    body = "".join(
+        f'<Objects xsi:type="DataExtensionObject"><CustomerKey>{de}</CustomerKey><Keys>'
+        + "".join(f"<Key><Name>{n}</Name><Value>{v}</Value></Key>" for n, v in keys.items())
+        + "</Keys></Objects>"
+        for de, keys in objects
+    )
+    return f'<DeleteRequest xmlns="http://exacttarget.com/wsdl/partnerAPI">{body}</DeleteRequest>'
+
+
+async def test_delete_answers_per_object_with_key_errors_and_has_errors(
+    client: httpx.AsyncClient, auth: dict[str, str], app: Starlette
+) -> None:
+    rows = [{"keys": {"contactKey": k}, "values": {"In_Audience": True}} for k in ("a", "b", "c")]
+    await client.post("/hub/v1/dataevents/key:Audience_VIP/rowset", headers=auth, json=rows)
+    token = auth["Authorization"].split()[1]
+    request = _delete_objects(
+        ("Audience_VIP", {"contactKey": "a"}),  # deleted
+        ("Audience_VIP", {"contactKey": "zz"}),  # no such row
+        ("Audience_VIP", {"Email": "x@example.com"}),  # not a primary key column; the key is missing
+        ("Audience_VIP", {"contactKey": "c"}),  # deleted
+    )
+    response = (await _post(client, envelope(token, request))).find("s:Body/p:DeleteResponse", NS)
+    assert response is not None and response.findtext("p:OverallStatus", namespaces=NS) == "Has Errors"
+    results = response.findall("p:Results", NS)
+    assert [r.findtext("p:OrdinalID", namespaces=NS) for r in results] == ["0", "1", "2", "3"]
+    assert [r.findtext("p:StatusCode", namespaces=NS) for r in results] == ["OK", "Error", "Error", "OK"]
+    xsi_type = "{http://www.w3.org/2001/XMLSchema-instance}type"
+    assert {r.get(xsi_type) for r in results} == {"DataExtensionDeleteResult"}
+    assert "not found" in (results[1].findtext("p:ErrorMessage", namespaces=NS) or "")
+    key_errors = results[2].findall("p:KeyErrors/p:KeyError", NS)
+    assert [k.findtext("p:Name", namespaces=NS) for k in key_errors] == ["Email", "contactKey"]
+    assert all(
+        k.findtext("p:ErrorCode", namespaces=NS) and k.findtext("p:ErrorMessage", namespaces=NS) for k in key_errors
+    )
+    assert [r["contactKey"] for r in rows_of(app, "Audience_VIP")] == ["b"]
+    again = await _post(client, envelope(token, _delete_objects(("Audience_VIP", {"contactKey": "a"}))))
+    assert again.findtext("s:Body/p:DeleteResponse/p:OverallStatus", namespaces=NS) == "Error"
+
+
+async def test_delete_partial_failure_fault_and_missing_row_option(
+    client: httpx.AsyncClient, auth: dict[str, str], app: Starlette
+) -> None:
+    rows = [{"keys": {"contactKey": k}, "values": {"In_Audience": True}} for k in ("a", "b")]
+    await client.post("/hub/v1/dataevents/key:Audience_VIP/rowset", headers=auth, json=rows)
+    token = auth["Authorization"].split()[1]
+    rule = {"fault": "reject_row", "route": "soap", "rows": [1], "message": "Error: locked"}
+    assert (await client.post("/__emulator/faults", json=rule)).status_code == 200
+    request = _delete_objects(("Audience_VIP", {"contactKey": "a"}), ("Audience_VIP", {"contactKey": "b"}))
+    response = (await _post(client, envelope(token, request))).find("s:Body/p:DeleteResponse", NS)
+    assert response is not None and response.findtext("p:OverallStatus", namespaces=NS) == "Has Errors"
+    assert [r.findtext("p:StatusMessage", namespaces=NS) for r in response.findall("p:Results", NS)] == [
+        "Deleted DataExtensionObject",
+        "Error: locked",
+    ]
+    assert [r["contactKey"] for r in rows_of(app, "Audience_VIP")] == ["b"]  # the rejected row stays
+    await client.delete("/__emulator/faults")
+    await client.patch("/__emulator/options", json={"delete_missing_row": "ok"})
+    missing = _delete_objects(("Audience_VIP", {"contactKey": "gone"}))
+    answer = (await _post(client, envelope(token, missing))).find("s:Body/p:DeleteResponse", NS)
+    assert answer is not None and answer.findtext("p:Results/p:StatusCode", namespaces=NS) == "OK"
