@@ -23,6 +23,7 @@ from sfmc_actions.route.mapping.jsvalues import (
     real_type_of,
     remove_undefined,
 )
+from sfmc_actions.route.mapping.liquid import copy_event, writes_to_event
 from sfmc_actions.route.mapping.registry import CLEAN, DIRECTIVES, KEEP, Mode, Resolver, constant, raises
 from sfmc_actions.route.mapping.structural import is_runtime_directive
 from sfmc_actions.route.mapping.validate import validation_errors
@@ -190,7 +191,7 @@ _COMPILER = _Compiler()
 class CompiledMapping:
     """A validated, compiled mapping. `resolve` is safe to call from many threads."""
 
-    __slots__ = ("_resolve", "mapping")
+    __slots__ = ("_copy_event", "_resolve", "mapping")
 
     def __init__(self, mapping: Any) -> None:
         self.mapping = mapping
@@ -198,6 +199,8 @@ class CompiledMapping:
             self._resolve = _COMPILER(prepare_mapping(mapping), CLEAN)
         except RecursionError:
             raise _invalid(["/ is nested too deeply."]) from None
+        # Liquid's increment/decrement write into the event, as in Segment: resolve on a copy of it.
+        self._copy_event = writes_to_event(mapping)
 
     def resolve(self, event: Any) -> Any:
         """The mapped value for one event (MISSING only if the whole mapping yields nothing)."""
@@ -206,6 +209,8 @@ class CompiledMapping:
                 event = {}
             elif not isinstance(event, dict):
                 raise MappingError(f"data must be an object, got {real_type_of(event)}")
+        if self._copy_event:
+            event = copy_event(event)
         try:
             return self._resolve(event)
         except RecursionError:
@@ -216,6 +221,8 @@ class CompiledMapping:
         if type(events) is not list:
             raise MappingError(f"data must be an array, got {real_type_of(events)}")
         resolve = self._resolve
+        if self._copy_event:
+            events = [copy_event(event) for event in events]
         try:
             return [resolve(event) for event in events]
         except RecursionError:
