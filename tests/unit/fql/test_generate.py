@@ -104,7 +104,7 @@ def test_asts_no_fql_can_produce(node: Condition | Group, words: str) -> None:
     [
         'event = \\\ud83c\\\udf89\\"',  # the value 🎉" as an escaped identifier: one escape per UTF-16 unit
         'properties.\\\ud83d\\\ude00 != "x"',  # an emoji's two halves escaped (issue 14: ValueError before)
-        'properties.\\\ud83d <= bare',  # a lone surrogate in a field name
+        "properties.\\\ud83d <= bare",  # a lone surrogate in a field name
     ],
 )
 def test_astral_characters_and_lone_surrogates_are_written_unit_by_unit(fql: str) -> None:
