@@ -12,6 +12,7 @@ from rich.console import Console
 
 from sfmc_actions import __version__
 from sfmc_actions.errors import ConfigError, FqlSyntaxError, InvalidEventError, MappingError
+from sfmc_actions.jsvalues import json_stringify, parse_json
 from sfmc_actions.service_cli import DEFAULT_DATABASE, DatabaseOption
 
 if TYPE_CHECKING:
@@ -47,7 +48,7 @@ def _read_json(source: str, what: str) -> Any:
     except OSError as exc:
         _fail(f"cannot read {what} {source}: {exc.strerror}")
     try:
-        return orjson.loads(data)
+        return parse_json(data)
     except orjson.JSONDecodeError as exc:
         _fail(f"{what} {source} is not valid JSON: {exc}")
 
@@ -58,7 +59,8 @@ def _fail(message: str, code: int = 2) -> Any:
 
 
 def _print_json(value: object) -> None:
-    sys.stdout.write(orjson.dumps(value, option=orjson.OPT_INDENT_2).decode() + "\n")
+    # As JavaScript prints it (JSON.stringify(value, null, 2)): key order, numbers, lone surrogates.
+    sys.stdout.write(json_stringify(value, indent="  ") + "\n")
 
 
 @app.command()
@@ -168,7 +170,7 @@ def route_file(
                 continue
             counts["events"] += 1
             try:
-                routed = router.route(parse_event(orjson.loads(line)).to_dict())
+                routed = router.route(parse_event(parse_json(line)).to_dict())
             except (orjson.JSONDecodeError, InvalidEventError) as exc:
                 counts["rejected"] += 1
                 err_console.print(f"[red]rejected[/] {events}:{number}: {exc}", highlight=False, soft_wrap=True)
@@ -178,7 +180,7 @@ def route_file(
                 counts["dead" if job.dead_reason else "payloads"] += 1
                 out = {"line": number, "subscription": job.subscription, "batch_key": job.batch_key}
                 out |= {"dead": job.dead_reason} if job.dead_reason else {"payload": job.payload}
-                sys.stdout.write(orjson.dumps(out).decode() + "\n")
+                sys.stdout.write(json_stringify(out) + "\n")
     err_console.print(" · ".join(f"{v} {k}" for k, v in counts.items()), highlight=False)
 
 

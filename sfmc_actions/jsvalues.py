@@ -10,10 +10,13 @@ What only one stage needs stays there: `undefined` sentinels, truthiness, Ajv's 
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from json.encoder import encode_basestring
 from typing import Any, Final
+
+import orjson
 
 # ECMAScript WhiteSpace (TAB, VT, FF, ZWNBSP, every Zs space) and LineTerminator: what `trim()` and
 # `Number()` strip. Not Python's `str.strip()` set, which also takes U+001C-U+001F and U+0085.
@@ -176,6 +179,31 @@ def js_key_order(keys: list[str]) -> list[str]:
 
 
 _NO_UNDEFINED: Final = object()
+
+
+def _no_constants(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+_SURROGATE_TOLERANT: Final = json.JSONDecoder(parse_constant=_no_constants)
+
+
+def parse_json(data: bytes | str) -> Any:
+    """`JSON.parse(data)` for incoming JSON (events, files): orjson, except that escaped lone surrogates
+    ("\\ud83d"), which JavaScript reads and orjson refuses, are read by Python's parser. Raises
+    orjson.JSONDecodeError (its own message) for anything else that is not JSON."""
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError as error:
+        if "surrogate" not in str(error):
+            raise
+        text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
+        try:
+            return _SURROGATE_TOLERANT.decode(text)
+        except json.JSONDecodeError as other:  # say what is wrong besides the surrogate
+            raise orjson.JSONDecodeError(other.msg, other.doc, other.pos) from None
+        except ValueError as other:
+            raise orjson.JSONDecodeError(str(other), text, 0) from None
 
 
 def json_stringify(value: Any, undefined: Any = _NO_UNDEFINED, indent: str = "") -> str:

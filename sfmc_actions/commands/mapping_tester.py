@@ -24,6 +24,7 @@ import typer
 from sfmc_actions.commands.options import EmulatorOption, JsonOption
 from sfmc_actions.commands.output import console, fail, fail_config, json_text, plain, print_json
 from sfmc_actions.errors import ConfigError, DeliveryError, InvalidEventError, MappingError
+from sfmc_actions.jsvalues import parse_json
 
 if TYPE_CHECKING:
     from sfmc_actions.commands.connect import Connection
@@ -120,7 +121,7 @@ def _read_event(source: str) -> dict[str, Any]:
     except OSError as exc:
         fail(f"cannot read the event file {source}: {exc.strerror}")
     try:
-        raw = orjson.loads(data)
+        raw = parse_json(data)
     except orjson.JSONDecodeError as exc:
         fail(f"the event file {source} is not valid JSON: {exc}")
     try:

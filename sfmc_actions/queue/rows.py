@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -52,11 +53,21 @@ def _default(value: Any) -> Any:
 
 
 def dump_json(value: Any) -> str:
-    return orjson.dumps(value, default=_default).decode()
+    try:
+        return orjson.dumps(value, default=_default).decode()
+    except orjson.JSONEncodeError:
+        # Lone surrogates (JavaScript strings may hold them; orjson refuses them): Python's encoder escapes
+        # them and writes every value back exactly (SQLite text and PostgreSQL json take the escapes).
+        return json.dumps(value, default=_default)
 
 
 def load_json(text: str | None) -> Any:
-    return None if text is None else orjson.loads(text)
+    if text is None:
+        return None
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)  # what dump_json's fallback wrote
 
 
 def job_from_row(row: Sequence[Any], to_time: Callable[[Any], datetime]) -> Job:
