@@ -19,6 +19,7 @@ from sfmc_actions.jsvalues import js_key_order, to_utf16_units, utf16_len
 from sfmc_actions.route.mapping import directives, liquid, replace, structural  # noqa: F401  (registers them)
 from sfmc_actions.route.mapping.jsvalues import (
     MISSING,
+    array_members_scope,
     js_truthy,
     real_type_of,
     remove_undefined,
@@ -209,9 +210,10 @@ class CompiledMapping:
                 event = {}
             elif not isinstance(event, dict):
                 raise MappingError(f"data must be an object, got {real_type_of(event)}")
-        if self._copy_event:
-            event = copy_event(event)
         try:
+            if self._copy_event:
+                with array_members_scope():
+                    return self._resolve(copy_event(event))
             return self._resolve(event)
         except RecursionError:
             raise MappingError("the mapping result is nested too deeply") from None
@@ -221,9 +223,10 @@ class CompiledMapping:
         if type(events) is not list:
             raise MappingError(f"data must be an array, got {real_type_of(events)}")
         resolve = self._resolve
-        if self._copy_event:
-            events = [copy_event(event) for event in events]
         try:
+            if self._copy_event:
+                with array_members_scope():
+                    return [resolve(copy_event(event)) for event in events]
             return [resolve(event) for event in events]
         except RecursionError:
             raise MappingError("the mapping result is nested too deeply") from None

@@ -15,7 +15,7 @@ from functools import lru_cache
 from typing import Any
 
 from sfmc_actions.jsvalues import is_array_index, to_utf16_units, utf16_len
-from sfmc_actions.route.mapping.jsvalues import MISSING, js_truthy
+from sfmc_actions.route.mapping.jsvalues import MISSING, array_members, js_truthy
 
 Getter = Callable[[Any], Any]
 
@@ -46,7 +46,7 @@ def member(value: Any, key: str) -> Any:
         if is_array_index(key):
             index = int(key)
             return value[index] if index < len(value) else MISSING
-        return MISSING
+        return array_members(value).get(key, MISSING)
     if t is str:
         if key == "length":
             return utf16_len(value)

@@ -12,6 +12,7 @@ from sfmc_actions.errors import MappingError
 from sfmc_actions.jsvalues import is_array_index, js_key_order, to_utf16_units
 from sfmc_actions.route.mapping.jsvalues import (
     MISSING,
+    array_members,
     clean_missing,
     js_truthy,
     js_typeof,
@@ -80,6 +81,7 @@ def _assign(target: dict[str, Any], source: Any) -> None:
     elif kind is list:
         for index, value in enumerate(source):
             target[str(index)] = value
+        target.update(array_members(source))
     elif kind is str:
         for index, unit in enumerate(to_utf16_units(source)):
             target[str(index)] = unit
@@ -121,7 +123,7 @@ def _flatten_into(out: dict[str, Any], value: Any, prefix: str, separator: str, 
     if kind is dict:
         items: Any = ((key, value[key]) for key in js_key_order(list(value)))
     elif kind is list and not omit_arrays:
-        items = ((str(index), item) for index, item in enumerate(value))
+        items = [*((str(index), item) for index, item in enumerate(value)), *array_members(value).items()]
     else:
         out[prefix] = value
         return

@@ -665,6 +665,7 @@ class Generator:
                     {"@template": "{{a}}-{{0}}"},
                     self.scalar(),
                     {"@liquid": self.liquid.template(short=True)},
+                    {"@liquid": self.pick(ITEM_TEMPLATES)},
                 ]
             )
         if self.chance(0.1):
@@ -718,6 +719,16 @@ class Generator:
             return self.pick([5, None, {"@path": "$.x"}, "x" * 1001])
         return self.liquid.template()
 
+
+# Liquid inside @arrayPath items: the item (a string, number, array or object) is LiquidJS's environment.
+ITEM_TEMPLATES = [
+    "{{ length }}|{{ size }}|{{ first }}|{{ [0] }}|{{ a }}",
+    "{% increment c %}{% increment c %}{{ c }}",
+    "{% increment 0 %}{{ [0] }}",
+    "{% decrement length %}{{ length }}",
+    "{% increment a %}{{ a }}",
+    "{{ [1] | append: 'x' }}{{ b | size }}",
+]
 
 DIRECTIVES = [
     "@path",

@@ -144,3 +144,22 @@ def test_increment_writes_into_the_event_for_later_fields_but_not_the_callers() 
     mapping = {"a": {"@liquid": "{% increment c %}{% increment c %}"}, "b": {"@path": "$.c"}}
     assert compile_mapping(mapping).resolve(event) == {"a": "01", "b": 2}
     assert event == {"properties": {}}
+
+
+def test_increment_on_an_array_item_becomes_a_member_of_the_array() -> None:
+    # In an @arrayPath item that is an array, LiquidJS's environment is the array: `increment a` sets `item.a`,
+    # which get(), Object.assign (@merge) and Object.entries (@flatten) see, and JSON does not (Segment's output).
+    mapping = {
+        "key": {"@arrayPath": ["$.arr", {"n": {"@liquid": "{% increment a %}"}, "v": {"@path": "$.a"}}]},
+        "m": {"@merge": {"objects": [{"@path": "$.arr[0]"}], "direction": "right"}},
+        "f": {"@flatten": {"separator": ".", "value": {"@path": "$.arr"}}},
+        "l": {"@liquid": "{{ arr[1].a }}{{ arr[1] | json }}"},
+    }
+    event = {"arr": [[5], []]}
+    assert compile_mapping(mapping).resolve(event) == {
+        "key": [{"n": "0", "v": 1}, {"n": "0", "v": 1}],
+        "m": {"0": 5, "a": 1},
+        "f": {"0.0": 5, "0.a": 1, "1.a": 1},
+        "l": "1[]",
+    }
+    assert event == {"arr": [[5], []]}

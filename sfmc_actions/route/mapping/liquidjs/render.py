@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any, Final
 
 from sfmc_actions.jsvalues import is_array_index, to_utf16_units
-from sfmc_actions.route.mapping.jsvalues import MISSING
+from sfmc_actions.route.mapping.jsvalues import MISSING, set_array_member
 from sfmc_actions.route.mapping.liquidjs.lexer import (
     FilteredValue,
     Identifier,
@@ -111,6 +111,8 @@ class Context:
             env[name] = value
         elif type(env) is list and (is_array_index(name) or name == "length"):
             _assign_array(env, name, value)
+        elif type(env) is list and set_array_member(env, name, value):
+            pass  # a member of the array itself: later fields of the mapping read it
         elif type(env) is str and (name == "length" or (is_array_index(name) and int(name) < len(to_utf16_units(env)))):
             raise RenderFailure(f"Cannot assign to read only property '{name}' of object '[object String]'")
         else:

@@ -24,7 +24,7 @@ from sfmc_actions.jsvalues import (
     to_utf16_units,
     utf16_len,
 )
-from sfmc_actions.route.mapping.jsvalues import MISSING
+from sfmc_actions.route.mapping.jsvalues import MISSING, array_members
 
 _MAX_SAFE: Final = 2**53
 # ECMAScript `\s` (WhiteSpace and LineTerminator): not Python's, which adds \x1c-\x1f and \x85 and lacks \ufeff.
@@ -309,7 +309,7 @@ def own_member(obj: Any, key: Any) -> Any:
         if is_array_index(name):
             index = int(name)
             return obj[index] if index < len(obj) else MISSING
-        return MISSING
+        return array_members(obj).get(name, MISSING)
     if t is str:
         if name == "length":
             return utf16_len(obj)
