@@ -11,32 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from sfmc_actions.route.mapping.liquidjs import DISABLED_FILTERS, DISABLED_TAGS
+
 if TYPE_CHECKING:
     from tests.conformance.fuzz.generate import Generator
-
-DISABLED_TAGS = ("case", "for", "include", "layout", "render", "tablerow")
-DISABLED_FILTERS = (
-    "array_to_sentence_string",
-    "concat",
-    "find",
-    "find_exp",
-    "find_index",
-    "find_index_exp",
-    "group_by",
-    "group_by_exp",
-    "has",
-    "has_exp",
-    "map",
-    "newline_to_br",
-    "reject",
-    "reject_exp",
-    "reverse",
-    "sort",
-    "sort_natural",
-    "uniq",
-    "where_exp",
-    "type",
-)
 
 DATE_FORMATS = [
     "'%Y-%m-%d'",

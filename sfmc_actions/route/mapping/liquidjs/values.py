@@ -20,11 +20,12 @@ from sfmc_actions.jsvalues import (
     has_surrogates,
     is_array_index,
     js_number_to_string,
-    js_string_to_number,
     to_utf16_units,
     utf16_len,
 )
-from sfmc_actions.route.mapping.jsvalues import MISSING, array_members
+from sfmc_actions.jsvalues import js_to_number as primitive_to_number
+from sfmc_actions.route.mapping.jsvalues import MISSING
+from sfmc_actions.route.mapping.resolve import member
 
 _MAX_SAFE: Final = 2**53
 # ECMAScript `\s` (WhiteSpace and LineTerminator): not Python's, which adds \x1c-\x1f and \x85 and lacks \ufeff.
@@ -203,17 +204,7 @@ def to_primitive(value: Any) -> Any:
 
 def to_number(value: Any) -> float:
     """`+value` (ToNumber after ToPrimitive)."""
-    value = to_primitive(value)
-    t = type(value)
-    if t is float:
-        return value
-    if t is int:
-        return number(value)
-    if t is str:
-        return js_string_to_number(value)
-    if t is bool:
-        return 1.0 if value else 0.0
-    return 0.0 if value is None else math.nan
+    return primitive_to_number(to_primitive(value))
 
 
 def liquid_number(value: Any) -> float:
@@ -299,28 +290,12 @@ def property_key(key: Any) -> str:
 
 def own_member(obj: Any, key: Any) -> Any:
     """`obj[key]` for own members only (`ownPropertyOnly`); MISSING when absent."""
-    t = type(obj)
-    if t is dict:
+    if type(obj) is dict:
         return obj.get(key if type(key) is str else property_key(key), MISSING)
     name = key if type(key) is str else property_key(key)
-    if t is list:
-        if name == "length":
-            return len(obj)
-        if is_array_index(name):
-            index = int(name)
-            return obj[index] if index < len(obj) else MISSING
-        return array_members(obj).get(name, MISSING)
-    if t is str:
-        if name == "length":
-            return utf16_len(obj)
-        if is_array_index(name):
-            units = to_utf16_units(obj)
-            index = int(name)
-            return units[index] if index < len(units) else MISSING
-        return MISSING
     if isinstance(obj, Drop):
         return obj.member(name)
-    return MISSING  # numbers and booleans have no own members
+    return member(obj, name)  # mapping-kit's one step: lengths, indexes (UTF-16 units), array members
 
 
 def has_own(obj: Any, key: Any) -> bool:
