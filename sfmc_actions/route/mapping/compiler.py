@@ -20,6 +20,7 @@ from sfmc_actions.route.mapping import directives, liquid, replace, structural  
 from sfmc_actions.route.mapping.jsvalues import (
     MISSING,
     array_members_scope,
+    clean_missing,
     js_truthy,
     real_type_of,
     remove_undefined,
@@ -196,12 +197,15 @@ class CompiledMapping:
 
     def __init__(self, mapping: Any) -> None:
         self.mapping = mapping
+        # Liquid's increment/decrement write into the event, as in Segment. Such a mapping resolves on a copy
+        # of the event, in JavaScript form, and is cleaned at the end (Segment's removeUndefined): a value a
+        # field took by reference then shows what a later template wrote, as in Segment.
         try:
-            self._resolve = _COMPILER(prepare_mapping(mapping), CLEAN)
+            prepared = prepare_mapping(mapping)
+            self._copy_event = writes_to_event(prepared)
+            self._resolve = _COMPILER(prepared, KEEP if self._copy_event else CLEAN)
         except RecursionError:
             raise _invalid(["/ is nested too deeply."]) from None
-        # Liquid's increment/decrement write into the event, as in Segment: resolve on a copy of it.
-        self._copy_event = writes_to_event(mapping)
 
     def resolve(self, event: Any) -> Any:
         """The mapped value for one event (MISSING only if the whole mapping yields nothing)."""
@@ -212,21 +216,21 @@ class CompiledMapping:
                 raise MappingError(f"data must be an object, got {real_type_of(event)}")
         try:
             if self._copy_event:
-                with array_members_scope():
-                    return self._resolve(copy_event(event))
+                return self._resolve_copy(event)
             return self._resolve(event)
         except RecursionError:
             raise MappingError("the mapping result is nested too deeply") from None
+
+    def _resolve_copy(self, event: Any) -> Any:
+        with array_members_scope():
+            return clean_missing(self._resolve(copy_event(event)))
 
     def resolve_batch(self, events: Iterable[Any]) -> list[Any]:
         """Segment's `transformBatch`: one result per event; any failure aborts the whole batch."""
         if type(events) is not list:
             raise MappingError(f"data must be an array, got {real_type_of(events)}")
-        resolve = self._resolve
+        resolve = self._resolve_copy if self._copy_event else self._resolve
         try:
-            if self._copy_event:
-                with array_members_scope():
-                    return [resolve(copy_event(event)) for event in events]
             return [resolve(event) for event in events]
         except RecursionError:
             raise MappingError("the mapping result is nested too deeply") from None

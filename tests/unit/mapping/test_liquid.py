@@ -163,3 +163,21 @@ def test_increment_on_an_array_item_becomes_a_member_of_the_array() -> None:
         "l": "1[]",
     }
     assert event == {"arr": [[5], []]}
+
+
+def test_values_taken_by_reference_show_what_a_later_template_wrote() -> None:
+    # Segment resolves every field, then removes undefined: "1" (an index key, so resolved first) holds the
+    # event itself, which the template then writes into; `x` holds properties, which @arrayPath's item writes into.
+    mapping = {
+        "1": {"@path": "$."},
+        "b": {"@liquid": "{% decrement c %}"},
+        "x": {"@path": "$.properties"},
+        "y": {"@arrayPath": ["$.properties", {"z": {"@liquid": "{% increment n %}"}}]},
+    }
+    event = {"a": 1, "properties": {"k": None}}
+    assert compile_mapping(mapping).resolve(event) == {
+        "1": {"a": 1, "properties": {"k": None, "n": 1}, "c": -1},
+        "b": "-1",
+        "x": {"k": None, "n": 1},
+        "y": [{"z": "0"}],
+    }
