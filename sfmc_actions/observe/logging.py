@@ -12,6 +12,7 @@ message by accident (an exception echoing a request, a library's debug line) sti
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import sys
@@ -93,12 +94,19 @@ class JsonFormatter(logging.Formatter):
         data.update(_extras(record))
         if record.exc_info:
             data["exc"] = self.formatException(record.exc_info)
-        return redact(orjson.dumps(data, default=str).decode())
+        return redact(_json(data))
+
+
+def _json(value: object) -> str:
+    try:
+        return orjson.dumps(value, default=str).decode()
+    except orjson.JSONEncodeError:  # a lone surrogate (event text may hold one): escaped by Python's encoder
+        return json.dumps(value, default=str)
 
 
 def _text(value: object) -> str:
     text = str(value)
-    return orjson.dumps(text).decode() if (" " in text or not text) else text
+    return _json(text) if (" " in text or not text) else text
 
 
 class _StderrHandler(logging.StreamHandler[TextIO]):
