@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-import orjson
 from rich import box
 from rich.console import Console, Group
 from rich.panel import Panel
@@ -14,6 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from sfmc_actions.admin import STATES, ReplayPlan, duration
+from sfmc_actions.jsvalues import json_text
 from sfmc_actions.queue.jobs import EnqueueResult, Job, NewJob
 
 REASON_WIDTH = 100
@@ -100,7 +100,7 @@ def dead_letter_panel(job: Job) -> Panel:
     lines.append("reason\n", style="bold red").append((job.dead_reason or job.last_error or "-") + "\n")
     for name, data in (("sent row", job.sent_row), ("payload", job.payload), ("event", job.event)):
         if data not in (None, {}):
-            lines.append(f"\n{name}\n", style="bold").append(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode())
+            lines.append(f"\n{name}\n", style="bold").append(json_text(data, indent=True))
     if job.raw_body:
         lines.append("\nraw body\n", style="bold").append(job.raw_body)
     return Panel(lines, title=f"dead letter {job.id}", title_align="left")

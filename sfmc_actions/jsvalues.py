@@ -206,6 +206,19 @@ def parse_json(data: bytes | str) -> Any:
             raise orjson.JSONDecodeError(str(other), text, 0) from None
 
 
+def json_text(value: Any, indent: bool = False, default: Any = str) -> str:
+    """JSON text of stored or shown data (jobs, logs, command output), keys as they are: orjson, or Python's
+    encoder (exact, lone surrogates escaped) for the values orjson refuses, lone surrogates and integers
+    beyond 64 bits. `default` turns other objects into JSON values, as orjson's and json's `default` do."""
+    try:
+        return orjson.dumps(value, default=default, option=orjson.OPT_INDENT_2 if indent else 0).decode()
+    except orjson.JSONEncodeError:
+        return json.dumps(value, default=default, indent=2 if indent else None, separators=_SEPARATORS[indent])
+
+
+_SEPARATORS: Final = {False: (",", ":"), True: (",", ": ")}
+
+
 def json_stringify(value: Any, undefined: Any = _NO_UNDEFINED, indent: str = "") -> str:
     """`JSON.stringify(value, null, indent)`: keys in JavaScript's order (`js_key_order`: index-like keys
     first), non-ASCII kept but lone surrogates escaped (Node 12+), numbers as `String(x)` with NaN/±Infinity

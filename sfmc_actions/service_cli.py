@@ -12,11 +12,11 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
-import orjson
 import typer
 from rich.console import Console
 
 from sfmc_actions.errors import ConfigError, StoreError
+from sfmc_actions.jsvalues import json_text
 
 if TYPE_CHECKING:
     from sfmc_actions.queue import JobStore
@@ -158,7 +158,7 @@ def with_store(database: str, action: Callable[[JobStore], Awaitable[T]]) -> T:
 
 
 def print_json(value: Any) -> None:
-    sys.stdout.write(orjson.dumps(value, option=orjson.OPT_INDENT_2).decode() + "\n")
+    sys.stdout.write(json_text(value, indent=True) + "\n")  # stored events may hold lone surrogates
 
 
 def status(

@@ -9,11 +9,11 @@ from __future__ import annotations
 import sys
 from typing import Any, NoReturn
 
-import orjson
 import typer
 from rich.console import Console
 
 from sfmc_actions.errors import ConfigError
+from sfmc_actions.jsvalues import json_text as indented_json
 
 # emoji=False: SFMC targets such as `key:Orders` contain `:key:`, which rich would turn into an emoji.
 console = Console(emoji=False)
@@ -38,11 +38,11 @@ def note(message: str) -> None:
 
 
 def print_json(value: object) -> None:
-    sys.stdout.write(orjson.dumps(value, option=orjson.OPT_INDENT_2, default=str).decode() + "\n")
+    sys.stdout.write(json_text(value) + "\n")
 
 
 def json_text(value: object) -> str:
-    return orjson.dumps(value, option=orjson.OPT_INDENT_2, default=str).decode()
+    return indented_json(value, indent=True)  # lone surrogates in stored events come out escaped
 
 
 def plain(text: str) -> None:

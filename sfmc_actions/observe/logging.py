@@ -12,7 +12,6 @@ message by accident (an exception echoing a request, a library's debug line) sti
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import sys
@@ -20,8 +19,9 @@ import threading
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
-import orjson
 from pydantic import SecretStr
+
+from sfmc_actions.jsvalues import json_text
 
 MASK = "***"
 _MIN_SECRET = 4  # shorter values would mask ordinary words
@@ -98,10 +98,7 @@ class JsonFormatter(logging.Formatter):
 
 
 def _json(value: object) -> str:
-    try:
-        return orjson.dumps(value, default=str).decode()
-    except orjson.JSONEncodeError:  # a lone surrogate (event text may hold one): escaped by Python's encoder
-        return json.dumps(value, default=str)
+    return json_text(value)  # a lone surrogate (event text may hold one) comes out escaped
 
 
 def _text(value: object) -> str:

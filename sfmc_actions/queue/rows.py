@@ -9,6 +9,7 @@ from typing import Any
 
 import orjson
 
+from sfmc_actions.jsvalues import json_text
 from sfmc_actions.queue.jobs import Job, JobState
 
 # A job is a row of `jobs` (its state, rewritten by claims and outcomes) and a row of `job_bodies` (event and
@@ -53,12 +54,9 @@ def _default(value: Any) -> Any:
 
 
 def dump_json(value: Any) -> str:
-    try:
-        return orjson.dumps(value, default=_default).decode()
-    except orjson.JSONEncodeError:
-        # Lone surrogates (JavaScript strings may hold them; orjson refuses them): Python's encoder escapes
-        # them and writes every value back exactly (SQLite text and PostgreSQL json take the escapes).
-        return json.dumps(value, default=_default)
+    # Lone surrogates (JavaScript strings may hold them) come out escaped: SQLite text and PostgreSQL json
+    # take the escapes, and load_json reads them back exactly.
+    return json_text(value, default=_default)
 
 
 def load_json(text: str | None) -> Any:
