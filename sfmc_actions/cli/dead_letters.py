@@ -11,7 +11,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
-import orjson
 import typer
 from rich.console import Console
 from rich.panel import Panel
@@ -19,7 +18,7 @@ from rich.table import Table
 from rich.text import Text
 
 from sfmc_actions.cli.options import DEFAULT_DATABASE, DatabaseOption, JsonOption
-from sfmc_actions.cli.output import console, duration, fail, print_json, shorten
+from sfmc_actions.cli.output import console, duration, fail, json_text, print_json, shorten
 from sfmc_actions.cli.resources import load_router, with_store
 
 if TYPE_CHECKING:
@@ -207,7 +206,7 @@ def dead_letter_panel(job: Job) -> Panel:
     lines.append("reason\n", style="bold red").append((job.dead_reason or job.last_error or "-") + "\n")
     for name, data in (("sent row", job.sent_row), ("payload", job.payload), ("event", job.event)):
         if data not in (None, {}):
-            lines.append(f"\n{name}\n", style="bold").append(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode())
+            lines.append(f"\n{name}\n", style="bold").append(json_text(data))
     if job.raw_body:
         lines.append("\nraw body\n", style="bold").append(job.raw_body)
     return Panel(lines, title=f"dead letter {job.id}", title_align="left")

@@ -10,9 +10,10 @@ import orjson
 import typer
 
 from sfmc_actions.cli.options import ConfigOption
-from sfmc_actions.cli.output import console, err_console, fail, print_json, read_json, warn
+from sfmc_actions.cli.output import console, err_console, fail, print_js_json, read_json, warn
 from sfmc_actions.cli.resources import load_router
 from sfmc_actions.errors import FqlSyntaxError, InvalidEventError, MappingError
+from sfmc_actions.js.values import json_stringify, parse_json
 
 
 def match(
@@ -46,7 +47,7 @@ def map_event(
         result = compile_mapping(definition).resolve(read_json(event, "event"))
         if is_undefined(result):
             fail("the mapping resolved to nothing (JavaScript undefined): its root directive found no value", 1)
-        print_json(result)
+        print_js_json(result)
     except MappingError as exc:
         fail("invalid mapping:\n  " + "\n  ".join(exc.errors))
 
@@ -75,7 +76,7 @@ def route_file(
                 continue
             counts["events"] += 1
             try:
-                routed = router.route(parse_event(orjson.loads(line)).to_dict())
+                routed = router.route(parse_event(parse_json(line)).to_dict())
             except (orjson.JSONDecodeError, InvalidEventError) as exc:
                 counts["rejected"] += 1
                 err_console.print(f"[red]rejected[/] {events}:{number}: {exc}", highlight=False, soft_wrap=True)
@@ -85,5 +86,5 @@ def route_file(
                 counts["dead" if job.dead_reason else "payloads"] += 1
                 out = {"line": number, "subscription": job.subscription, "batch_key": job.batch_key}
                 out |= {"dead": job.dead_reason} if job.dead_reason else {"payload": job.payload}
-                sys.stdout.write(orjson.dumps(out).decode() + "\n")
+                sys.stdout.write(json_stringify(out) + "\n")
     err_console.print(" · ".join(f"{v} {k}" for k, v in counts.items()), highlight=False)

@@ -15,6 +15,8 @@ import typer
 from rich.console import Console
 
 from sfmc_actions.errors import ConfigError
+from sfmc_actions.js.values import json_stringify, parse_json
+from sfmc_actions.js.values import json_text as indented_json
 
 # emoji=False: SFMC targets such as `key:Orders` contain `:key:`, which rich would turn into an emoji.
 console = Console(emoji=False)
@@ -49,7 +51,12 @@ def print_json(value: object) -> None:
 
 
 def json_text(value: object) -> str:
-    return orjson.dumps(value, option=orjson.OPT_INDENT_2, default=str).decode()
+    return indented_json(value, indent=True)  # lone surrogates in stored events come out escaped
+
+
+def print_js_json(value: object) -> None:
+    """As JavaScript prints it (JSON.stringify(value, null, 2)): key order, numbers, lone surrogates."""
+    sys.stdout.write(json_stringify(value, indent="  ") + "\n")
 
 
 def plain(text: str) -> None:
@@ -64,7 +71,7 @@ def read_json(source: str, what: str) -> Any:
     except OSError as exc:
         fail(f"cannot read the {what} file {source}: {exc.strerror}")
     try:
-        return orjson.loads(data)
+        return parse_json(data)
     except orjson.JSONDecodeError as exc:
         fail(f"the {what} file {source} is not valid JSON: {exc}")
 

@@ -15,6 +15,7 @@ from typing import BinaryIO
 import orjson
 
 from sfmc_actions.ingest.service import EventProblem, Ingest, IngestBatch, IngestResult
+from sfmc_actions.js.values import parse_json
 
 CHUNK_SIZE = 1000
 
@@ -49,7 +50,7 @@ def numbered_lines(stream: BinaryIO) -> Iterator[tuple[int, bytes]]:
 
 def add_line(ingest: Ingest, batch: IngestBatch, number: int, line: bytes) -> None:
     try:
-        item = orjson.loads(line)
+        item = parse_json(line)
     except orjson.JSONDecodeError as exc:
         text = line.decode("utf-8", errors="replace").rstrip("\r\n")
         batch.reject(number, "", f"not valid JSON ({exc}): write one JSON object per line", text)

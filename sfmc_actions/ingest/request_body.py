@@ -17,6 +17,7 @@ import orjson
 from starlette.requests import Request
 
 from sfmc_actions.errors import SfmcActionsError
+from sfmc_actions.js.values import json_stringify, parse_json
 
 EVENT_LIMIT = 32 * 1024
 BATCH_LIMIT = 500 * 1024
@@ -96,7 +97,7 @@ def gunzip(data: bytes, limit: int, what: str, hint: str) -> bytes:
 
 def decode_json(body: bytes) -> Any:
     try:
-        return orjson.loads(body)
+        return parse_json(body)  # JSON.parse: escaped lone surrogates are read, not refused
     except orjson.JSONDecodeError as exc:
         if not body.strip():
             raise BodyError(400, "invalid_json", "the body is empty: send a JSON object") from None
@@ -108,6 +109,13 @@ def check_event_sizes(events: list[Any], body_size: int, where: str = "the batch
     if body_size <= EVENT_LIMIT:
         return
     for index, event in enumerate(events):
-        size = len(orjson.dumps(event))
+        size = _json_size(event)
         if size > EVENT_LIMIT:
             raise too_large(f"event {index} of {where}", size, EVENT_LIMIT, EVENT_HINT)
+
+
+def _json_size(event: Any) -> int:
+    try:
+        return len(orjson.dumps(event))
+    except orjson.JSONEncodeError:  # a lone surrogate, which orjson will not write
+        return len(json_stringify(event).encode())

@@ -16,10 +16,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-import orjson
-
 from sfmc_actions.errors import InvalidEventError
 from sfmc_actions.events import parse_event
+from sfmc_actions.js.values import json_text
 from sfmc_actions.observe.metrics import METRICS
 from sfmc_actions.queue.jobs import NewJob, RejectedEvent
 from sfmc_actions.queue.store import JobStore
@@ -134,7 +133,7 @@ def parse_iso(text: object) -> datetime | None:
 def raw_text(item: object) -> str:
     """A rejected input as stored: its JSON text (orjson cannot fail on what orjson decoded)."""
     try:
-        return orjson.dumps(item).decode()
+        return json_text(item, default=None)
     except TypeError:
         return repr(item)
 

@@ -1,9 +1,10 @@
 """Request bodies as the bytes Segment's JavaScript would send for the same value.
 
-JSON.stringify writes compact JSON, keeps key order and non-ASCII text as is, writes whole numbers without a
-fraction (`20`, never `20.0`: JavaScript has one number type) and NaN/Infinity as `null`
-(segment-runtime.md §9, pitfalls 4 and 5). orjson does all of that, fast, except the whole-number rule, numbers
-beyond 2**63 and lone surrogates (which it refuses): those rare bodies go through the exact, slower encoder.
+JSON.stringify writes compact JSON, keys in JavaScript's order (array-index keys such as "1" first, then the
+others as inserted), non-ASCII text as is, whole numbers without a fraction (`20`, never `20.0`: JavaScript has one
+number type) and NaN/Infinity as `null` (segment-runtime.md §9, pitfalls 4 and 5). orjson does all of that, fast,
+once `_js_numbers` has put keys in that order and whole floats as ints; numbers beyond 2**63 and lone surrogates
+(which orjson refuses) go through the exact, slower encoder.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any
 
 import orjson
 
-from sfmc_actions.js.values import json_stringify
+from sfmc_actions.js.values import json_stringify, ordered_items
 
 _INT64 = 2**63
 
@@ -43,7 +44,7 @@ def _js_numbers(value: Any) -> Any:
             raise _NotForOrjson
         return value
     if isinstance(value, dict):
-        return {k: _js_numbers(v) for k, v in value.items()}
+        return {k: _js_numbers(v) for k, v in ordered_items(value)}
     if isinstance(value, list | tuple):
         return [_js_numbers(v) for v in value]
     return value

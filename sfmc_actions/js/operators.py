@@ -8,6 +8,9 @@ nothing more (spec §1, §9).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from sfmc_actions.js.undefined import UNDEFINED
@@ -121,3 +124,38 @@ def remove_undefined(value: Any) -> Any:
     if t is list:
         return [remove_undefined(v) for v in value]
     return value
+
+
+# Members JavaScript code writes onto an array (Liquid's `{% increment x %}` when an @arrayPath item is an
+# array: LiquidJS sets `item.x`), which mapping-kit's get(), Object.assign and Object.entries then see. Python
+# lists hold no such members, so they live here for one transform (on its copy of the event), by identity;
+# the table keeps each array alive so that no other list takes its id meanwhile.
+_ARRAY_MEMBERS: ContextVar[dict[int, tuple[list[Any], dict[str, Any]]] | None] = ContextVar(
+    "array_members", default=None
+)
+
+
+@contextmanager
+def array_members_scope() -> Iterator[None]:
+    """Let code that runs inside write members onto arrays (see `set_array_member`)."""
+    token = _ARRAY_MEMBERS.set({})
+    try:
+        yield
+    finally:
+        _ARRAY_MEMBERS.reset(token)
+
+
+def array_members(array: list[Any]) -> dict[str, Any]:
+    """The non-index members written onto `array` in this transform (usually none)."""
+    table = _ARRAY_MEMBERS.get()
+    entry = table.get(id(array)) if table else None
+    return entry[1] if entry is not None else {}
+
+
+def set_array_member(array: list[Any], name: str, value: Any) -> bool:
+    """`array[name] = value` for a non-index name; False when no transform keeps such members."""
+    table = _ARRAY_MEMBERS.get()
+    if table is None:
+        return False
+    table.setdefault(id(array), (array, {}))[1][name] = value
+    return True

@@ -11,10 +11,13 @@ equality and type names (equality.py), FQL number literals (number.py).
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from json.encoder import encode_basestring
 from typing import Any, Final
+
+import orjson
 
 # ECMAScript WhiteSpace (TAB, VT, FF, ZWNBSP, every Zs space) and LineTerminator: what `trim()` and
 # `Number()` strip. Not Python's `str.strip()` set, which also takes U+001C-U+001F and U+0085.
@@ -179,25 +182,73 @@ def js_key_order(keys: list[str]) -> list[str]:
 _NO_UNDEFINED: Final = object()
 
 
-def json_stringify(value: Any, undefined: Any = _NO_UNDEFINED) -> str:
-    """`JSON.stringify(value)`: compact, keys in insertion order, non-ASCII kept but lone surrogates
-    escaped (Node 12+), numbers as `String(x)` with NaN/±Infinity as null. `undefined` is the
-    caller's stand-in for JavaScript `undefined`: object members holding it are skipped and array
-    elements holding it are written null. A top-level `undefined` (for which JavaScript returns
-    undefined, not text) is the caller's to handle."""
+def _no_constants(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+_SURROGATE_TOLERANT: Final = json.JSONDecoder(parse_constant=_no_constants)
+
+
+def parse_json(data: bytes | str) -> Any:
+    """`JSON.parse(data)` for incoming JSON (events, files): orjson, except that escaped lone surrogates
+    ("\\ud83d"), which JavaScript reads and orjson refuses, are read by Python's parser. Raises
+    orjson.JSONDecodeError (its own message) for anything else that is not JSON."""
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError as error:
+        if "surrogate" not in str(error):
+            raise
+        text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
+        try:
+            return _SURROGATE_TOLERANT.decode(text)
+        except json.JSONDecodeError as other:  # say what is wrong besides the surrogate
+            raise orjson.JSONDecodeError(other.msg, other.doc, other.pos) from None
+        except ValueError as other:
+            raise orjson.JSONDecodeError(str(other), text, 0) from None
+
+
+def json_text(value: Any, indent: bool = False, default: Any = str) -> str:
+    """JSON text of stored or shown data (jobs, logs, command output), keys as they are: orjson, or Python's
+    encoder (exact, lone surrogates escaped) for the values orjson refuses, lone surrogates and integers
+    beyond 64 bits. `default` turns other objects into JSON values, as orjson's and json's `default` do."""
+    try:
+        return orjson.dumps(value, default=default, option=orjson.OPT_INDENT_2 if indent else 0).decode()
+    except orjson.JSONEncodeError:
+        return json.dumps(value, default=default, indent=2 if indent else None, separators=_SEPARATORS[indent])
+
+
+_SEPARATORS: Final = {False: (",", ":"), True: (",", ": ")}
+
+
+def json_stringify(value: Any, undefined: Any = _NO_UNDEFINED, indent: str = "") -> str:
+    """`JSON.stringify(value, null, indent)`: keys in JavaScript's order (`js_key_order`: index-like keys
+    first), non-ASCII kept but lone surrogates escaped (Node 12+), numbers as `String(x)` with NaN/±Infinity
+    as null. `undefined` is the caller's stand-in for JavaScript `undefined`: object members holding it are
+    skipped and array elements holding it are written null. A top-level `undefined` (for which JavaScript
+    returns undefined, not text) is the caller's to handle."""
     out: list[str] = []
-    _stringify_into(value, out, undefined)
+    _stringify_into(value, out, undefined, indent, "\n" if indent else "")
     return "".join(out)
+
+
+def ordered_items(value: dict[str, Any]) -> Any:
+    """A dict's items in `Object.keys` order (insertion order unless some key is an array index)."""
+    for key in value:
+        if key[:1].isdigit() and is_array_index(key):
+            return [(k, value[k]) for k in js_key_order(list(value))]
+    return value.items()
 
 
 def _encode_string(text: str) -> str:
     encoded = encode_basestring(text)
     if not text.isascii() and _SURROGATE.search(encoded):
-        encoded = _SURROGATE.sub(lambda m: f"\\u{ord(m[0]):04x}", encoded)
+        # Join pairs that sit side by side first (JavaScript holds them as one character), then escape
+        # the lone surrogates left, as JSON.stringify does.
+        encoded = _SURROGATE.sub(lambda m: f"\\u{ord(m[0]):04x}", encode_basestring(from_utf16_units(text)))
     return encoded
 
 
-def _stringify_into(value: Any, out: list[str], undefined: Any) -> None:
+def _stringify_into(value: Any, out: list[str], undefined: Any, indent: str, newline: str) -> None:
     t = type(value)
     if t is str:
         out.append(_encode_string(value))
@@ -211,24 +262,28 @@ def _stringify_into(value: Any, out: list[str], undefined: Any) -> None:
         text = js_number_to_string(value)
         out.append("null" if text in _NOT_FINITE else text)
     elif t is list:
-        out.append("[")
+        if not value:
+            out.append("[]")
+            return
+        inner = newline + indent
+        out.append("[" + inner)
         for i, item in enumerate(value):
             if i:
-                out.append(",")
-            _stringify_into(item, out, undefined)
-        out.append("]")
+                out.append("," + inner)
+            _stringify_into(item, out, undefined, indent, inner)
+        out.append(newline + "]")
     elif t is dict:
-        out.append("{")
+        inner = newline + indent
+        colon = ": " if indent else ":"
         first = True
-        for key, item in value.items():
+        for key, item in ordered_items(value):
             if item is undefined:
                 continue
-            if not first:
-                out.append(",")
+            out.append(("{" if first else ",") + inner)
             first = False
             out.append(_encode_string(str(key)))
-            out.append(":")
-            _stringify_into(item, out, undefined)
-        out.append("}")
+            out.append(colon)
+            _stringify_into(item, out, undefined, indent, inner)
+        out.append("{}" if first else newline + "}")
     else:
         out.append(_encode_string(str(value)))

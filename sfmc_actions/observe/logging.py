@@ -19,8 +19,9 @@ import threading
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
-import orjson
 from pydantic import SecretStr
+
+from sfmc_actions.js.values import json_text
 
 MASK = "***"
 _MIN_SECRET = 4  # shorter values would mask ordinary words
@@ -93,12 +94,16 @@ class JsonFormatter(logging.Formatter):
         data.update(_extras(record))
         if record.exc_info:
             data["exc"] = self.formatException(record.exc_info)
-        return redact(orjson.dumps(data, default=str).decode())
+        return redact(_json(data))
+
+
+def _json(value: object) -> str:
+    return json_text(value)  # a lone surrogate (event text may hold one) comes out escaped
 
 
 def _text(value: object) -> str:
     text = str(value)
-    return orjson.dumps(text).decode() if (" " in text or not text) else text
+    return _json(text) if (" " in text or not text) else text
 
 
 class _StderrHandler(logging.StreamHandler[TextIO]):

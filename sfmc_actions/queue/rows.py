@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 import orjson
 
+from sfmc_actions.js.values import json_text
 from sfmc_actions.queue.jobs import Job, JobState
 
 # A job is a row of `jobs` (its state, rewritten by claims and outcomes) and a row of `job_bodies` (event and
@@ -52,11 +54,18 @@ def _default(value: Any) -> Any:
 
 
 def dump_json(value: Any) -> str:
-    return orjson.dumps(value, default=_default).decode()
+    # Lone surrogates (JavaScript strings may hold them) come out escaped: SQLite text and PostgreSQL json
+    # take the escapes, and load_json reads them back exactly.
+    return json_text(value, default=_default)
 
 
 def load_json(text: str | None) -> Any:
-    return None if text is None else orjson.loads(text)
+    if text is None:
+        return None
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)  # what dump_json's fallback wrote
 
 
 def job_from_row(row: Sequence[Any], to_time: Callable[[Any], datetime]) -> Job:

@@ -19,6 +19,7 @@ import orjson
 
 from sfmc_actions.errors import InvalidEventError
 from sfmc_actions.events import parse_event
+from sfmc_actions.js.values import parse_json
 from sfmc_actions.queue.jobs import Job, JobState, NewJob
 from sfmc_actions.route.router import Router
 
@@ -78,4 +79,4 @@ class Replayer:
 def _rejected_event(job: Job) -> Any:
     if job.event:
         return job.event
-    return orjson.loads(job.raw_body or "null")
+    return parse_json(job.raw_body or "null")

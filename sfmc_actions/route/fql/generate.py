@@ -137,9 +137,9 @@ def escape_word(text: str, escape_first: bool = False) -> str:
     if not text:
         raise ValueError("an identifier cannot be empty")
     out = []
-    for index, char in enumerate(text):
-        if ord(char) > 0xFFFF or "\ud800" <= char <= "\udfff":
-            raise ValueError(f"{text!r} cannot be written as an FQL identifier (Segment's lexer splits {char!r})")
+    # Segment's lexer reads UTF-16 code units and a backslash escapes one unit: an astral character is
+    # written as its two escaped surrogates (so the text holds lone surrogates, as the trigger itself did).
+    for index, char in enumerate(to_utf16_units(text)):
         plain = _IDENT_SAFE.fullmatch(char) is not None and (index > 0 or char.isalpha() or char == "_")
         out.append(char if plain and not (index == 0 and escape_first) else "\\" + char)
     return "".join(out)

@@ -115,8 +115,9 @@ class Lexer:
         return FqlSyntaxError(printable, self.fql, self.column(offset))
 
     def _token(self, kind: str, value: str, start: int) -> Token:
-        value = value if self._columns is None else from_utf16_units(value)
-        return Token(kind, value, self.column(start), self.column(self.pos))
+        # Join surrogate pairs, also those written as two escaped halves (`\\<D83D>\\<DE00>`): JavaScript
+        # holds one string of UTF-16 units, and Python's form of it has the pair as one character.
+        return Token(kind, from_utf16_units(value), self.column(start), self.column(self.pos))
 
     # --- the rules ---
     def lex(self) -> list[Token]:

@@ -15,10 +15,11 @@ from typing import Any
 import orjson
 
 from sfmc_actions.errors import MappingError
-from sfmc_actions.js.operators import js_truthy, real_type_of, remove_undefined
+from sfmc_actions.js.operators import array_members_scope, clean_missing, js_truthy, real_type_of, remove_undefined
 from sfmc_actions.js.undefined import UNDEFINED
 from sfmc_actions.js.values import js_key_order, to_utf16_units, utf16_len
 from sfmc_actions.route.mapping import directives, liquid, replace, structural  # noqa: F401  (registers them)
+from sfmc_actions.route.mapping.liquid import copy_event, writes_to_event
 from sfmc_actions.route.mapping.registry import CLEAN, DIRECTIVES, KEEP, Mode, Resolver, constant, raises
 from sfmc_actions.route.mapping.structural import is_runtime_directive
 from sfmc_actions.route.mapping.validate import validation_errors
@@ -186,12 +187,17 @@ _COMPILER = _Compiler()
 class CompiledMapping:
     """A validated, compiled mapping. `resolve` is safe to call from many threads."""
 
-    __slots__ = ("_resolve", "mapping")
+    __slots__ = ("_copy_event", "_resolve", "mapping")
 
     def __init__(self, mapping: Any) -> None:
         self.mapping = mapping
+        # Liquid's increment/decrement write into the event, as in Segment. Such a mapping resolves on a copy
+        # of the event, in JavaScript form, and is cleaned at the end (Segment's removeUndefined): a value a
+        # field took by reference then shows what a later template wrote, as in Segment.
         try:
-            self._resolve = _COMPILER(prepare_mapping(mapping), CLEAN)
+            prepared = prepare_mapping(mapping)
+            self._copy_event = writes_to_event(prepared)
+            self._resolve = _COMPILER(prepared, KEEP if self._copy_event else CLEAN)
         except RecursionError:
             raise _invalid(["/ is nested too deeply."]) from None
 
@@ -203,15 +209,21 @@ class CompiledMapping:
             elif not isinstance(event, dict):
                 raise MappingError(f"data must be an object, got {real_type_of(event)}")
         try:
+            if self._copy_event:
+                return self._resolve_copy(event)
             return self._resolve(event)
         except RecursionError:
             raise MappingError("the mapping result is nested too deeply") from None
+
+    def _resolve_copy(self, event: Any) -> Any:
+        with array_members_scope():
+            return clean_missing(self._resolve(copy_event(event)))
 
     def resolve_batch(self, events: Iterable[Any]) -> list[Any]:
         """Segment's `transformBatch`: one result per event; any failure aborts the whole batch."""
         if type(events) is not list:
             raise MappingError(f"data must be an array, got {real_type_of(events)}")
-        resolve = self._resolve
+        resolve = self._resolve_copy if self._copy_event else self._resolve
         try:
             return [resolve(event) for event in events]
         except RecursionError:

@@ -3,7 +3,9 @@
 Segment escapes the pattern and builds a RegExp, so the pattern is literal text; the replacement
 still expands `$&`, `$$`, `` $` `` and `$'`. Case-insensitive matching follows the RegExp `i` flag
 without `u`: characters compare by their single-character upper case (`Canonicalize`), which is not
-Python's `re.IGNORECASE` (`ſ` does not match `s`, `ß` matches only itself).
+Python's `re.IGNORECASE` (`ſ` does not match `s`, `ß` matches only itself). JavaScript strings are UTF-16
+code units, so a pattern holding half of a surrogate pair matches that half inside an emoji: such patterns
+are matched on the text's code units (`\ud83d` in "😀" leaves "\ude00").
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import Any
 from sfmc_actions.errors import MappingError
 from sfmc_actions.js.operators import js_to_string, js_truthy
 from sfmc_actions.js.undefined import UNDEFINED
-from sfmc_actions.js.values import utf16_len
+from sfmc_actions.js.values import from_utf16_units, has_surrogates, to_utf16_units, utf16_len
 from sfmc_actions.route.mapping.registry import KEEP, Compiler, Mode, Resolver, constant, directive, raises
 from sfmc_actions.route.mapping.validate import MAX_PATTERN_LENGTH, MAX_REPLACEMENT_LENGTH
 
@@ -73,6 +75,9 @@ class _Replacer:
             self.error = f'@replace requires a "pattern" less than {MAX_PATTERN_LENGTH} characters'
         elif utf16_len(replacement) > MAX_REPLACEMENT_LENGTH:
             self.error = f'@replace requires a "replacement" less than {MAX_REPLACEMENT_LENGTH} characters'
+        # A lone surrogate in the pattern can match half of a character: match on UTF-16 units then.
+        self.units = has_surrogates(pattern)
+        pattern = to_utf16_units(pattern) if self.units else pattern
         self.pattern = canonicalize(pattern) if ignorecase else pattern
         self.ignorecase = ignorecase
         self.is_global = is_global
@@ -82,6 +87,11 @@ class _Replacer:
     def __call__(self, text: str) -> str:
         if self.error is not None:
             raise MappingError(self.error)
+        if self.units:
+            return from_utf16_units(self._replace(to_utf16_units(text)))
+        return self._replace(text)
+
+    def _replace(self, text: str) -> str:
         if self.plain is not None and not self.ignorecase:
             return text.replace(self.pattern, self.plain, -1 if self.is_global else 1)
         haystack = canonicalize(text) if self.ignorecase else text

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
-from sfmc_actions.js.operators import js_truthy
+from sfmc_actions.js.operators import array_members, js_truthy
 from sfmc_actions.js.undefined import UNDEFINED
 from sfmc_actions.js.values import is_array_index, to_utf16_units, utf16_len
 
@@ -47,7 +47,7 @@ def member(value: Any, key: str) -> Any:
         if is_array_index(key):
             index = int(key)
             return value[index] if index < len(value) else UNDEFINED
-        return UNDEFINED
+        return array_members(value).get(key, UNDEFINED)
     if t is str:
         if key == "length":
             return utf16_len(value)

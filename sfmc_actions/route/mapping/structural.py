@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from sfmc_actions.errors import MappingError
-from sfmc_actions.js.operators import clean_missing, js_truthy, js_typeof, real_type_of
+from sfmc_actions.js.operators import array_members, clean_missing, js_truthy, js_typeof, real_type_of
 from sfmc_actions.js.undefined import UNDEFINED
 from sfmc_actions.js.values import is_array_index, js_key_order, to_utf16_units
 from sfmc_actions.route.mapping.registry import KEEP, Compiler, Mode, Resolver, directive, raises
@@ -75,6 +75,7 @@ def _assign(target: dict[str, Any], source: Any) -> None:
     elif kind is list:
         for index, value in enumerate(source):
             target[str(index)] = value
+        target.update(array_members(source))
     elif kind is str:
         for index, unit in enumerate(to_utf16_units(source)):
             target[str(index)] = unit
@@ -116,7 +117,7 @@ def _flatten_into(out: dict[str, Any], value: Any, prefix: str, separator: str, 
     if kind is dict:
         items: Any = ((key, value[key]) for key in js_key_order(list(value)))
     elif kind is list and not omit_arrays:
-        items = ((str(index), item) for index, item in enumerate(value))
+        items = [*((str(index), item) for index, item in enumerate(value)), *array_members(value).items()]
     else:
         out[prefix] = value
         return

@@ -296,20 +296,25 @@ def _days_from_civil(year: int, month: int, day: int) -> int:
 
 def js_date_parses(text: str) -> bool:
     """`!isNaN(new Date(text))` in Node 20 with the process time zone set to UTC."""
+    return js_date_parse(text) is not None
+
+
+def js_date_parse(text: str) -> int | None:
+    """`new Date(text).getTime()` in Node 20 with the process time zone set to UTC; None for NaN."""
     scanner = Scanner(text)
     day, time, zone = _Day(), _Time(), _Zone()
     token = _es5(scanner, day, time, zone)
     if token.kind == INVALID or not _legacy(scanner, token, day, time, zone):
-        return False
+        return None
     ymd = day.write()
     millis = time.write()
     offset = zone.write()
     if ymd is None or millis is None or offset is False:
-        return False
+        return None
     year, month, dom = ymd
     if not -1_000_000 <= year <= 1_000_000:  # MakeDay's year range
-        return False
+        return None
     date = (_days_from_civil(year, month + 1, 1) + dom - 1) * 86_400_000 + millis
     if offset is not None:
         date -= offset * 1000
-    return abs(date) <= _MAX_TIME_MS
+    return date if abs(date) <= _MAX_TIME_MS else None

@@ -38,6 +38,15 @@ def test_map_prints_the_payload(tmp_path: Path) -> None:
     assert result.exit_code == 2 and "/id/@path should be a string or a mapping directive" in result.stderr
 
 
+def test_map_prints_as_javascript_does(tmp_path: Path) -> None:
+    # Index-like keys first and lone surrogates escaped, as JSON.stringify(payload, null, 2) (issue 14).
+    mapping = tmp_path / "m.json"
+    mapping.write_text('{"b": {"@replace": {"pattern": "\\ud83d", "value": {"@path": "$.e"}}}, "1": 2.0}')
+    result = runner.invoke(app, ["map", str(mapping)], input='{"e": "\\ud83d\\ude00"}')
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == '{\n  "1": 2,\n  "b": "\\ude00"\n}\n'
+
+
 def test_check_config_ok_and_errors(tmp_path: Path) -> None:
     result = runner.invoke(app, ["check-config", "examples/quickstart.yaml"])
     assert result.exit_code == 0 and "7 subscription(s)" in result.stdout and "built-in emulator" in result.stdout

@@ -153,3 +153,28 @@ def test_a_bad_emulator_seed_is_explained(tmp_path: Path) -> None:
         ],
     )
     assert result.exit_code == 2 and "the built-in emulator cannot start with the seed" in result.output
+
+
+def test_dead_letters_holding_lone_surrogates_are_shown(tmp_path: Path) -> None:
+    # An event or row may hold half of an emoji (JavaScript strings can); orjson refuses to write it (issue 14).
+    url = f"sqlite:///{tmp_path}/cli.db"
+    order = {**ORDER, "properties": {**ORDER["properties"], "order_id": "o-\ud83d"}}  # type: ignore[dict-item]
+
+    async def fill() -> None:
+        store = await open_store(url)
+        try:
+            jobs, _ = Router(load(QUICKSTART).subscriptions, tenant_key(None)).route_many([order])
+            await store.enqueue(jobs)
+            (claimed,) = await store.claim_batch("cli-test", 60, 10)
+            await store.apply_outcomes("cli-test", [(claimed.id, JobDead("SFMC row error", {"k": "\ude00"}))])
+        finally:
+            await store.close()
+
+    asyncio.run(fill())
+    (dead,) = json.loads(runner.invoke(app, ["dead-letters", "list", "--database", url, "--json"]).output)
+    shown = runner.invoke(app, ["dead-letters", "show", str(dead["id"]), "--database", url, "--json"])
+    assert shown.exit_code == 0, shown.output
+    job = json.loads(shown.output)
+    assert job["event"]["properties"]["order_id"] == "o-\ud83d" and job["sent_row"] == {"k": "\ude00"}
+    text = runner.invoke(app, ["dead-letters", "show", str(dead["id"]), "--database", url])
+    assert text.exit_code == 0 and "o-\\ud83d" in text.output

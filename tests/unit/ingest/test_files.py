@@ -55,3 +55,11 @@ async def test_an_empty_file_stores_nothing() -> None:
     store = FakeStore()
     totals = await send_lines(Ingest(FakeRouter(), store), numbered_lines(io.BytesIO(b"")))
     assert totals.as_dict() == dict.fromkeys(totals.as_dict(), 0) and not store.calls
+
+
+async def test_escaped_lone_surrogates_are_events_not_bad_lines() -> None:
+    store = FakeStore()
+    line = b'{"type": "identify", "userId": "u\\ud83d"}\n'
+    totals = await send_lines(Ingest(FakeRouter(), store), numbered_lines(io.BytesIO(line)))
+    assert (totals.accepted, totals.rejected) == (1, 0)
+    assert store.jobs[0].event["userId"] == "u\ud83d"

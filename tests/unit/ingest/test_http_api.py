@@ -58,6 +58,19 @@ async def test_single_event_calls_and_analytics_js_short_paths(client: httpx.Asy
     assert len(store.calls) == 8 and not store.rejected
 
 
+async def test_escaped_lone_surrogates_are_read_as_javascript_reads_them(
+    client: httpx.AsyncClient, store: FakeStore
+) -> None:
+    # JSON.parse accepts "\ud83d" (half of an emoji); orjson refuses it. The event is kept, not a 400 (issue 14).
+    body = b'{"userId": "u\\ud83d", "traits": {"name": "\\ude00x", "big": 123456789012345678901234567890}}'
+    response = await client.post("/v1/identify", content=body, headers=AUTH)
+    assert response.status_code == 200 and response.json()["accepted"] == 1, response.text
+    [job] = store.jobs
+    assert job.event["userId"] == "u\ud83d" and job.event["traits"]["name"] == "\ude00x"
+    response = await client.post("/v1/identify", content=b'{"userId": "\\ud83d", "x": NaN}', headers=AUTH)
+    assert response.status_code == 400 and "NaN is not JSON" in response.text
+
+
 async def test_answer_counts_and_lists_rejected_events(client: httpx.AsyncClient, store: FakeStore) -> None:
     batch = [{"type": "identify", "userId": "a"}, {"type": "track", "userId": "b"}, "nope", {"type": "page"}]
     response = await client.post("/v1/batch", json={"batch": batch}, headers=AUTH)

@@ -260,8 +260,9 @@ _UNDEFINED = object()
         ('a"b\n\u00e9', '"a\\"b\\n\u00e9"'),
         ("\u2028\x7f\x00", '"\u2028\x7f\\u0000"'),
         ("😀", '"😀"'),
-        # A surrogate pair held as two Python code points (to_utf16_units' form) reads back as the same text.
-        ("\ud83d\ude00", '"\\ud83d\\ude00"'),
+        # A surrogate pair held as two Python code points (to_utf16_units' form) is one character in JavaScript.
+        ("\ud83d\ude00", '"😀"'),
+        ("\ud83d" + "\ude00\ud83d", '"😀\\ud83d"'),
         # Node decided: the payload copy wrote lone surrogates raw; well-formed JSON.stringify escapes them.
         ("\ud800", '"\\ud800"'),
         (["a\udc00b"], '["a\\udc00b"]'),
@@ -275,10 +276,24 @@ _UNDEFINED = object()
         ([10**400], "[null]"),
         ({}, "{}"),
         ([], "[]"),
+        # Object key order (issue 14): index-like keys first, ascending; then the others as inserted.
+        ({"b": 1, "1": 2}, '{"1":2,"b":1}'),
+        (
+            {"b": {"10": 0, "2": 0, "x": 0}, "4294967295": 1, "01": 2, "4294967294": 3},
+            '{"4294967294":3,"b":{"2":0,"10":0,"x":0},"4294967295":1,"01":2}',
+        ),
     ],
 )
 def test_json_stringify(value: Any, expected: str) -> None:
     assert json_stringify(value) == expected
+
+
+def test_json_stringify_indents_as_javascript() -> None:
+    # node -e 'console.log(JSON.stringify({b: [1, {}, []], 1: {x: "y"}, e: {}}, null, 2))'
+    value = {"b": [1, {}, []], "1": {"x": "y"}, "e": {}}
+    assert json_stringify(value, indent="  ") == (
+        '{\n  "1": {\n    "x": "y"\n  },\n  "b": [\n    1,\n    {},\n    []\n  ],\n  "e": {}\n}'
+    )
 
 
 def test_json_stringify_skips_the_callers_undefined() -> None:

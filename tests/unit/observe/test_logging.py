@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import logging
 from collections.abc import Iterator
 
@@ -72,3 +73,14 @@ def test_configure_twice_keeps_one_handler(stream: io.StringIO) -> None:
     configure_logging("INFO", stream=stream)
     logging.getLogger("sfmc_actions.test").info("once")
     assert stream.getvalue().count("once") == 1
+
+
+@pytest.mark.parametrize("json_lines", [False, True])
+def test_lone_surrogates_in_log_fields_are_written_escaped(stream: io.StringIO, json_lines: bool) -> None:
+    # Event text may hold half of an emoji (JavaScript strings can); orjson refuses it, the line must not fail.
+    configure_logging("INFO", json=json_lines, stream=stream)
+    logging.getLogger("sfmc_actions.test").info("dead", extra={"reason": "bad value a\ud83d b"})
+    line = stream.getvalue().splitlines()[-1]
+    assert "\\ud83d" in line and "Logging error" not in stream.getvalue()
+    if json_lines:
+        assert json.loads(line)["reason"] == "bad value a\ud83d b"

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 
+from sfmc_actions import trigger_matches
 from sfmc_actions.errors import ConfigError
 from sfmc_actions.service.load import load
 
@@ -102,3 +103,17 @@ def test_root_mapping_errors_without_a_pointer_stay_at_the_mapping(tmp_path: Pat
     text = problems(write(tmp_path, config))
     message = "The root mapping must only have a single directive object"
     assert f"subscriptions[0].mapping: invalid mapping: {message}" in text
+
+
+def test_triggers_with_astral_characters_load_or_fail_as_config_problems(tmp_path: Path) -> None:
+    # Issue 14, class 1: trigger text raised ValueError; now it compiles, or is a trigger problem.
+    config = "subscriptions:\n  - name: s\n    action: contact\n    trigger: TRIGGER\n    mapping: {contactKey: x}\n"
+    (sub,) = load(
+        write(tmp_path, config.replace("TRIGGER", "'properties.a = \"😀\" or properties.\\ü = 1'"))
+    ).subscriptions
+    assert sub.trigger.matches({"properties": {"a": "😀"}})
+    # Segment's lexer escapes one UTF-16 unit: `\😀` leaves the emoji's second half outside the name.
+    text = problems(write(tmp_path, config.replace("TRIGGER", "'properties.\\😀 != \"x\"'")))
+    assert "subscriptions[0].trigger: invalid trigger:" in text
+    # Lone surrogates cannot be in a YAML config (pydantic wants valid Unicode text): the public API takes them.
+    assert trigger_matches('properties.\\\ud83d\\\ude00 != "x"', {"properties": {}})

@@ -64,6 +64,13 @@ def test_json_bytes_match_javascript() -> None:
     assert encode_json({"big": 2**70}) == b'{"big":1.1805916207174113e+21}'
 
 
+def test_json_bytes_put_index_like_keys_first() -> None:
+    # node -e 'JSON.stringify({b: 1, "10": 2, "2": {z: 1, "0": 2}, "01": 3})' (issue 14): the fast path too.
+    value = {"b": 1, "10": 2, "2": {"z": 1, "0": 2}, "01": 3}
+    assert encode_json(value) == b'{"2":{"0":2,"z":1},"10":2,"b":1,"01":3}'
+    assert encode_json({**value, "c": "\ud800"}) == b'{"2":{"0":2,"z":1},"10":2,"b":1,"01":3,"c":"\\ud800"}'
+
+
 def test_json_bytes_match_javascript_beyond_orjson() -> None:
     # node -e 'JSON.stringify({a:1.2345678901234568e+20, b:2**64, c:"x\ud800y"})': orjson would write the
     # first in exponent form and refuse the lone surrogate (which JS-style string slicing can produce).

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from sfmc_actions.errors import FqlSyntaxError
 from sfmc_actions.js.number import NAN, js_number
-from sfmc_actions.js.values import js_to_string, to_utf16_units
+from sfmc_actions.js.values import from_utf16_units, js_to_string, to_utf16_units
 from sfmc_actions.route.fql import Condition, Group, Node, compile_trigger, generate, parse
 from sfmc_actions.route.fql.evaluate import compile_predicate
 from sfmc_actions.route.fql.lookup import js_falsy, member
@@ -56,9 +56,11 @@ OPS = st.sampled_from(
         "!",
     ]
 )
+LONE = st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF)  # half of a UTF-16 surrogate pair
 NAMES = st.one_of(
     st.sampled_from(["a", "b", "a.b", "length", "0", "a.0", "constructor", "x y", "", ".", "a..b", "properties"]),
     st.text(BMP, max_size=6),
+    st.text(st.one_of(PLAIN, LONE), max_size=4).map(from_utf16_units),  # astral characters, lone surrogates
 )
 NUMBERS = st.one_of(st.floats(allow_nan=False), st.just(NAN), st.integers(-1000, 1000).map(float))
 
@@ -260,6 +262,8 @@ TOKENS = st.sampled_from(
         ".",
         "\r",
         "🎉",
+        "\\\ud83c\\\udf89",
+        "\\\udf89",
         '"',
         "an",
         "nul",

@@ -86,6 +86,13 @@ class TestReplace:
             assert resolve(mapping, {"x": empty}) == ""
         assert resolve(mapping, {}) == ""
 
+    def test_lone_surrogates_match_utf16_units(self) -> None:
+        # Issue 14, class 3: half of an emoji's pair matches inside the emoji, as in JavaScript.
+        assert resolve({"@replace": {"pattern": "\ud83d", "value": "😀"}}) == "\ude00"
+        mapping = {"@replace": {"pattern": "\ude00", "replacement": "[$&]", "value": {"@path": "$.x"}}}
+        assert resolve(mapping, {"x": "a😀b"}) == "a\ud83d[\ude00]b"
+        assert resolve({"@replace": {"pattern": "😀", "replacement": "x", "value": "a😀😀"}}) == "axx"
+
     def test_length_limits_count_utf16_units_and_apply_at_runtime(self) -> None:
         too_long = [{"@replace": {"pattern": "😀" * 6, "value": {"@path": "$.x"}}}]
         assert "less than 10 characters" in fails({"v": too_long}, {"x": "y"})
@@ -153,6 +160,12 @@ class TestJsonAndExclude:
         assert resolve({"@json": {"mode": "decode", "value": {"@path": "$.x"}}}, {"x": " 5 "}) == 5
         assert resolve({"@json": {"mode": "decode", "value": {"@path": "$.x"}}}, {"x": "NaN"}) == "NaN"
         assert resolve({"v": {"@json": {"mode": "ENCODE", "value": 1}}}) == {}
+
+    def test_encode_writes_keys_in_javascript_order(self) -> None:
+        # Issue 14, class 2: JSON.stringify puts array-index keys first ({"1":2,"b":1} in Segment).
+        mapping = {"@json": {"mode": "encode", "value": {"@path": "$.properties"}}}
+        assert resolve(mapping, {"properties": {"b": 1, "1": 2}}) == '{"1":2,"b":1}'
+        assert resolve(mapping, {"properties": {"b": {"9": 0, "a": 1, "0": 2}}}) == '{"b":{"0":2,"9":0,"a":1}}'
 
     def test_exclude_when_null_cleans_objects_only(self) -> None:
         value = {"a": None, "b": {"c": None}, "d": [None, {"e": None}]}
