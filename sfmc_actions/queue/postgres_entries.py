@@ -25,8 +25,8 @@ FROM unnest($3::bigint[], $4::timestamptz[], $5::text[], $6::timestamptz[]) AS u
 WHERE j.id = u.id AND {_OWNED} RETURNING j.id"""
 ENTRY_SENDS = """
 SELECT id, sent_from, sent_until, request_id, event_instance_id FROM jobs WHERE id = ANY($1::bigint[])"""
-ENTRY_REQUESTS = """
-SELECT DISTINCT request_id FROM jobs
+ENTRY_INSTANCES = """
+SELECT event_instance_id FROM jobs
 WHERE request_id IS NOT NULL AND sent_from BETWEEN $1 AND $2 AND batch_key = $3"""
 RECENT_ENTRY_KEYS = """
 SELECT batch_key, min(sent_from), max(id) FROM jobs
@@ -85,8 +85,8 @@ class PostgresEntries:
         rows = await self._db.pool.fetch(ENTRY_SENDS, sorted(set(job_ids)))
         return {row[0]: EntrySend(row[1], row[2], row[3], row[4]) for row in rows}
 
-    async def request_ids(self, batch_key: str, start: datetime, end: datetime) -> set[str]:
-        return {row[0] for row in await self._db.pool.fetch(ENTRY_REQUESTS, start, end, batch_key)}
+    async def instance_ids(self, batch_key: str, start: datetime, end: datetime) -> set[str]:
+        return {row[0] for row in await self._db.pool.fetch(ENTRY_INSTANCES, start, end, batch_key)}
 
     async def recent_keys(self, tenant: str, since: datetime) -> list[EntryKey]:
         rows = await self._db.pool.fetch(RECENT_ENTRY_KEYS, since, tenant)

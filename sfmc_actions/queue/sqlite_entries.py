@@ -28,8 +28,8 @@ WHERE id = ? AND {_OWNED}"""
 ENTRY_SENDS = """
 SELECT id, sent_from, sent_until, request_id, event_instance_id FROM jobs
 WHERE id IN (SELECT value FROM json_each(?))"""
-ENTRY_REQUESTS = """
-SELECT DISTINCT request_id FROM jobs INDEXED BY jobs_entries
+ENTRY_INSTANCES = """
+SELECT event_instance_id FROM jobs INDEXED BY jobs_entries
 WHERE request_id IS NOT NULL AND sent_from BETWEEN ? AND ? AND batch_key = ?"""
 RECENT_ENTRY_KEYS = """
 SELECT batch_key, min(sent_from), max(id) FROM jobs INDEXED BY jobs_entries
@@ -92,9 +92,9 @@ class SqliteEntries:
             for job_id, sent_from, sent_until, request_id, instance in rows
         }
 
-    async def request_ids(self, batch_key: str, start: datetime, end: datetime) -> set[str]:
+    async def instance_ids(self, batch_key: str, start: datetime, end: datetime) -> set[str]:
         params = (start.timestamp(), end.timestamp(), batch_key)
-        rows = await self._db.run(lambda conn: conn.execute(ENTRY_REQUESTS, params).fetchall())
+        rows = await self._db.run(lambda conn: conn.execute(ENTRY_INSTANCES, params).fetchall())
         return {row[0] for row in rows}
 
     async def recent_keys(self, tenant: str, since: datetime) -> list[EntryKey]:

@@ -62,8 +62,8 @@ class JourneyEntries(Protocol):
     async def sends(self, job_ids: Collection[int]) -> dict[int, EntrySend]:
         """The last send of each job (window and SFMC's answer), by id."""
 
-    async def request_ids(self, batch_key: str, start: datetime, end: datetime) -> set[str]:
-        """The requestIds SFMC answered for the key's entries whose send started between `start` and `end`."""
+    async def instance_ids(self, batch_key: str, start: datetime, end: datetime) -> set[str]:
+        """The eventInstanceIds SFMC answered for the key's entries whose send started between `start` and `end`."""
 
     async def recent_keys(self, tenant: str, since: datetime) -> list[EntryKey]:
         """Batch keys of the tenant with entries SFMC answered for, sent since `since`."""

@@ -87,7 +87,8 @@ async def enqueue(store: JobStore, loaded: Loaded, events: list[dict[str, Any]])
 @asynccontextmanager
 async def worker_for(loaded: Loaded, store: JobStore, emulator: Emulator, **overrides: Any) -> AsyncIterator[Worker]:
     settings = emulator_settings(emulator.url, emulator.app)
-    options = {"flush_interval": 0.1, "idle_poll": 0.1} | overrides
+    # Journey entries in doubt are asked about at the emulator's status endpoint, which lists them at once.
+    options = {"flush_interval": 0.1, "idle_poll": 0.1, "in_doubt_settle": 0.3} | overrides
     policy = options.pop("policy", FAST)
     timeout = options.pop("http_timeout", None)
     metrics = Metrics(CollectorRegistry())

@@ -68,8 +68,9 @@ async def test_sfmcs_answers_are_kept_and_found_by_key_and_time(store: JobStore,
         await store.entries.record("w1", [EntryAnswer(job.id, f"req-{job.id}", f"inst-{job.id}") for job in others])
 
     assert (await store.entries.sends([jobs[0].id]))[jobs[0].id] == EntrySend(start, None, "req-1", "inst-1")
-    assert await store.entries.request_ids(KEY, start - timedelta(seconds=1), start + timedelta(seconds=1)) == {"req-1"}
-    assert await store.entries.request_ids(KEY, start + timedelta(seconds=1), start + timedelta(seconds=15)) == set()
+    window = (start - timedelta(seconds=1), start + timedelta(seconds=1))
+    assert await store.entries.instance_ids(KEY, *window) == {"inst-1", "inst-2"}
+    assert await store.entries.instance_ids(KEY, start + timedelta(seconds=1), start + timedelta(seconds=15)) == set()
     keys = await store.entries.recent_keys("tenant-1", start)
     assert [(k.batch_key, k.first_sent) for k in keys] == [
         (KEY, start),
