@@ -201,3 +201,19 @@ async def test_entries_sfmc_reports_errored_later_become_dead_letters(
         "sfmc_actions_journey_entries_errored_total", {"subscription": "welcome-journey"}
     )
     assert sample == 2
+
+
+async def test_when_the_status_endpoint_fails_the_entry_stays_in_doubt_and_is_asked_about_again(
+    store: JobStore, batched: Loaded, emulator: Emulator
+) -> None:
+    await emulator.faults(
+        {"fault": "drop", "route": "async_events", "nth": [1], "after": True},  # entered, answer lost
+        {"fault": "server_error", "route": "async_events_status", "nth": [1]},  # the first question fails
+    )
+    await enqueue(store, batched, [signed_up(n) for n in range(3)])
+    async with worker_for(batched, store, emulator, http_timeout=2.0) as worker:
+        await drain(worker, store)
+    assert await entered(emulator) == Counter({"u0": 1, "u1": 1, "u2": 1})  # none sent again
+    assert settled(worker, "delivered") == 3 and (await store.stats()).total(JobState.DELIVERED) == 3
+    asked = [c["query"] for c in await emulator.get("/journal?route=async_events_status")]
+    assert len(asked) == 4  # one contact was asked twice
