@@ -40,7 +40,7 @@ from sfmc_actions.deliver.outcomes import (
     retry_later,
 )
 from sfmc_actions.errors import DeliveryError
-from sfmc_actions.queue.jobs import EntryAnswer, EntrySend, Job, JobDead, JobDelivered, JobRetry
+from sfmc_actions.queue.jobs import EntryAnswer, EntrySend, Job, JobDead, JobDelivered
 from sfmc_actions.sfmc.actions.api_event_batch import BatchedApiEvent
 from sfmc_actions.sfmc.journey_doubt import CLOCK_MARGIN, Absent, Present, Resolution, Undecided, resolve_in_doubt
 from sfmc_actions.sfmc.journey_status import errored_entries
@@ -95,10 +95,14 @@ class JourneyDelivery:
 
     # -- sending ---------------------------------------------------------------------------------------------
     def entry_decision(self, job: Job, result: Outcome, finished: datetime) -> Decision:
-        """A journey entry's outcome; a lost answer keeps it in doubt until SFMC's status endpoint is asked."""
+        """A journey entry's outcome; a lost answer keeps it in doubt until SFMC's status endpoint is asked (not
+        before `in_doubt_settle`), unless both retry limits have passed: then it is held as a dead letter."""
         if isinstance(result, Retry) and result.in_doubt:
-            at = finished + timedelta(seconds=self.options.in_doubt_settle)
-            return Decision(job.id, Kind.RETRY, JobRetry(at, result.error), in_doubt=True, sent_until=finished)
+            settle = self.options.in_doubt_settle
+            retry = retry_later(job, result.error, self.policy, finished, retry_after=settle)
+            if retry.kind is Kind.DEAD:
+                return held_in_doubt(job, self._subject(job), SENT_ANSWER_LOST.format(error=result.error))
+            return dataclasses.replace(retry, in_doubt=True, sent_until=finished)
         return decide(job, result, self.policy, finished)
 
     async def _send_entry_batch(self, owner: str, batch: Batch, plan: SendPlan, jobs: list[Job]) -> list[Decision]:

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
-from sfmc_actions.queue import JobState, JobStore, open_store
+from sfmc_actions.queue import JobState, JobStore, RetryPolicy, open_store
 from sfmc_actions.queue.jobs import EntryAnswer
 from sfmc_actions.service.load import Loaded, load
 from sfmc_actions.sfmc.actions.api_event_batch import BatchedApiEvent
@@ -217,3 +217,16 @@ async def test_when_the_status_endpoint_fails_the_entry_stays_in_doubt_and_is_as
     assert settled(worker, "delivered") == 3 and (await store.stats()).total(JobState.DELIVERED) == 3
     asked = [c["query"] for c in await emulator.get("/journal?route=async_events_status")]
     assert len(asked) == 4  # one contact was asked twice
+
+
+async def test_a_lost_answer_past_both_retry_limits_is_held_for_a_person(
+    store: JobStore, batched: Loaded, emulator: Emulator
+) -> None:
+    await emulator.faults({"fault": "drop", "route": "async_events", "nth": [1], "after": True})
+    await enqueue(store, batched, [signed_up(0)])
+    spent = RetryPolicy(max_attempts=1, max_age=0.001)
+    async with worker_for(batched, store, emulator, http_timeout=2.0, policy=spent) as worker:
+        await drain(worker, store)
+    [held] = await store.list_dead(reason_contains="in doubt")
+    assert "was sent but its answer was lost" in (held.dead_reason or "") and "replay" in (held.dead_reason or "")
+    assert await emulator.get("/journal?route=async_events_status") == []  # no time left to ask SFMC
