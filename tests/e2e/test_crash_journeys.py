@@ -20,11 +20,7 @@ import pytest
 
 from sfmc_actions.queue import JobState
 from tests.e2e.load import (
-    SECRET_ENV,
     EmulatorProcess,
-    Expected,
-    Sender,
-    free_port,
     journey_entries,
     missing_rows,
     user_events,
@@ -32,8 +28,8 @@ from tests.e2e.load import (
     write_config,
     write_seed,
 )
-from tests.e2e.processes import Service, sfmc_actions
-from tests.e2e.test_crash import kill_while_entering_contacts
+from tests.e2e.processes import sfmc_actions
+from tests.e2e.test_crash import KilledUnderLoad
 
 USERS = 3_000  # five events each: 15,000 events, 18,000 jobs, 6,000 of them journey entries
 LEASE = 5.0  # seconds: how long a killed server's claims wait before a restarted one takes them over
@@ -58,36 +54,24 @@ def test_kill_9_during_batched_journey_sends_leaves_every_entry_entered_exactly_
             tmp_path / "config.yaml", emulator.url, LEASE, journey_batching=True, in_doubt_settle=SETTLE
         )
         database = f"sqlite:///{tmp_path}/jobs.db"
-        port = free_port()
-        serve = ("serve", "--config", str(config), "--database", database, "--port", str(port))
-        server = Service(*serve, env=SECRET_ENV).start()
-        sender = Sender(f"http://127.0.0.1:{port}", events).start()
+        crash = KilledUnderLoad(config, database, events, emulator)
         try:
-            for share in (0.3, 0.6):
-                while len(sender.accepted) < share * len(events):
-                    time.sleep(0.02)
-                kill_while_entering_contacts(server, emulator)
-                server = Service(*serve, env=SECRET_ENV).start()
-            sender.join(120)
+            expected = crash.run()
             stats = wait_until_drained(database, 180)
-
-            expected = Expected()
-            for event in sender.accepted:
-                expected.add(event)
-            assert len(sender.accepted) == len(events) and len(expected.entries) == 2 * USERS
+            assert len(expected.entries) == 2 * USERS
             # Every accepted entry, exactly once: the lost batches were settled, not resent blindly nor held.
             assert journey_entries(emulator) == {key: 1 for key in expected.entries}
             assert missing_rows(emulator, expected) == {}
             assert stats.total(JobState.DEAD) == 0  # nothing left in doubt (nor dead for any other reason)
             listed = sfmc_actions("dead-letters", "list", "--database", database, "--json")
             assert listed.returncode == 0 and listed.stdout.strip() == "[]", listed.stdout + listed.stderr
-            settled = settled_by(f"http://127.0.0.1:{port}")
+            settled = settled_by(crash.url)
             assert set(settled) <= {"delivered", "resent", "dead", "held"} and not settled.get("held")
-            assert server.stop() == 0
+            assert crash.server.stop() == 0
         finally:
-            server.kill()
+            crash.server.kill()
     print(
-        f"\nbatched journey crash test: {len(events)} events accepted ({sender.resent} batch sends repeated), "
+        f"\nbatched journey crash test: {len(events)} events accepted ({crash.sender.resent} batch sends repeated), "
         f"2 kills, entries settled from the status endpoint by the last server: {settled}, "
         f"{time.monotonic() - started:.0f} s"
     )

@@ -5,32 +5,17 @@ before it that is still waiting, whether in the same batch, retried, or being se
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from sfmc_actions.queue import JobState, JobStore, open_store
+from sfmc_actions.queue import JobState, JobStore
 from sfmc_actions.service.load import Loaded, load
-from tests.conftest import postgres_schema_url
 from tests.integration.deliver.conftest import QUICKSTART, Emulator, drain, enqueue, worker_for
 
 AUDIENCE = "vip_customers"
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-async def any_store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[JobStore]:
-    if request.param == "sqlite":
-        opened = await open_store(f"sqlite:///{tmp_path}/jobs.db")
-        yield opened
-        await opened.close()
-        return
-    async with postgres_schema_url(request.getfixturevalue("postgres_dsn"), "test_exits") as url:
-        opened = await open_store(url)
-        yield opened
-        await opened.close()
 
 
 @pytest.fixture

@@ -6,35 +6,20 @@ SFMC reports errored later become dead letters."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from sfmc_actions.queue import JobState, JobStore, RetryPolicy, open_store
+from sfmc_actions.queue import JobState, JobStore, RetryPolicy
 from sfmc_actions.queue.jobs import EntryAnswer
 from sfmc_actions.service.load import Loaded, load
 from sfmc_actions.sfmc.actions.api_event_batch import BatchedApiEvent
 from sfmc_actions.sfmc.outcomes import Delivered
-from tests.conftest import postgres_schema_url
-from tests.integration.deliver.conftest import QUICKSTART, Emulator, drain, enqueue, worker_for
+from tests.integration.deliver.conftest import QUICKSTART, Emulator, drain, enqueue, signed_up, worker_for
 
 KEY = "APIEvent-welcome"
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-async def any_store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[JobStore]:
-    if request.param == "sqlite":
-        opened = await open_store(f"sqlite:///{tmp_path}/jobs.db")
-        yield opened
-        await opened.close()
-        return
-    async with postgres_schema_url(request.getfixturevalue("postgres_dsn"), "test_entries") as url:
-        opened = await open_store(url)
-        yield opened
-        await opened.close()
 
 
 def config(tmp_path: Path, *, batching: bool = True) -> Loaded:
@@ -51,17 +36,6 @@ def config(tmp_path: Path, *, batching: bool = True) -> Loaded:
 @pytest.fixture
 def batched(tmp_path: Path) -> Loaded:
     return config(tmp_path)
-
-
-def signed_up(n: int) -> dict[str, Any]:
-    return {
-        "type": "track",
-        "event": "Signed Up",
-        "userId": f"u{n}",
-        "messageId": f"signup-{n}",
-        "properties": {"plan": "pro"},
-        "context": {"traits": {"email": f"u{n}@example.com"}},
-    }
 
 
 async def entered(emulator: Emulator) -> Counter[str]:
