@@ -26,7 +26,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -86,12 +86,8 @@ class JourneyDelivery:
     _clock: Callable[[], datetime]
     _stopping: asyncio.Event
     _notice: Callable[..., None]  # WorkerObservation._notice: a log line at most once per topic and period
-
-    async def _apply(self, owner: str, batch: Batch, decisions: Sequence[Decision]) -> None:
-        raise NotImplementedError  # Worker._apply
-
-    async def _send(self, plan: SendPlan, jobs: Sequence[Job], budget: float) -> list[Outcome]:
-        raise NotImplementedError  # Worker._send
+    _apply: Callable[[str, Batch, Sequence[Decision]], Awaitable[None]]  # Worker._apply: record outcomes
+    _send: Callable[[SendPlan, Sequence[Job], float], Awaitable[list[Outcome]]]  # Worker._send: through the action
 
     # -- sending ---------------------------------------------------------------------------------------------
     def entry_decision(self, job: Job, result: Outcome, finished: datetime) -> Decision:

@@ -53,11 +53,11 @@ async def calls(emulator: Emulator) -> list[str]:
 
 async def test_an_audience_exit_deletes_the_row(any_store: JobStore, deleting: Loaded, emulator: Emulator) -> None:
     await enqueue(any_store, deleting, [membership("u1", True, 1), membership("u2", True, 1)])
-    async with worker_for(deleting, any_store, emulator) as worker:
+    async with worker_for(deleting, any_store, emulator, concurrency=1) as worker:  # one batch each time
         await drain(worker, any_store)
     assert await vips(emulator) == {"u1", "u2"}
     await enqueue(any_store, deleting, [membership("u1", False, 2), membership("u3", False, 2)])
-    async with worker_for(deleting, any_store, emulator) as worker:
+    async with worker_for(deleting, any_store, emulator, concurrency=1) as worker:
         await drain(worker, any_store)
     assert await vips(emulator) == {"u2"}  # u3 was never a member: nothing to delete, the goal is reached
     assert (await any_store.stats()).total(JobState.DELIVERED) == 4

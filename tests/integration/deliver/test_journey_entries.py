@@ -159,7 +159,7 @@ async def test_entries_sfmc_reports_errored_later_become_dead_letters(
         {"fault": "errored_member", "route": "async_events", "rows": [1, 4], "message": "Contact is not sendable"}
     )
     await enqueue(any_store, batched, [signed_up(n) for n in range(6)])
-    async with worker_for(batched, any_store, emulator) as worker:
+    async with worker_for(batched, any_store, emulator, concurrency=1) as worker:  # one request of 6 members
         await drain(worker, any_store)
         assert (await any_store.stats()).total(JobState.DELIVERED) == 6  # queued: SFMC said yes, at first
         assert await worker.check_errored() == 2
@@ -185,7 +185,7 @@ async def test_when_the_status_endpoint_fails_the_entry_stays_in_doubt_and_is_as
         {"fault": "server_error", "route": "async_events_status", "nth": [1]},  # the first question fails
     )
     await enqueue(store, batched, [signed_up(n) for n in range(3)])
-    async with worker_for(batched, store, emulator, http_timeout=2.0) as worker:
+    async with worker_for(batched, store, emulator, http_timeout=2.0, concurrency=1) as worker:  # one request
         await drain(worker, store)
     assert await entered(emulator) == Counter({"u0": 1, "u1": 1, "u2": 1})  # none sent again
     assert settled(worker, "delivered") == 3 and (await store.stats()).total(JobState.DELIVERED) == 3
