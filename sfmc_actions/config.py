@@ -122,6 +122,12 @@ class Delivery(_Strict):
     in_doubt: Literal["hold", "resend"] = Field(
         default="hold", description="journey entries that SFMC may have processed: hold or resend"
     )
+    # Before `in_doubt` applies, a journey entry in doubt is looked up in SFMC's status endpoint this long after its
+    # send: how soon SFMC lists an entry is not documented, and asking too early would take one it is still
+    # queueing for missing, and enter the contact twice.
+    in_doubt_settle: float = Field(
+        default=60, ge=0, le=3600, description="seconds after a send before SFMC's status endpoint is asked"
+    )
 
 
 class DestinationConfig(_Strict):

@@ -11,7 +11,8 @@
     import_segment.py   import segment: a Segment workspace's destinations and subscriptions as a config
 
 and what they share: options.py (typer options), output.py (tables, JSON, `fail`), resources.py (the config and
-the store, opened), connect.py (which SFMC tenant), config_report.py (what check-config prints), create_spec.py
+the store, opened), connect.py (which SFMC tenant), config_report.py (what check-config prints), check_remote.py
+(check-config --remote: the config against its tenants), create_spec.py
 and wire.py (data-extensions create's spec, test-mapping's transports). Each command is a thin shell over a
 stage or library; command modules import their heavy parts inside the commands, so start-up stays light.
 """

@@ -9,7 +9,7 @@ from typing import Annotated
 import orjson
 import typer
 
-from sfmc_actions.cli.options import ConfigOption
+from sfmc_actions.cli.options import ConfigOption, EmulatorOption
 from sfmc_actions.cli.output import console, err_console, fail, print_js_json, read_json, warn
 from sfmc_actions.cli.resources import load_router
 from sfmc_actions.errors import FqlSyntaxError, InvalidEventError, MappingError
@@ -52,12 +52,35 @@ def map_event(
         fail("invalid mapping:\n  " + "\n  ".join(exc.errors))
 
 
-def check_config(config: Annotated[Path, typer.Argument(help="config YAML file")]) -> None:
-    """Check a config file: destinations, settings, sources, and every subscription's trigger and mapping."""
+def check_config(
+    config: Annotated[Path, typer.Argument(help="config YAML file")],
+    remote: Annotated[
+        bool,
+        typer.Option(
+            "--remote",
+            help="also check each subscription against what it targets in SFMC (data extensions, event "
+            "definitions): read-only; exit code 1 when there are problems",
+        ),
+    ] = False,
+    emulator_url: EmulatorOption = None,
+) -> None:
+    """Check a config file: destinations, settings, sources, and every subscription's trigger and mapping.
+
+    With --remote, also connect to each destination's SFMC tenant (or, without credentials, the running emulator's
+    demo tenant) and list every mismatch: a data extension or event definition that does not exist, keys that are
+    not the primary key, unknown columns, a required column never mapped, a literal that cannot fit its column.
+    """
     from sfmc_actions.cli.config_report import report_config
 
     if not report_config(config, console, err_console):
         raise typer.Exit(2)
+    if remote:
+        from sfmc_actions.cli.check_remote import report_remote
+
+        if report_remote(config, console, err_console, emulator_url):
+            raise typer.Exit(1)
+    elif emulator_url:
+        fail("--emulator-url goes with --remote (the tenant to check against when the config has no credentials)")
 
 
 def route_file(

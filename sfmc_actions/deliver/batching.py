@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -54,6 +54,9 @@ class Subscription(Protocol):
 
     @property
     def enabled(self) -> bool: ...
+
+    @property
+    def on_audience_exit(self) -> str: ...  # "delete": Engage audience exits delete their row (audience_exit.py)
 
 
 @dataclass(frozen=True)
@@ -94,6 +97,9 @@ class SendPlans:
 
     def get(self, name: str | None) -> SendPlan | None:
         return self._by_name.get(name) if name is not None else None
+
+    def __iter__(self) -> Iterator[SendPlan]:
+        return iter(self._by_name.values())
 
     def __len__(self) -> int:
         return len(self._by_name)

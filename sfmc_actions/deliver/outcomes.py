@@ -19,7 +19,9 @@ In doubt: a request of an action that must not be repeated (a journey entry: `Ac
 whose answer was lost after it went out (`Retry.in_doubt`), or whose worker stopped mid-send (`Job.in_doubt`),
 may have been processed by SFMC. With `delivery.in_doubt: hold` (the default) it is never resent blindly: it
 becomes a dead letter saying what happened and what to do (`held_in_doubt`); with `resend` it is retried like
-any failure (at least once: the contact may enter twice). Idempotent actions simply retry.
+any failure (at least once: the contact may enter twice). Idempotent actions simply retry. Journey entries
+first ask SFMC's status endpoint (worker_journeys.py): a Decision with `sent_until` keeps the job in doubt,
+to be asked about later; the policy applies only to what SFMC cannot tell.
 """
 
 from __future__ import annotations
@@ -54,6 +56,9 @@ class Decision:
     outcome: JobOutcome | None  # None for THROTTLED: the job is released, not updated
     auth_failed: bool = False
     in_doubt: bool = False  # a request that must not be repeated may have been processed (held or resent)
+    # A journey entry whose answer was lost: retried in doubt (store.entries.retry_in_doubt), its send's window
+    # ending here, so that SFMC's status endpoint is asked about it before anything is sent again.
+    sent_until: datetime | None = None
 
 
 @dataclass(frozen=True)

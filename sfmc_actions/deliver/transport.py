@@ -30,6 +30,8 @@ _ROUTES = (
     ("async_status", re.compile(r"/data/v1/async/[^/]+/status$", re.I)),
     ("async_results", re.compile(r"/data/v1/async/[^/]+/results$", re.I)),
     ("events", re.compile(r"/interaction/v1/events$", re.I)),
+    ("async_events_status", re.compile(r"/interaction/v1/async/events/status$", re.I)),
+    ("async_events", re.compile(r"/interaction/v1/async/events$", re.I)),
     ("contacts", re.compile(r"/contacts/v1/contacts$", re.I)),
     ("customobjects", re.compile(r"/data/v1/customobjects", re.I)),
     ("soap", re.compile(r"/service\.asmx$", re.I)),

@@ -13,9 +13,13 @@ added by a newer config during a rolling deploy) are not sent: they go back for 
 reason, so a worker with the newer config can take them, and they reach dead letters (replayable) only if the
 retry limits pass with no worker able to deliver them.
 
-One worker, three files (as rudder-server's router splits its handle): this one sends a claimed batch and
-records its outcomes; worker_lifecycle.py runs the tasks (run, stop, the wake-up watcher, the loop);
-worker_observe.py turns outcomes into metrics and log lines.
+Jobs of an `on_audience_exit: delete` subscription keep their row's order: a job is not sent while an earlier job
+of the same row is still waiting (store.row_order; it is given back until then), and an audience exit deletes
+its row (audience_exit.send_with_exits).
+
+One worker, four files (as rudder-server's router splits its handle): this one sends a claimed batch and
+records its outcomes; worker_journeys.py sends journey entries and settles their doubt; worker_lifecycle.py runs
+the tasks (run, stop, the wake-up watcher, the loop); worker_observe.py turns outcomes into metrics and log lines.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ import socket
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 import orjson
@@ -45,17 +49,24 @@ from sfmc_actions.deliver.outcomes import (
     retry_later,
 )
 from sfmc_actions.deliver.tenants import TenantLimiter
+from sfmc_actions.deliver.worker_journeys import JourneyDelivery
 from sfmc_actions.deliver.worker_lifecycle import WorkerLifecycle
 from sfmc_actions.deliver.worker_observe import WorkerObservation
 from sfmc_actions.observe.metrics import METRICS, Metrics
-from sfmc_actions.queue.jobs import Job
+from sfmc_actions.queue.jobs import DoubtRetry, Job, JobRetry
 from sfmc_actions.queue.retry import RetryPolicy
 from sfmc_actions.queue.rows import utc_now
 from sfmc_actions.queue.store import JobStore
+from sfmc_actions.sfmc.actions.api_event import JourneyEntry
+from sfmc_actions.sfmc.actions.api_event_batch import BatchedApiEvent
+from sfmc_actions.sfmc.actions.audience_exit import exits_for, send_with_exits
 from sfmc_actions.sfmc.client import SfmcClient
+from sfmc_actions.sfmc.journey_doubt import DEFAULT_SETTLE
 from sfmc_actions.sfmc.outcomes import Outcome, Retry
 
 log = logging.getLogger(__name__)
+ROW_BUSY = 1.0  # seconds: a job whose row's earlier job is being sent elsewhere looks again this much later
+ROW_MIN_WAIT = 0.05
 
 
 @dataclass(frozen=True)
@@ -68,6 +79,9 @@ class WorkerOptions:
     auth_pause: float = 30.0
     unroutable_delay: float = 60.0
     in_doubt: Literal["hold", "resend"] = "hold"  # journey entries SFMC may have processed (outcomes.py)
+    in_doubt_settle: float = DEFAULT_SETTLE  # seconds after a send before SFMC's status endpoint is asked about it
+    errored_check_interval: float = 300.0  # how often delivered batched entries are checked for `errored`
+    errored_lookback: float = 3600.0  # how far back they are checked (SFMC processes them asynchronously)
 
     @classmethod
     def from_delivery(cls, delivery: Delivery, **overrides: Any) -> WorkerOptions:
@@ -76,6 +90,7 @@ class WorkerOptions:
             "flush_interval": delivery.flush_interval,
             "lease_seconds": delivery.lease_seconds,
             "in_doubt": delivery.in_doubt,
+            "in_doubt_settle": delivery.in_doubt_settle,
         }
         return cls(**(values | overrides))
 
@@ -102,7 +117,7 @@ class WorkerSetup:
     clock: Callable[[], datetime] = utc_now
 
 
-class Worker(WorkerLifecycle, WorkerObservation):
+class Worker(JourneyDelivery, WorkerLifecycle, WorkerObservation):
     def __init__(self, store: JobStore, client: SfmcClient, plans: SendPlans, setup: WorkerSetup) -> None:
         self.store, self.client, self.plans, self.tenant = store, client, plans, setup.tenant
         self.policy = setup.policy
@@ -136,14 +151,20 @@ class Worker(WorkerLifecycle, WorkerObservation):
                 delay = self.options.unroutable_delay
                 decisions.append(retry_later(job, problem or "", self.policy, now, retry_after=delay))
                 continue
-            # Jobs of one key share the action and target; subscriptions differ at most in hook outputs.
-            group = orjson.dumps([plan.action.key, plan.subscription.hook_outputs], option=orjson.OPT_SORT_KEYS)
+            # Jobs of one key share the action and target; subscriptions differ at most in hook outputs and in how
+            # they send (journey_batching) or treat audience exits (on_audience_exit).
+            how = [type(plan.action).__name__, plan.subscription.on_audience_exit]
+            group = orjson.dumps([plan.action.key, plan.subscription.hook_outputs, how], option=orjson.OPT_SORT_KEYS)
             groups.setdefault(group, (plan, []))[1].append(job)
         recorded: list[Decision] = []
         for plan, jobs in groups.values():
             if not plan.action.idempotent:
                 recorded += await self._deliver_once(owner, batch, plan, jobs)
                 continue
+            if plan.subscription.on_audience_exit == "delete":
+                jobs = await self._in_row_order(owner, jobs)
+                if not jobs:
+                    continue
             results = await self._send(plan, jobs, batch.budget)
             finished = self._clock()
             decisions += [decide(job, result, self.policy, finished) for job, result in zip(jobs, results, strict=True)]
@@ -156,11 +177,17 @@ class Worker(WorkerLifecycle, WorkerObservation):
         """Jobs of an action that must not be repeated (journey entries), one request each. A job is marked as
         sending (committed) only once its request can go out (it holds the tenant's request slot), and its
         outcome is recorded as soon as SFMC answers: a worker killed mid-batch leaves in doubt only the
-        requests then on the wire."""
+        requests then on the wire. Journey entries in doubt are first settled from SFMC's status endpoint, and
+        batched ones go as one request (worker_journeys.py)."""
         hold = self.options.in_doubt == "hold"
         action = plan.action
         decisions: list[Decision] = []
-        if hold:  # the previous holder stopped mid-send: SFMC may have processed them; never resent blindly
+        journey = isinstance(action, JourneyEntry)  # SFMC's status endpoint may tell what became of them
+        if journey:
+            jobs, decisions = await self._settle_doubt(owner, batch, plan, jobs)
+            if isinstance(action, BatchedApiEvent):  # all of them in one request (one commit marks them)
+                return decisions + await self._send_entry_batch(owner, batch, plan, jobs)
+        elif hold:  # the previous holder stopped mid-send: SFMC may have processed them; never resent blindly
             decisions = [
                 held_in_doubt(job, action.describe(job.payload), WORKER_STOPPED) for job in jobs if job.in_doubt
             ]
@@ -178,8 +205,11 @@ class Worker(WorkerLifecycle, WorkerObservation):
                     if not await self.store.mark_sending(owner, [job.id]):
                         return None  # the lease ran out (a stalled process): another worker may have it
                     [result] = await self._send(plan, [job], batch.budget)
-            subject = action.describe(job.payload)
-            decision = decide(job, result, self.policy, self._clock(), in_doubt=InDoubtPolicy(hold, subject))
+            if journey:
+                decision = self.entry_decision(job, result, self._clock())
+            else:
+                subject = action.describe(job.payload)
+                decision = decide(job, result, self.policy, self._clock(), in_doubt=InDoubtPolicy(hold, subject))
             await self._apply(owner, batch, [decision])
             return decision
 
@@ -218,9 +248,14 @@ class Worker(WorkerLifecycle, WorkerObservation):
         payloads = [job.payload for job in jobs]
         # When the send fails as a whole, the requests may have gone out: in doubt unless resending is harmless.
         sent = not plan.action.idempotent
+        hooks = plan.subscription.hook_outputs
         try:
             async with asyncio.timeout(max(budget, 0.001)) as deadline:
-                results = await plan.action.send(self.client, payloads, plan.subscription.hook_outputs)
+                if plan.subscription.on_audience_exit == "delete":  # an Engage audience exit deletes its row
+                    exits = exits_for([job.event for job in jobs], "delete")
+                    results = await send_with_exits(plan.action, self.client, payloads, hooks, exits)
+                else:
+                    results = await plan.action.send(self.client, payloads, hooks)
         except TimeoutError:
             if not deadline.expired():
                 raise
@@ -237,16 +272,39 @@ class Worker(WorkerLifecycle, WorkerObservation):
             return [Retry(error, in_doubt=sent)] * len(jobs)
         return results
 
+    async def _in_row_order(self, owner: str, jobs: list[Job]) -> list[Job]:
+        """The jobs that may be sent now: a job whose row has an earlier job still waiting elsewhere (pending, or
+        being sent by another batch) is given back until that one is done, so that an audience exit never
+        overtakes an enter accepted before it (nor an enter an exit). This batch's own jobs go in order."""
+        now = self._clock()
+        busy = now + timedelta(seconds=ROW_BUSY)
+        waiting = await self.store.row_order.waiting_before(owner, [job.id for job in jobs], busy)
+        if not waiting:
+            return jobs
+        soonest = now + timedelta(seconds=ROW_MIN_WAIT)
+        await self.store.row_order.postpone(owner, {job_id: max(at, soonest) for job_id, at in waiting.items()})
+        log.debug("%d job(s) wait for an earlier change of their row", len(waiting))
+        return [job for job in jobs if job.id not in waiting]
+
     async def _apply(self, owner: str, batch: Batch, decisions: Sequence[Decision]) -> None:
-        """Record outcomes (one transaction) and give throttled jobs back: SFMC did not process them."""
-        outcomes = [(d.job_id, d.outcome) for d in decisions if d.outcome is not None]
+        """Record outcomes (one transaction) and give throttled jobs back: SFMC did not process them. Journey
+        entries whose answer was lost go back in doubt with their send's window (worker_journeys.py)."""
+        doubt = [
+            DoubtRetry(d.job_id, d.outcome.at, d.outcome.error, d.sent_until)
+            for d in decisions
+            if d.sent_until is not None and isinstance(d.outcome, JobRetry)
+        ]
+        outcomes = [(d.job_id, d.outcome) for d in decisions if d.outcome is not None and d.sent_until is None]
         throttled = [d.job_id for d in decisions if d.kind is Kind.THROTTLED]
         applied = await self.store.apply_outcomes(owner, outcomes) if outcomes else None
+        lost = list(applied.lost) if applied is not None else []
+        if doubt:
+            lost += (await self.store.entries.retry_in_doubt(owner, doubt)).lost
         if throttled:
             await self.store.release(owner, throttled)
-        if applied is not None and applied.lost:
+        if lost:
             log.warning(
                 "lost the lease of %d job(s) before recording their outcome; another worker has them",
-                len(applied.lost),
+                len(lost),
                 extra={"batch_key": batch.key},
             )

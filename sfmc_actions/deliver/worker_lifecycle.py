@@ -6,7 +6,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Coroutine
+from typing import TYPE_CHECKING, Any
 
 from sfmc_actions.deliver.batching import Batch, BatchAssembler, WorkSignal
 
@@ -33,6 +34,7 @@ class WorkerLifecycle:
     _holding: set[str]
     _sending: set[str]
     _tasks: list[asyncio.Task[None]]
+    _watch_errored: Callable[[], Coroutine[Any, Any, None]]  # JourneyDelivery's check of errored journey entries
 
     async def deliver(self, owner: str, batch: Batch) -> list[Decision]:
         raise NotImplementedError  # Worker.deliver
@@ -50,6 +52,7 @@ class WorkerLifecycle:
     async def run(self) -> None:
         owners = [f"{self.name}/{n}" for n in range(self.options.concurrency)]
         watcher = asyncio.create_task(self._watch(), name="sfmc-actions-wake")
+        errored = asyncio.create_task(self._watch_errored(), name="sfmc-actions-errored-entries")
         tasks = {owner: asyncio.create_task(self._loop(owner), name=f"sfmc-actions-worker {owner}") for owner in owners}
         self._tasks = list(tasks.values())
         try:
@@ -62,9 +65,9 @@ class WorkerLifecycle:
                 task.cancel()  # a send past the grace period: its claims are released below
             await asyncio.gather(*tasks.values(), return_exceptions=True)
         finally:
-            for task in (*tasks.values(), watcher):
+            for task in (*tasks.values(), watcher, errored):
                 task.cancel()
-            await asyncio.gather(*tasks.values(), watcher, return_exceptions=True)
+            await asyncio.gather(*tasks.values(), watcher, errored, return_exceptions=True)
             released = 0
             for owner in owners:
                 released += await self.store.release(owner)

@@ -12,6 +12,9 @@ is what `/metrics` serves. Tests pass `Metrics(CollectorRegistry())` to count in
     sfmc_actions_jobs_dead_total{subscription,action}
     sfmc_actions_jobs_in_doubt_total{subscription,action} journey entries SFMC may have processed unseen: held as
                                                           dead letters (delivery.in_doubt: hold) or resent
+    sfmc_actions_jobs_doubt_settled_total{subscription,action,settled}  journey entries in doubt settled from SFMC's
+                                                          status endpoint: delivered, dead, resent, held
+    sfmc_actions_journey_entries_errored_total{subscription} delivered batched entries SFMC later reported errored
     sfmc_actions_batch_jobs{action}                       jobs per delivered batch (histogram)
     sfmc_actions_sfmc_requests_total{route,status}        every SFMC call; status "timeout"/"error" without one
     sfmc_actions_sfmc_request_seconds{route}              SFMC latency (histogram)
@@ -59,6 +62,18 @@ class Metrics:
             f"{_P}_jobs_in_doubt",
             "Jobs SFMC may have processed without an answer (held as dead letters, or resent)",
             job,
+            registry=r,
+        )
+        self.jobs_doubt_settled = Counter(
+            f"{_P}_jobs_doubt_settled",
+            "Journey entries in doubt settled from SFMC's status endpoint (delivered, dead, resent, held)",
+            [*job, "settled"],
+            registry=r,
+        )
+        self.journey_entries_errored = Counter(
+            f"{_P}_journey_entries_errored",
+            "Delivered batched journey entries SFMC reported errored later (made dead letters)",
+            ["subscription"],
             registry=r,
         )
         self.batch_jobs = Histogram(

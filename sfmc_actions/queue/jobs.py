@@ -40,6 +40,9 @@ class NewJob:
     payload: Any
     dead_reason: str | None = None
     dedupe: bool | None = None  # None: de-duplicate when the action is in DEDUPED_ACTIONS
+    # The data extension row it writes or deletes, for subscriptions with `on_audience_exit: delete`: a job is not
+    # sent while an earlier job with the same order key is still waiting (store.waiting_before). None: unordered.
+    order_key: str | None = None
 
     @property
     def deduplicated(self) -> bool:
@@ -116,6 +119,48 @@ class JobDead:
 
 
 JobOutcome = JobDelivered | JobRetry | JobDead
+
+
+# What the store keeps of journey entries' sends (store.mark_sending, record_entries, retry_in_doubt), so that a
+# worker can ask SFMC's status endpoint what became of an entry whose answer was lost.
+@dataclass(frozen=True)
+class EntrySend:
+    """A job's last send: when it started (marked as sending) and, when its answer was lost, when that was
+    noticed; what SFMC answered for it when it did (batched entry: requestId and eventInstanceId)."""
+
+    sent_from: datetime | None = None
+    sent_until: datetime | None = None
+    request_id: str | None = None
+    event_instance_id: str | None = None
+
+
+@dataclass(frozen=True)
+class EntryAnswer:
+    """SFMC's answer for one delivered journey entry (store.record_entries)."""
+
+    job_id: int
+    request_id: str | None
+    event_instance_id: str
+
+
+@dataclass(frozen=True)
+class DoubtRetry:
+    """A journey entry whose answer was lost: back to pending at `at`, in doubt, its send ending `sent_until`."""
+
+    job_id: int
+    at: datetime
+    error: str
+    sent_until: datetime
+
+
+@dataclass(frozen=True)
+class EntryKey:
+    """A batch key with delivered batched journey entries (store.recent_entry_keys): the first send since the
+    time asked, and the id of one of its jobs (to read its payload's eventDefinitionKey)."""
+
+    batch_key: str
+    first_sent: datetime
+    job_id: int
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,7 @@ from sfmc_actions.queue.jobs import (
     StateCount,
 )
 from sfmc_actions.queue.postgres_db import PostgresDatabase
+from sfmc_actions.queue.postgres_entries import PostgresEntries, PostgresRowOrder
 from sfmc_actions.queue.postgres_tokens import PostgresTokens
 from sfmc_actions.queue.rows import JOB_COLUMNS, dump_json, job_from_row, utc_now
 from sfmc_actions.queue.store import Reroute
@@ -45,11 +46,11 @@ INSERT_JOBS = """
 WITH input AS MATERIALIZED (
     SELECT nextval(pg_get_serial_sequence('jobs', 'id')) AS id, u.*
     FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
-                $9::text[], $10::text[], $11::text[]) AS u(s, a, b, t, m, e, p, r, st, d, reason)
+                $9::text[], $10::text[], $11::text[], $14::text[]) AS u(s, a, b, t, m, e, p, r, st, d, reason, o)
 ), states AS (
     INSERT INTO jobs (id, subscription, action, batch_key, tenant, message_id, state, last_error, dead_reason,
-                      created_at, available_at, updated_at)
-    SELECT id, s, a, b, t, m, st, d, coalesce(d, reason), $12, $12, $12 FROM input
+                      created_at, available_at, updated_at, order_key)
+    SELECT id, s, a, b, t, m, st, d, coalesce(d, reason), $12, $12, $12, o FROM input
 ), bodies AS (
     INSERT INTO job_bodies (job_id, event, payload, raw_body) SELECT id, e::json, p::json, r FROM input
 )
@@ -98,9 +99,11 @@ CLAIM_KEY = "WITH" + _PICK.format(key="$5") + _CLAIM
 # not match against index predicates; ids come as a join (unnest) for the same reason ("= ANY" got ANDed).
 _OWNED = "(j.state = 'claimed') IS TRUE AND j.lease_owner = $2"
 _IDS = "unnest($3::bigint[]) AS u(id)"
-# Only under a live lease: a send must never start once another worker may claim the job.
+# Only under a live lease: a send must never start once another worker may claim the job. sent_from: the start of
+# this send's window, for asking SFMC what became of it if its answer is lost (postgres_entries.py).
 MARK_SENDING = f"""
-UPDATE jobs j SET sending_at = $1 FROM {_IDS} WHERE j.id = u.id AND {_OWNED} AND j.available_at > $1
+UPDATE jobs j SET sending_at = $1, sent_from = $1, sent_until = NULL
+FROM {_IDS} WHERE j.id = u.id AND {_OWNED} AND j.available_at > $1
 RETURNING j.id"""
 # Delivered and dead settle a job; a retry records only that this attempt failed (it may not even have been
 # sent: a job of a subscription this worker lacks), so an earlier attempt's doubt stays.
@@ -175,6 +178,8 @@ class PostgresJobStore:
     ) -> None:
         self._db = PostgresDatabase(dsn, schema, min_size=min_connections, max_size=max_connections)
         self._tokens = PostgresTokens(self._db)
+        self.entries = PostgresEntries(self._db, clock)  # journey entries' sends (postgres_entries.py)
+        self.row_order = PostgresRowOrder(self._db, clock)
         self._dedupe_window = timedelta(seconds=dedupe_window)
         self._clock = clock
 
@@ -221,8 +226,8 @@ class PostgresJobStore:
             keep.append(job)
         rows_in = [_job_values(job) for job in keep] + [_rejected_values(event) for event in rejected]
         if rows_in:
-            columns = (list(column) for column in zip(*rows_in, strict=True))
-            await conn.execute(INSERT_JOBS, *columns, now, self._db.channel)
+            *columns, order_keys = (list(column) for column in zip(*rows_in, strict=True))
+            await conn.execute(INSERT_JOBS, *columns, now, self._db.channel, order_keys)
         return EnqueueResult(accepted=len(keep), duplicates=len(jobs) - len(keep), rejected=len(rejected))
 
     # -- claim, outcomes, release ----------------------------------------------------------------------------
@@ -375,6 +380,7 @@ def _job_values(job: NewJob) -> tuple[str | None, ...]:
         state.value,
         job.dead_reason,
         None,
+        job.order_key,
     )
 
 
@@ -391,4 +397,5 @@ def _rejected_values(event: RejectedEvent) -> tuple[str | None, ...]:
         JobState.REJECTED.value,
         None,
         event.reason,
+        None,
     )

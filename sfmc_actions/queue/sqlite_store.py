@@ -34,6 +34,7 @@ from sfmc_actions.queue.jobs import (
 )
 from sfmc_actions.queue.rows import JOB_COLUMNS, JOB_STATE_COLUMNS, dump_json, job_from_row, utc_now
 from sfmc_actions.queue.sqlite_db import SqliteDatabase, insert_rows, to_time, write_transaction
+from sfmc_actions.queue.sqlite_entries import SqliteEntries, SqliteRowOrder
 from sfmc_actions.queue.sqlite_tokens import SqliteTokens
 from sfmc_actions.queue.store import Reroute
 
@@ -48,7 +49,7 @@ from sfmc_actions.queue.store import Reroute
 LAST_ID = "SELECT seq FROM sqlite_sequence WHERE name = 'jobs'"
 INSERT_JOBS = """
 INSERT INTO jobs (id, subscription, action, batch_key, tenant, message_id, state, created_at, available_at,
-                  updated_at, last_error, dead_reason)
+                  updated_at, last_error, dead_reason, order_key)
 VALUES """
 INSERT_BODIES = "INSERT INTO job_bodies (job_id, event, payload, raw_body) VALUES "
 # Writes only when there is no key or it has expired; rowcount 0 means "a duplicate inside the window".
@@ -74,9 +75,11 @@ RETURNING {JOB_STATE_COLUMNS}"""
 GET_BODIES = """
 SELECT job_id, event, payload, raw_body FROM job_bodies WHERE job_id IN (SELECT value FROM json_each(?))"""
 _OWNED = "state = 'claimed' AND lease_owner = ?"
-# Only under a live lease: a send must never start once another worker may claim the job.
+# Only under a live lease: a send must never start once another worker may claim the job. sent_from: the start of
+# this send's window, for asking SFMC what became of it if its answer is lost (sqlite_entries.py).
 MARK_SENDING = f"""
-UPDATE jobs SET sending_at = ? WHERE id IN (SELECT value FROM json_each(?)) AND {_OWNED} AND available_at > ?
+UPDATE jobs SET sending_at = ?, sent_from = ?, sent_until = NULL
+WHERE id IN (SELECT value FROM json_each(?)) AND {_OWNED} AND available_at > ?
 RETURNING id"""
 # Delivered and dead settle a job; a retry records only that this attempt failed (it may not even have been
 # sent: a job of a subscription this worker lacks), so an earlier attempt's doubt stays.
@@ -152,6 +155,8 @@ class SqliteJobStore:
         # enqueues and claims, and WAL lets it read while they write.
         self._stats_db = SqliteDatabase(self.path, synchronous=synchronous, busy_timeout=busy_timeout)
         self._tokens = SqliteTokens(self._db, clock, refresh_lock_lease)
+        self.entries = SqliteEntries(self._db, clock)  # journey entries' sends (sqlite_entries.py)
+        self.row_order = SqliteRowOrder(self._db, clock)
         self._dedupe_window = dedupe_window
         self._poll_interval = poll_interval
         self._clock = clock
@@ -227,7 +232,7 @@ class SqliteJobStore:
         def mark(conn: sqlite3.Connection) -> set[int]:
             now = self._now()
             with write_transaction(conn):
-                return {row[0] for row in conn.execute(MARK_SENDING, (now, dump_json(list(job_ids)), owner, now))}
+                return {row[0] for row in conn.execute(MARK_SENDING, (now, now, dump_json(list(job_ids)), owner, now))}
 
         return await self._db.run(mark) if job_ids else set()
 
@@ -408,6 +413,7 @@ def _job_values(job: NewJob, now: float) -> tuple[tuple[Any, ...], tuple[Any, ..
             now,
             job.dead_reason,
             job.dead_reason,
+            job.order_key,
         ),
         (dump_json(job.event), dump_json(job.payload), None),
     )
@@ -415,6 +421,6 @@ def _job_values(job: NewJob, now: float) -> tuple[tuple[Any, ...], tuple[Any, ..
 
 def _rejected_values(event: RejectedEvent, now: float) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
     return (
-        (None, "", "", "", event.message_id, JobState.REJECTED.value, now, now, now, None, event.reason),
+        (None, "", "", "", event.message_id, JobState.REJECTED.value, now, now, now, None, event.reason, None),
         (dump_json(event.event or {}), None, event.raw_body),
     )

@@ -15,11 +15,14 @@ Guarantees every implementation keeps:
   jobs first (`mark_sending`, committed before the request goes out); a later claim of a job whose mark was
   never cleared by an outcome returns it with `Job.in_doubt` set, and it stays in doubt until an outcome is
   recorded. (Duplicates arriving at ingest are de-duplicated at enqueue.)
+- A journey entry's last send keeps its time window and SFMC's answer (`entries`), so a worker can ask SFMC what
+  became of an entry in doubt; a job with an `order_key` is never sent while an earlier job of the same key is
+  still waiting (`row_order`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from typing import Protocol
@@ -28,7 +31,11 @@ from pydantic import SecretStr
 
 from sfmc_actions.queue.jobs import (
     ApplyResult,
+    DoubtRetry,
     EnqueueResult,
+    EntryAnswer,
+    EntryKey,
+    EntrySend,
     Job,
     JobOutcome,
     NewJob,
@@ -41,7 +48,50 @@ from sfmc_actions.queue.jobs import (
 Reroute = Callable[[Job], Sequence[NewJob]]
 
 
+class JourneyEntries(Protocol):
+    """Journey entries that settle their own doubt. `mark_sending` starts a send's window (`sent_from`)."""
+
+    async def record(self, owner: str, answers: Sequence[EntryAnswer]) -> int:
+        """Keep SFMC's requestId and eventInstanceId of delivered entries `owner` still holds (before recording
+        their outcome: a job in doubt that has an eventInstanceId was queued by SFMC). Returns how many."""
+
+    async def retry_in_doubt(self, owner: str, retries: Sequence[DoubtRetry]) -> ApplyResult:
+        """Entries whose answer was lost: pending again at their time, in doubt (the next claim says so), their
+        send's window closed at `sent_until`; for jobs `owner` still holds, in one transaction."""
+
+    async def sends(self, job_ids: Collection[int]) -> dict[int, EntrySend]:
+        """The last send of each job (window and SFMC's answer), by id."""
+
+    async def instance_ids(self, batch_key: str, start: datetime, end: datetime) -> set[str]:
+        """The eventInstanceIds SFMC answered for the key's entries whose send started between `start` and `end`."""
+
+    async def recent_keys(self, tenant: str, since: datetime) -> list[EntryKey]:
+        """Batch keys of the tenant with entries SFMC answered for, sent since `since`."""
+
+    async def dead_letter(self, errored: Sequence[tuple[str, str]]) -> list[int]:
+        """Delivered entries SFMC later reported errored, as (eventInstanceId, reason): dead with that reason and
+        their payload as the row sent. Returns the ids of the jobs made dead (none twice)."""
+
+
+class RowOrder(Protocol):
+    """Jobs with an `order_key` (the row they write or delete) reach SFMC in the order they were accepted."""
+
+    async def waiting_before(self, owner: str, job_ids: Collection[int], busy: datetime) -> dict[int, datetime]:
+        """Of `owner`'s jobs, those with an earlier job of the same order key still waiting (pending, or claimed
+        by another owner), with when to look again: the latest such job's next attempt, or `busy` for one that
+        is claimed (being sent)."""
+
+    async def postpone(self, owner: str, until: Mapping[int, datetime]) -> int:
+        """Give `owner`'s claims back unattempted, each available at its time. Returns how many."""
+
+
 class JobStore(Protocol):
+    @property
+    def entries(self) -> JourneyEntries: ...
+
+    @property
+    def row_order(self) -> RowOrder: ...
+
     async def migrate(self) -> None:
         """Apply the schema migrations not yet applied. Idempotent; safe when processes start together."""
 
@@ -61,7 +111,8 @@ class JobStore(Protocol):
         A job a previous holder marked as sending and never recorded comes back with `in_doubt` set."""
 
     async def mark_sending(self, owner: str, job_ids: Collection[int]) -> set[int]:
-        """Record, committed before this returns, that `owner` is about to send these jobs' requests.
+        """Record, committed before this returns, that `owner` is about to send these jobs' requests (and when:
+        the start of their send's window, `EntrySend.sent_from`).
 
         Returns the ids marked: those `owner` still holds (send only those). An outcome or a release by id
         clears the mark; a mark never cleared makes the next claim return the job in doubt."""

@@ -14,6 +14,7 @@ from typing import Any, Literal
 from sfmc_actions.errors import MappingError, PayloadValidationError
 from sfmc_actions.queue.jobs import NewJob
 from sfmc_actions.route.subscriptions import Subscription
+from sfmc_actions.sfmc.actions.audience_exit import row_order_key
 
 BATCHING_ACTIONS = frozenset(
     {"dataExtension", "contactDataExtension", "dataExtensionV2", "contactDataExtensionV2", "asyncDataExtension"}
@@ -64,6 +65,9 @@ class Router:
                 payload,
                 dead_reason=str(exc),
             )
+        # With on_audience_exit: delete, an exit deletes the row an earlier enter writes: the queue keeps each row's
+        # jobs in the order accepted, so an exit never overtakes an enter still waiting (nor an enter an exit).
+        ordered = subscription.on_audience_exit == "delete"
         return NewJob(
             subscription.name,
             action.key,
@@ -72,6 +76,7 @@ class Router:
             str(message_id) if message_id is not None else None,
             event,
             payload,
+            order_key=row_order_key(action, payload, subscription.hook_outputs) if ordered else None,
         )
 
 

@@ -26,8 +26,10 @@ When the status endpoint can answer, and when it cannot:
 * Never: when the status call fails, when the window holds more entries than MAX_PAGES pages, or before `settle`.
 
 Counting: the members of one contact key take the listed entries of that contact in the window one each (a batch
-may hold the same contact twice, DOC). Entries of requests the caller knows the answer of (`known_request_ids`)
-are left out. If the window holds more entries for a contact than the send had, an unrelated send of the same
+may hold the same contact twice, DOC). Entries the caller knows belong to other sends are left out: by
+eventInstanceId (`known_instance_ids`, the entries SFMC answered for), or by request (`known_request_ids`, only
+for requests whose every member's answer is known: a member missing from an answer may still have been queued
+under its request). If the window holds more entries for a contact than the send had, an unrelated send of the same
 contact overlapped it: every member of that contact is taken as Present, so a contact may miss an entry but is
 never entered twice.
 """
@@ -67,6 +69,7 @@ class Absent:
 @dataclass(frozen=True)
 class Undecided:
     reason: str
+    ask_again: bool = False  # asking later may decide it (too soon, or the status call failed); else it never will
 
 
 Resolution = Present | Absent | Undecided
@@ -84,13 +87,17 @@ async def resolve_in_doubt(
     settle: float = DEFAULT_SETTLE,
     margin: float = CLOCK_MARGIN,
     known_request_ids: Collection[str] = (),
+    known_instance_ids: Collection[str] = (),
 ) -> list[Resolution]:
     """One resolution per contact key (members in doubt from one send, in order). See the module docstring."""
     now = now or datetime.now(UTC)
     waited = (now - sent_until).total_seconds()
     if waited < settle:
         return [
-            Undecided(f"sent {max(waited, 0):.0f} s ago; SFMC may not list it yet: ask again after {settle:.0f} s")
+            Undecided(
+                f"sent {max(waited, 0):.0f} s ago; SFMC may not list it yet: ask again after {settle:.0f} s",
+                ask_again=True,
+            )
         ] * len(contact_keys)
     start, end = sent_from - timedelta(seconds=margin), sent_until + timedelta(seconds=margin)
     if start < now - STATUS_WINDOW:
@@ -109,13 +116,18 @@ async def resolve_in_doubt(
                 )
             except DeliveryError as error:
                 for i in members:
-                    resolutions[i] = Undecided(f"SFMC's status endpoint did not answer: {error}")
+                    resolutions[i] = Undecided(f"SFMC's status endpoint did not answer: {error}", ask_again=True)
                 return
         if not listed.complete:
             for i in members:
                 resolutions[i] = Undecided("SFMC's status endpoint listed more entries than could be read")
             return
-        entries = [e for e in listed.items if not (e.request_id and e.request_id in known_request_ids)]
+        entries = [
+            e
+            for e in listed.items
+            if not (e.request_id and e.request_id in known_request_ids)
+            and e.event_instance_id not in known_instance_ids
+        ]
         entries.sort(key=lambda e: e.created or start)
         for position, i in enumerate(members):
             if len(entries) > len(members):

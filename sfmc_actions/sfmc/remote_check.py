@@ -1,6 +1,7 @@
 """`check-config --remote`: every mismatch between the subscriptions and what they target in SFMC. Read-only.
 
     problems = await remote_problems(config, client)    # [] when everything fits; only GET calls are made
+    problems = await remote_problems(config, client, destination)   # one destination of a `destinations:` file
 
 For each subscription whose target is written in the mapping (a literal `key` / `id`, the V2 hook's id, an
 apiEvent's literal `eventDefinitionKey`):
@@ -23,7 +24,7 @@ import difflib
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from sfmc_actions.config import Config, SubscriptionConfig
+from sfmc_actions.config import Config, Destination, SubscriptionConfig
 from sfmc_actions.errors import ConfigProblem, DeliveryError, PermanentError
 from sfmc_actions.sfmc.actions import ACTIONS
 from sfmc_actions.sfmc.actions.api_event import SendApiEvent
@@ -40,13 +41,17 @@ Path = tuple[str | int, ...]
 _MISSING = object()
 
 
-async def remote_problems(config: Config, client: SfmcClient) -> list[ConfigProblem]:
+async def remote_problems(
+    config: Config, client: SfmcClient, destination: Destination | None = None
+) -> list[ConfigProblem]:
+    """`destination`: the one whose tenant `client` talks to (default: the file's only destination)."""
+    destination = destination or config.single_destination()
     problems: list[ConfigProblem] = []
-    for index, sub in enumerate(config.subscriptions):
+    for index, sub in enumerate(destination.subscriptions):
         action = ACTIONS.get(sub.action)
         if action is None:
             continue  # the local check reports an unknown action
-        check = _Check(config, client, sub, ("subscriptions", index))
+        check = _Check(config, client, sub, (*destination.path, "subscriptions", index))
         try:
             if isinstance(action, DeletesRows):
                 await check.data_extension(action)

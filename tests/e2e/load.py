@@ -73,15 +73,20 @@ def write_seed(file: Path) -> Path:
     return setup.write_seed(file, event_definitions=(order_journey,))
 
 
-def write_config(file: Path, emulator: str, lease: float) -> Path:
+def write_config(file: Path, emulator: str, lease: float, *, journey_batching: bool = False, **delivery: Any) -> Path:
+    """`journey_batching`: the two journeys go through SFMC's batch endpoint; `delivery`: more delivery options."""
+    subscriptions = [
+        {**sub, "journey_batching": True} if journey_batching and sub["action"] == "apiEvent" else sub
+        for sub in SUBSCRIPTIONS
+    ]
     return setup.write_config(
         file,
         emulator,
         secret_env_name="LOAD_SFMC_SECRET",
         source="load",
         write_key=WRITE_KEY,
-        delivery={"lease_seconds": lease, "flush_interval": 0.5},
-        subscriptions=SUBSCRIPTIONS,
+        delivery={"lease_seconds": lease, "flush_interval": 0.5, **delivery},
+        subscriptions=subscriptions,
     )
 
 

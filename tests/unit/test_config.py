@@ -134,3 +134,13 @@ def test_delivery_lease_and_in_doubt_policy(tmp_path: Path) -> None:
     problems = problems_of(write(tmp_path, "delivery:\n  in_doubt: maybe\n  lease_seconds: 1\n"))
     assert any("delivery.in_doubt: Input should be 'hold' or 'resend'" in p for p in problems)
     assert any("delivery.lease_seconds: Input should be greater than or equal to 5" in p for p in problems)
+
+
+def test_delivery_in_doubt_settle_reaches_the_workers(tmp_path: Path) -> None:
+    from sfmc_actions.deliver import WorkerOptions
+
+    assert load_config(write(tmp_path, "delivery: {}\n")).delivery.in_doubt_settle == 60  # SFMC's lag is unknown
+    config = load_config(write(tmp_path, "delivery:\n  in_doubt_settle: 5\n"))
+    assert WorkerOptions.from_delivery(config.delivery).in_doubt_settle == 5
+    (problem,) = problems_of(write(tmp_path, "delivery:\n  in_doubt_settle: -1\n"))
+    assert "delivery.in_doubt_settle: Input should be greater than or equal to 0" in problem

@@ -14,24 +14,30 @@ An event is an Engage audience exit exactly when Segment's actions-core says its
 
 Order inside one send: an exit never overtakes an earlier enter of the same row, nor an enter an earlier exit.
 The payloads are cut into phases where that could happen (the same data extension and primary key as an
-operation of the other kind already in the phase); phases go one after the other, in order.
+operation of the other kind already in the phase); phases go one after the other, in order. A row whose
+operation was not done (an outcome to retry) has its later operations in the send retried too, unsent: they
+must not overtake it. Across sends, the queue keeps the order: each job carries `row_order_key` (its row) and
+waits while an earlier job of the same row is still waiting (the job store's row_order).
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 from sfmc_actions.errors import PayloadValidationError
 from sfmc_actions.sfmc.actions.base import Action, HookOutputs, Payload
 from sfmc_actions.sfmc.actions.row_delete import DeletesRows
-from sfmc_actions.sfmc.outcomes import Dead, Outcome
+from sfmc_actions.sfmc.outcomes import Dead, Outcome, Retry
 
 if TYPE_CHECKING:
     from sfmc_actions.sfmc.client import SfmcClient
 
 OnAudienceExit = Literal["update", "delete"]
 ENGAGE_CLASSES = ("audience", "journey_step")
+WAITING = "not sent: an earlier change of the same row in this batch was not done yet, and it must not be overtaken"
+WAIT_SECONDS = 1.0
 
 
 def audience_membership(event: Mapping[str, Any]) -> bool | None:
@@ -77,16 +83,30 @@ async def send_with_exits(
         for i, outcome in zip(kept, await action.send(client, [payloads[i] for i in kept], hook_outputs), strict=True):
             outcomes[i] = outcome
         return [o if o is not None else Dead(reason, dict(p)) for o, p in zip(outcomes, payloads, strict=True)]
-    for upserts, deletes in _phases(action, payloads, hook_outputs, exits):
-        if upserts:
-            results = await action.send(client, [payloads[i] for i in upserts], hook_outputs)
-            for i, outcome in zip(upserts, results, strict=True):
+    identities = [_identity(action, p, hook_outputs) for p in payloads]
+    undone: set[tuple[str, ...]] = set()  # rows with an operation to retry: their later ones wait
+    for phase in _phases(identities, exits):
+        for indexes, send in ((phase[0], action.send), (phase[1], action.delete)):
+            ready = [i for i in indexes if identities[i] is None or identities[i] not in undone]
+            for i in set(indexes) - set(ready):
+                outcomes[i] = Retry(WAITING, WAIT_SECONDS)
+            if not ready:
+                continue
+            for i, outcome in zip(ready, await send(client, [payloads[i] for i in ready], hook_outputs), strict=True):
                 outcomes[i] = outcome
-        if deletes:
-            results = await action.delete(client, [payloads[i] for i in deletes], hook_outputs)
-            for i, outcome in zip(deletes, results, strict=True):
-                outcomes[i] = outcome
+                identity = identities[i]
+                if isinstance(outcome, Retry) and identity is not None:
+                    undone.add(identity)
     return [o if o is not None else Dead("internal error: no outcome") for o in outcomes]
+
+
+def row_order_key(action: Action, payload: Payload, hook_outputs: HookOutputs | None) -> str | None:
+    """The row a payload writes or deletes, as a short stable key (None when it has no target): the job store keeps
+    jobs with the same key in the order they were accepted."""
+    identity = _identity(action, payload, hook_outputs)
+    if identity is None:
+        return None
+    return hashlib.blake2b("\x1f".join(identity).encode(), digest_size=16).hexdigest()
 
 
 def _identity(action: Action, payload: Payload, hook_outputs: HookOutputs | None) -> tuple[str, ...] | None:
@@ -100,13 +120,10 @@ def _identity(action: Action, payload: Payload, hook_outputs: HookOutputs | None
     return (target.lower(), *(f"{k}={v}" for k, v in pairs))
 
 
-def _phases(
-    action: Action, payloads: Sequence[Payload], hook_outputs: HookOutputs | None, exits: Sequence[bool]
-) -> list[tuple[list[int], list[int]]]:
+def _phases(identities: Sequence[tuple[str, ...] | None], exits: Sequence[bool]) -> list[tuple[list[int], list[int]]]:
     phases: list[tuple[list[int], list[int]]] = [([], [])]
     seen: tuple[set[Any], set[Any]] = (set(), set())  # identities upserted / deleted in the current phase
-    for index, (payload, gone) in enumerate(zip(payloads, exits, strict=True)):
-        identity = _identity(action, payload, hook_outputs)
+    for index, (identity, gone) in enumerate(zip(identities, exits, strict=True)):
         mine, other = (1, 0) if gone else (0, 1)
         if identity is not None and identity in seen[other]:
             phases.append(([], []))

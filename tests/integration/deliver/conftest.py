@@ -25,6 +25,7 @@ from sfmc_actions.queue.jobs import NewJob
 from sfmc_actions.route.router import Router
 from sfmc_actions.service.load import Loaded, load, tenant_key
 from sfmc_actions.service.run import delivery, emulator_settings
+from tests.conftest import postgres_schema_url
 
 ROOT = Path(__file__).resolve().parents[3]
 QUICKSTART = ROOT / "examples" / "quickstart.yaml"
@@ -74,6 +75,32 @@ async def store(tmp_path: Path) -> AsyncIterator[JobStore]:
     await opened.close()
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def any_store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[JobStore]:
+    """Both stores, for the flows that use the queue's new statements: a SQLite file and the real PostgreSQL."""
+    if request.param == "sqlite":
+        opened = await open_store(f"sqlite:///{tmp_path}/jobs.db")
+        yield opened
+        await opened.close()
+        return
+    async with postgres_schema_url(request.getfixturevalue("postgres_dsn"), "test_deliver") as url:
+        opened = await open_store(url)
+        yield opened
+        await opened.close()
+
+
+def signed_up(n: int) -> dict[str, Any]:
+    """A sign-up, which the quick start's welcome journey enters contact `u<n>` for."""
+    return {
+        "type": "track",
+        "event": "Signed Up",
+        "userId": f"u{n}",
+        "messageId": f"signup-{n}",
+        "properties": {"plan": "pro"},
+        "context": {"traits": {"email": f"u{n}@example.com"}},
+    }
+
+
 def example_events() -> list[dict[str, Any]]:
     return [parse_event(orjson.loads(line)).to_dict() for line in EVENTS.read_text().splitlines() if line.strip()]
 
@@ -87,7 +114,8 @@ async def enqueue(store: JobStore, loaded: Loaded, events: list[dict[str, Any]])
 @asynccontextmanager
 async def worker_for(loaded: Loaded, store: JobStore, emulator: Emulator, **overrides: Any) -> AsyncIterator[Worker]:
     settings = emulator_settings(emulator.url, emulator.app)
-    options = {"flush_interval": 0.1, "idle_poll": 0.1} | overrides
+    # Journey entries in doubt are asked about at the emulator's status endpoint, which lists them at once.
+    options = {"flush_interval": 0.1, "idle_poll": 0.1, "in_doubt_settle": 0.3} | overrides
     policy = options.pop("policy", FAST)
     timeout = options.pop("http_timeout", None)
     metrics = Metrics(CollectorRegistry())

@@ -8,13 +8,12 @@ person who checks SFMC replays only those that did not arrive. With `resend` the
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
 
 from sfmc_actions.queue import JobState, JobStore
 from sfmc_actions.route.replay import Replayer
 from sfmc_actions.route.router import Router
 from sfmc_actions.service.load import Loaded, tenant_key
-from tests.integration.deliver.conftest import Emulator, drain, enqueue, worker_for
+from tests.integration.deliver.conftest import Emulator, drain, enqueue, signed_up, worker_for
 
 USERS = 12
 # Per call to the journey route (counted per rule): lost answers before and after processing, and the
@@ -27,17 +26,6 @@ LOSSES = (
     {"fault": "unavailable", "route": "events", "nth": [5], "retry_after": 1},
     {"fault": "rate_limit", "route": "events", "nth": [6], "retry_after": 1},
 )
-
-
-def signed_up(n: int) -> dict[str, Any]:
-    return {
-        "type": "track",
-        "event": "Signed Up",
-        "userId": f"u{n}",
-        "messageId": f"signup-{n}",
-        "properties": {"plan": "pro"},
-        "context": {"traits": {"email": f"u{n}@example.com"}},
-    }
 
 
 async def entries(emulator: Emulator) -> Counter[str]:

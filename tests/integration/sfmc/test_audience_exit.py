@@ -9,10 +9,16 @@ import pytest
 
 from sfmc_actions.sfmc.actions import ACTIONS
 from sfmc_actions.sfmc.actions.async_data_extension import AsyncRowsAction
-from sfmc_actions.sfmc.actions.audience_exit import audience_membership, exits_for, send_with_exits
+from sfmc_actions.sfmc.actions.audience_exit import (
+    WAITING,
+    audience_membership,
+    exits_for,
+    row_order_key,
+    send_with_exits,
+)
 from sfmc_actions.sfmc.actions.row_delete import ALREADY_GONE
 from sfmc_actions.sfmc.client import SfmcClient
-from sfmc_actions.sfmc.outcomes import Dead, Delivered
+from sfmc_actions.sfmc.outcomes import Dead, Delivered, Retry
 from tests.integration.sfmc.conftest import CONTACTS_ID, EVENTS_ID, Emulator
 
 CONTACT_DE = ACTIONS["contactDataExtension"]
@@ -101,6 +107,29 @@ async def test_an_exit_never_overtakes_an_enter_of_the_same_row(
     assert all(isinstance(o, Delivered) for o in outcomes)
     assert ("x" in emulator.rows("Contacts")) is present
     assert [c["route"] for c in emulator.api_calls() if c["route"] in ("rowset", "soap")] == calls
+
+
+async def test_an_enter_that_was_not_done_holds_back_the_later_exit_of_its_row(
+    client: SfmcClient, emulator: Emulator
+) -> None:
+    await CONTACT_DE.send(client, [row("x")])
+    emulator.faults({"fault": "unavailable", "route": "rowset", "nth": [1], "retry_after": 1})
+    payloads = [row("x"), row("y"), row("x", False), row("y", False)]
+    exits = [False, False, True, True]
+    enter_x, enter_y, exit_x, exit_y = await send_with_exits(CONTACT_DE, client, payloads, None, exits)
+    assert isinstance(enter_x, Retry) and isinstance(enter_y, Retry)  # the rowset got a 503: to be retried
+    assert isinstance(exit_x, Retry) and exit_x.error == WAITING and isinstance(exit_y, Retry)
+    assert emulator.api_calls("soap") == []  # the exits were not sent: they must not overtake their enters
+    assert "x" in emulator.rows("Contacts")
+
+
+def test_a_rows_order_key_ignores_case_and_the_order_of_its_keys() -> None:
+    de = ACTIONS["dataExtension"]
+    one = {"key": "Orders", "keys": {"A": "x", "B": "1"}, "values": {}}
+    same = {"key": "orders", "keys": {"b": "1", "a": "X"}, "values": {"Other": 2}}
+    other = {"key": "Orders", "keys": {"A": "x", "B": "2"}, "values": {}}
+    assert row_order_key(de, one, None) == row_order_key(de, same, None) != row_order_key(de, other, None)
+    assert row_order_key(de, {"keys": {"A": "x"}}, None) is None  # no data extension: nothing to order
 
 
 async def test_v2_and_async_actions_delete_by_the_hooks_data_extension(

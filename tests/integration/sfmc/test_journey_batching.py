@@ -106,9 +106,10 @@ async def test_a_lost_answer_is_settled_from_the_status_endpoint(
 async def test_when_the_status_endpoint_cannot_answer(client: SfmcClient, emulator: Emulator) -> None:
     now = datetime.now(UTC)
     too_soon = await resolve_in_doubt(client, KEY, ["z"], now, now, now=now + timedelta(seconds=5), settle=60)
-    assert isinstance(too_soon[0], Undecided) and "ask again" in too_soon[0].reason
+    assert isinstance(too_soon[0], Undecided) and "ask again" in too_soon[0].reason and too_soon[0].ask_again
     old = now - timedelta(days=31)
-    assert isinstance((await resolve_in_doubt(client, KEY, ["z"], old, old, settle=0))[0], Undecided)
+    (too_old,) = await resolve_in_doubt(client, KEY, ["z"], old, old, settle=0)
+    assert isinstance(too_old, Undecided) and not too_old.ask_again
     assert client.requests_sent == 0  # decided without asking SFMC
     # Single-event entries: the endpoint is documented for batches; a missing one proves nothing.
     (single,) = await ACTIONS["apiEvent"].send(client, [entry("s")])
@@ -116,12 +117,13 @@ async def test_when_the_status_endpoint_cannot_answer(client: SfmcClient, emulat
     later = datetime.now(UTC)
     (unlisted,) = await resolve_in_doubt(client, KEY, ["s"], now, later, settle=0, batched=False)
     assert isinstance(unlisted, Undecided) and "documented for batched entry only" in unlisted.reason
+    assert not unlisted.ask_again
     emulator.options(status_lists_single_events=True)  # a tenant whose status endpoint lists them
     (listed,) = await resolve_in_doubt(client, KEY, ["s"], now, later, settle=0, batched=False)
     assert isinstance(listed, Present) and isinstance(listed.outcome, Delivered)
     emulator.faults({"fault": "server_error", "route": "async_events_status"})
     (failed,) = await resolve_in_doubt(client, KEY, ["s"], now, later, settle=0)
-    assert isinstance(failed, Undecided) and "did not answer" in failed.reason
+    assert isinstance(failed, Undecided) and "did not answer" in failed.reason and failed.ask_again
 
 
 async def test_known_requests_are_not_taken_for_the_lost_one(

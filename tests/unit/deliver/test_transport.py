@@ -24,6 +24,8 @@ from sfmc_actions.observe.metrics import Metrics
         ("/data/v1/async/abc-123/status", "async_status"),
         ("/data/v1/async/abc-123/results", "async_results"),
         ("/interaction/v1/events", "events"),
+        ("/interaction/v1/async/events", "async_events"),
+        ("/interaction/v1/async/events/status", "async_events_status"),
         ("/contacts/v1/contacts", "contacts"),
         ("/data/v1/customobjects/xyz/fields", "customobjects"),
         ("/Service.asmx", "soap"),

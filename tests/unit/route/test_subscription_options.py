@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from sfmc_actions.errors import ConfigError
+from sfmc_actions.route.router import Router
 from sfmc_actions.service.load import load
 from sfmc_actions.sfmc.actions.api_event import SendApiEvent
 from sfmc_actions.sfmc.actions.api_event_batch import BatchedApiEvent
@@ -53,6 +54,18 @@ def test_journey_batching_turns_on_the_batch_endpoint(tmp_path: Path) -> None:
 def test_on_audience_exit_delete(tmp_path: Path) -> None:
     (sub,) = load(write(tmp_path, CONTACT_DE.format(extra="    on_audience_exit: delete\n"))).subscriptions
     assert sub.on_audience_exit == "delete"
+
+
+def test_with_on_audience_exit_delete_each_job_names_its_row_so_the_queue_keeps_their_order(tmp_path: Path) -> None:
+    values = CONTACT_DE.replace("}}}}}}", '}}}}, values: {{VIP: {{"@path": "$.traits.vip"}}}}}}')
+    (ordered,) = load(write(tmp_path, values.format(extra="    on_audience_exit: delete\n"))).subscriptions
+    (plain,) = load(write(tmp_path, values.format(extra=""))).subscriptions
+    enter = {"type": "identify", "userId": "U1", "messageId": "m1", "traits": {"vip": True}}
+    leave = {"type": "identify", "userId": "u1", "messageId": "m2", "traits": {"vip": False}}
+    other = {**enter, "userId": "u2"}
+    keys = [Router([ordered], "t").route(e).jobs[0].order_key for e in (enter, leave, other)]
+    assert keys[0] is not None and keys[0] == keys[1] != keys[2]  # SFMC matches key values without case
+    assert Router([plain], "t").route(enter).jobs[0].order_key is None  # Segment's update: no ordering needed
 
 
 @pytest.mark.parametrize(

@@ -67,6 +67,9 @@ async def test_more_entries_than_members_count_as_present_never_as_absent() -> N
     assert [type(r) for r in await resolve(fake, ["a", "a"], known_request_ids={"other"})] == [Present, Present]
     (excluded,) = await resolve(CannedStatus([item("a", 1, request="known")]), ["a"], known_request_ids={"known"})
     assert isinstance(excluded, Absent)
+    listed = CannedStatus([item("a", 1, request="r"), item("a", 2, request="r")])
+    (mine,) = await resolve(listed, ["a"], known_instance_ids={"e1"})  # e1 is another job's answer: e2 is this one
+    assert isinstance(mine, Present) and mine.entry.event_instance_id == "e2"
 
 
 async def test_an_incomplete_listing_decides_nothing() -> None:
