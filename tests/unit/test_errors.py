@@ -33,6 +33,7 @@ BUILTIN_RAISES = {
     ("deliver/tenants.py", "ValueError"): "a caller's programming error (limiter arguments)",
     ("deliver/worker_lifecycle.py", "NotImplementedError"): "Worker defines deliver",
     ("ingest/webhook.py", "RuntimeError"): "a caller's programming error (signing without a secret)",
+    ("ingest/json_text.py", "ValueError"): "json.loads's parse_constant hook refusing NaN; caught in json_text.loads",
     ("js/json.py", "ValueError"): "JSON.parse's SyntaxError, as json.loads raises it; caught by @json",
     ("queue/postgres_store.py", "TypeError"): "a caller's programming error (not a job outcome)",
     ("queue/sqlite_store.py", "TypeError"): "a caller's programming error (not a job outcome)",

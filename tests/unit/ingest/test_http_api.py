@@ -131,12 +131,18 @@ async def test_event_limit_is_exactly_32_kb(client: httpx.AsyncClient, store: Fa
     assert len(store.calls) == 1
 
 
-async def test_an_event_over_32_kb_inside_a_batch_is_named_by_index(client: httpx.AsyncClient) -> None:
+async def test_an_event_over_32_kb_inside_a_batch_is_rejected_alone(
+    client: httpx.AsyncClient, store: FakeStore
+) -> None:
     big = orjson.loads(padded(EVENT_LIMIT + 10))
     body = {"batch": [{"type": "identify", "userId": "a"}, big]}
     response = await client.post("/v1/batch", json=body, headers=AUTH)
-    assert response.status_code == 400
-    assert response.json()["message"].startswith("event 1 of the batch is 32778 bytes; the limit is 32768 bytes")
+    assert response.status_code == 200  # one poison event never fails its batch
+    answer = response.json()
+    assert (answer["accepted"], answer["rejected"]) == (1, 1)
+    assert answer["errors"][0]["index"] == 1
+    assert answer["errors"][0]["message"].startswith("the event is 32778 bytes; the limit is 32768 bytes")
+    assert [job.event["userId"] for job in store.jobs] == ["a"] and len(store.rejected) == 1
 
 
 async def test_batch_limit_is_500_kb(client: httpx.AsyncClient) -> None:
