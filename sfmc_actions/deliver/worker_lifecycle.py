@@ -67,7 +67,16 @@ class WorkerLifecycle:
             await asyncio.gather(*tasks.values(), watcher, return_exceptions=True)
             released = 0
             for owner in owners:
-                released += await self.store.release(owner)
+                try:
+                    released += await self.store.release(owner)
+                except Exception as exc:  # a read-only, full or locked store: stop all the same, without a trace
+                    log.warning(
+                        "could not release the claims of worker %s (%s: %s): they return when their lease runs out",
+                        self.name,
+                        type(exc).__name__,
+                        exc,
+                    )
+                    break  # the others would fail (or wait out the busy timeout) the same way
             log.info("worker stopped", extra={"worker": self.name, "released": released, **self.counts})
 
     async def _watch(self) -> None:
