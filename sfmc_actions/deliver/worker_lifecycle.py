@@ -95,7 +95,10 @@ class WorkerLifecycle:
             try:
                 batch = await self._one_batch(owner)
                 failures = 0
-            except Exception:  # the store or a bug: log it, back off, keep the task alive
+            except Exception as exc:  # the store or a bug: log it, back off, keep the task alive
+                if self._stopping.is_set():  # stopping anyway: one line, no traceback (the store may be gone)
+                    log.warning("delivery task %s stopped on %s: %s", owner, type(exc).__name__, exc)
+                    return
                 failures += 1
                 log.exception("delivery task %s failed; retrying in %.0f s", owner, min(30.0, 2.0**failures))
                 self._holding.discard(owner)

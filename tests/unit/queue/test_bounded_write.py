@@ -44,7 +44,7 @@ async def test_a_write_the_waiter_gave_up_on_rolls_back(conn: sqlite3.Connection
 
     deadline = time.monotonic() + 0.1
     work = asyncio.ensure_future(asyncio.to_thread(sqlite_write, conn, slow_insert, gate, deadline + 10, 0.1, 30.0))
-    with pytest.raises(StoreBusyError, match="within 0.1 s"):
+    with pytest.raises(StoreBusyError, match=r"within 0\.1 s"):
         await wait_bounded(work, gate, 0.1)
     with pytest.raises(StoreBusyError):
         await work  # the writer saw the gate closed and rolled back
