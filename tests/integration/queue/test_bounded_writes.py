@@ -90,6 +90,19 @@ async def test_ingest_does_not_wait_behind_a_claim_waiting_for_the_lock(
         await store.close()
 
 
+async def test_ingest_does_not_queue_behind_whatever_holds_the_workers_thread(
+    store: SqliteJobStore, db_path: Path
+) -> None:
+    # A worker's claim, outcome or release holding the store's thread (a long busy wait, a big claim): the
+    # API's write goes on its own connection and commits at once.
+    busy_thread = asyncio.ensure_future(store._db.run(lambda conn: time.sleep(1.5)))
+    await asyncio.sleep(0.1)
+    started = time.monotonic()
+    await store.enqueue([job(1)], timeout=0.5)
+    assert time.monotonic() - started < 0.5 and count(db_path) == 1
+    await busy_thread
+
+
 async def test_the_write_probe_commits_without_growing_the_store(
     store: SqliteJobStore, lock: sqlite3.Connection, db_path: Path
 ) -> None:
