@@ -83,9 +83,7 @@ def _json(schema: dict[str, Any]) -> dict[str, Any]:
 
 def _answers(auth: str) -> dict[str, Any]:
     ref = {"$ref": REF.format(model="Problem")}
-    retry_after = {
-        "Retry-After": {"description": "seconds to wait before sending again", "schema": {"type": "string"}}
-    }
+    retry_after = {"Retry-After": {"description": "seconds to wait before sending again", "schema": {"type": "string"}}}
     return {
         "200": {"description": "stored", "content": _json({"$ref": REF.format(model="Accepted")})},
         "400": {

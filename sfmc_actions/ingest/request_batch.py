@@ -10,8 +10,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sfmc_actions.ingest.request_body import EVENT_LIMIT, event_size_problem
-from sfmc_actions.ingest.service import Ingest, IngestBatch, raw_text
+from sfmc_actions.ingest.request_body import event_size_problem
+from sfmc_actions.ingest.service import Ingest, IngestBatch, raw_text, storable, without_transport_fields
 
 ERRORS_LISTED = 100
 REJECTED_KEPT = 100
@@ -28,7 +28,9 @@ def prepare_events(ingest: Ingest, events: list[Any], body_size: int, *, stamp: 
     for index, event in enumerate(events):
         problem = event_size_problem(event, body_size)
         if problem is not None:
-            batch.reject(index, "", problem, raw_text(event)[:EVENT_LIMIT], None)
+            # Kept whole (the request's 500 KB bound what it can add), without the write key, replayable.
+            kept = without_transport_fields(event)
+            batch.reject(index, "", problem, raw_text(kept), storable(kept))
         else:
             ingest.add(batch, index, event, received_at=received_at)
     return batch

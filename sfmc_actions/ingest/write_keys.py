@@ -91,7 +91,6 @@ class WriteKeys:
             )
         return source
 
-
     def header_source(self, authorization: str | None) -> str | None:
         """The source of a request whose Authorization header carries a Basic user (WriteKeyError when it is
         unknown); None when the key must come from the body."""

@@ -134,4 +134,3 @@ class Metrics:
 
 
 METRICS = Metrics()
-

@@ -135,14 +135,16 @@ async def test_an_event_over_32_kb_inside_a_batch_is_rejected_alone(
     client: httpx.AsyncClient, store: FakeStore
 ) -> None:
     big = orjson.loads(padded(EVENT_LIMIT + 10))
-    body = {"batch": [{"type": "identify", "userId": "a"}, big]}
+    body = {"batch": [{"type": "identify", "userId": "a"}, {**big, "writeKey": WRITE_KEY}]}
     response = await client.post("/v1/batch", json=body, headers=AUTH)
     assert response.status_code == 200  # one poison event never fails its batch
     answer = response.json()
     assert (answer["accepted"], answer["rejected"]) == (1, 1)
     assert answer["errors"][0]["index"] == 1
-    assert answer["errors"][0]["message"].startswith("the event is 32778 bytes; the limit is 32768 bytes")
+    size = len(orjson.dumps(body["batch"][1]))
+    assert answer["errors"][0]["message"].startswith(f"the event is {size} bytes; the limit is 32768 bytes")
     assert [job.event["userId"] for job in store.jobs] == ["a"] and len(store.rejected) == 1
+    assert store.rejected[0].event == big and WRITE_KEY not in store.rejected[0].raw_body  # whole, key stripped
 
 
 async def test_batch_limit_is_500_kb(client: httpx.AsyncClient) -> None:
