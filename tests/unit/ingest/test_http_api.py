@@ -5,7 +5,6 @@ from __future__ import annotations
 import gzip
 import hashlib
 import hmac
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -15,18 +14,6 @@ import pytest
 from sfmc_actions.ingest.http_api import create_ingest_app
 from sfmc_actions.ingest.request_body import BATCH_LIMIT, EVENT_LIMIT
 from tests.unit.ingest.fakes import AUTH, SECRET, WRITE_KEY, FakeRouter, FakeStore, config
-
-
-@pytest.fixture
-def store() -> FakeStore:
-    return FakeStore()
-
-
-@pytest.fixture
-async def client(store: FakeStore) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_ingest_app(config(), FakeRouter(), store)  # type: ignore[arg-type]  # a fake store
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://ingest") as http:
-        yield http
 
 
 def padded(size: int, **fields: Any) -> bytes:

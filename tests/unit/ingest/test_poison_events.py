@@ -4,7 +4,6 @@ rejected alone with its reason (issue 11)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -37,18 +36,6 @@ def nested_text(levels: int) -> bytes:
     return (
         b'{"type":"identify","userId":"deep","traits":' + b'{"a":' * (levels - 2) + b"{}" + b"}" * (levels - 2) + b"}"
     )
-
-
-@pytest.fixture
-def store() -> FakeStore:
-    return FakeStore()
-
-
-@pytest.fixture
-async def client(store: FakeStore) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_ingest_app(config(), FakeRouter(), store)  # type: ignore[arg-type]  # a fake store
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://ingest") as http:
-        yield http
 
 
 async def post_batch(client: httpx.AsyncClient, body: bytes) -> dict[str, Any]:

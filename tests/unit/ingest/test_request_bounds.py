@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import base64
 import gzip
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import httpx
@@ -23,18 +23,6 @@ from sfmc_actions.ingest.request_batch import ERRORS_LISTED, REJECTED_KEPT
 from sfmc_actions.ingest.request_body import ITEM_LIMIT
 from sfmc_actions.queue.jobs import EnqueueResult, NewJob, RejectedEvent
 from tests.unit.ingest.fakes import AUTH, WRITE_KEY, FakeRouter, FakeStore, config
-
-
-@pytest.fixture
-def store() -> FakeStore:
-    return FakeStore()
-
-
-@pytest.fixture
-async def client(store: FakeStore) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_ingest_app(config(), FakeRouter(), store)  # type: ignore[arg-type]  # a fake store
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://ingest") as http:
-        yield http
 
 
 def counter(name: str, source: str) -> float:
