@@ -90,6 +90,7 @@ def write_config(
         "client_id": DEMO_CLIENT_ID,
         "client_secret": f"${{{secret_env_name}}}",
         "api_base_url": emulator_url,
+        "allow_custom_api_host": True,
     }
     config = {
         "settings": settings,

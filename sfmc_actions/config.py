@@ -16,11 +16,13 @@ rendered from the error type and location only.
 from __future__ import annotations
 
 import difflib
+import ipaddress
 import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
@@ -39,6 +41,11 @@ SUBDOMAIN_HINT = (
     "in SFMC open Setup > Apps > Installed Packages > your package > API Integration; the subdomain is the "
     "part before '.auth.marketingcloudapis.com' in the Authentication Base URI (28 characters starting 'mc')"
 )
+# SFMC's own API hosts (sfmc-rest-api.md §10: {subdomain}.auth|rest|soap.marketingcloudapis.com). The client
+# secret goes to api_base_url's host: any other host must be asked for by name, and plain http only stays on
+# this machine.
+SFMC_DOMAIN = ".marketingcloudapis.com"
+LOOPBACK_NAMES = ("localhost", "localhost.localdomain", "ip6-localhost")
 # The top-level form's one destination.
 DEFAULT_DESTINATION = "default"
 # A destination's name appears in commands, metrics and environment variable names: keep it plain.
@@ -58,6 +65,9 @@ class SfmcSettings(_Strict):
     client_secret: SecretStr = Field(min_length=1)
     api_base_url: str | None = Field(
         default=None, description="send auth, REST and SOAP calls to this one base URL (the emulator)"
+    )
+    allow_custom_api_host: bool = Field(
+        default=False, description="let api_base_url name a host outside SFMC's domain (the secret goes there)"
     )
 
     @field_validator("subdomain")
@@ -82,9 +92,21 @@ class SfmcSettings(_Strict):
         return value.rstrip("/") if value else value
 
 
+class RateLimit(_Strict):
+    """A token bucket per source: `events_per_second` refill, up to `burst` events at once (default: one second's)."""
+
+    events_per_second: float = Field(gt=0, description="sustained events per second this source may send")
+    burst: int | None = Field(default=None, ge=1, description="events it may send at once; default one second's")
+
+    @property
+    def capacity(self) -> int:
+        return self.burst if self.burst is not None else max(1, round(self.events_per_second))
+
+
 class Source(_Strict):
     name: str = Field(min_length=1)
     write_key: str = Field(min_length=1)
+    rate_limit: RateLimit | None = Field(default=None, description="off by default: answered 429 over it")
 
 
 class SubscriptionConfig(_Strict):
@@ -130,6 +152,26 @@ class Delivery(_Strict):
     )
 
 
+class Ingest(_Strict):
+    """Bounds of the ingest API, so a slow store or a slow client costs a bounded wait."""
+
+    store_timeout: float = Field(
+        default=5.0, gt=0, le=60, description="seconds a request may wait to commit; then 503 with Retry-After"
+    )
+    header_timeout: float = Field(
+        default=15.0, gt=0, le=300, description="seconds a connection has to send a complete request"
+    )
+    max_connections: int | None = Field(
+        default=None, ge=1, description="open connections at most; default: below the file-descriptor limit"
+    )
+
+
+class MetricsExposure(_Strict):
+    """Where /metrics is served: by default only on `--metrics-port` (loopback); `public` adds the ingest port."""
+
+    public: bool = Field(default=False, description="also serve /metrics on the public ingest port")
+
+
 class DestinationConfig(_Strict):
     """One entry of `destinations:`: an SFMC business unit (or tenant) and the subscriptions delivered to it."""
 
@@ -155,6 +197,8 @@ class _File(_Strict):
     delivery: Delivery = Field(default_factory=Delivery)
     subscriptions: list[SubscriptionConfig] = Field(default_factory=list)
     destinations: list[DestinationConfig] | None = Field(default=None, min_length=1)
+    ingest: Ingest = Field(default_factory=Ingest)
+    metrics: MetricsExposure = Field(default_factory=MetricsExposure)
 
 
 @dataclass
@@ -180,6 +224,8 @@ class Config:
         delivery: Delivery | None = None,
         lines: dict[tuple[str | int, ...], int] | None = None,
         destinations: list[Destination] | None = None,
+        ingest: Ingest | None = None,
+        metrics: MetricsExposure | None = None,
     ) -> None:
         if destinations is not None and (settings is not None or subscriptions):
             raise ValueError("give either destinations or settings + subscriptions")
@@ -187,12 +233,16 @@ class Config:
         self.sources = sources or []
         self.webhook = webhook
         self.delivery = delivery or Delivery()
+        self.ingest = ingest or Ingest()
+        self.metrics = metrics or MetricsExposure()
         self.lines = lines or {}
         self.destinations = (
             destinations
             if destinations is not None
             else [Destination(DEFAULT_DESTINATION, settings, subscriptions or [])]
         )
+
+        self.warnings: list[str] = []  # what loads but deserves a word (a custom API host)
 
     def __repr__(self) -> str:
         return f"<Config {self.path!r} destinations={[d.name for d in self.destinations]}>"
@@ -269,6 +319,7 @@ def load_config(path: str | Path, environ: dict[str, str] | None = None, text: s
             _settings(raw_settings, where, config, problems)  # report those too
         raise ConfigError(_first_per_path(problems)) from None
     config.sources, config.webhook, config.delivery = parsed.sources, parsed.webhook, parsed.delivery
+    config.ingest, config.metrics = parsed.ingest, parsed.metrics
     if parsed.destinations is None:
         settings = _settings(parsed.settings, ("settings",), config, problems)
         config.destinations = [Destination(DEFAULT_DESTINATION, settings, parsed.subscriptions)]
@@ -328,10 +379,58 @@ def _settings(
     if not raw or not any(raw.get(k) not in (None, "") for k in credentials):
         return None  # no credentials at all: the emulator stands in
     try:
-        return SfmcSettings.model_validate(raw)
+        settings = SfmcSettings.model_validate(raw)
     except ValidationError as exc:
         problems += [_problem_from_pydantic(config, where, err) for err in exc.errors()]
         return None
+    problems += _api_host_problems(settings, where, config)
+    return settings
+
+
+def is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return host.lower().rstrip(".") in LOOPBACK_NAMES
+
+
+def is_sfmc_host(host: str) -> bool:
+    return host.lower().rstrip(".").endswith(SFMC_DOMAIN)
+
+
+def _api_host_problems(settings: SfmcSettings, where: tuple[str | int, ...], config: Config) -> list[ConfigProblem]:
+    """The client secret goes to api_base_url: https unless on loopback, SFMC's domain unless asked for by name."""
+    if settings.api_base_url is None:
+        return []
+    path = (*where, "api_base_url")
+    parts = urlsplit(settings.api_base_url)
+    host = parts.hostname or ""
+    if parts.username is not None or parts.password is not None:
+        return [config.problem(path, "must not hold a user name or password", "remove the part before '@'")]
+    if parts.scheme == "http" and not is_loopback(host):
+        return [
+            config.problem(
+                path,
+                f"plain http to {host} would send the client secret and every event unencrypted",
+                "use https://, or http:// only for a loopback address (127.0.0.1, ::1, localhost)",
+            )
+        ]
+    if is_sfmc_host(host):
+        return []
+    if not settings.allow_custom_api_host:
+        return [
+            config.problem(
+                path,
+                f"{host} is not an SFMC host (*{SFMC_DOMAIN}): the client secret would be sent there",
+                "to send to it on purpose (the emulator, a proxy you run), add `allow_custom_api_host: true` to "
+                "these settings; to deliver to SFMC, remove api_base_url",
+            )
+        ]
+    config.warnings.append(
+        f"{config.path}: {format_path(path)}: the client secret and the events go to {host}, not to SFMC "
+        "(allow_custom_api_host: true)"
+    )
+    return []
 
 
 def _duplicates(config: Config) -> list[ConfigProblem]:
@@ -390,6 +489,9 @@ def _known_keys(loc: tuple[str | int, ...]) -> list[str]:
         ("destinations", "subscriptions"): SubscriptionConfig,
         ("webhook",): Webhook,
         ("delivery",): Delivery,
+        ("sources", "rate_limit"): RateLimit,
+        ("ingest",): Ingest,
+        ("metrics",): MetricsExposure,
     }
     model = models.get(tuple(names), _File)
     return list(model.model_fields)

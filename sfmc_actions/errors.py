@@ -10,6 +10,7 @@
      ├── FieldDefinitionError      action fields Segment's validator would refuse to compile (also a ValueError)
      ├── BatchSizeError            a batch size the action cannot send: pick another (also a ValueError)
      ├── StoreError                the job store cannot be used: fix the database URL or server
+     │    └── StoreBusyError       the store did not commit in time (locked, slow): nothing was stored, retry
      ├── DeliveryError             a call to SFMC (or the network) failed
      │    ├── RetryableError       try again later; `retry_after` seconds when SFMC said so
      │    │    └── InDoubtError    the answer was lost after sending: resend only if repeating is harmless
@@ -18,6 +19,7 @@
      └── raised and caught at one edge, so defined there:
           ├── BodyError            ingest/request_body.py: a request body the API refuses (413, 400, 415)
           ├── WriteKeyError        ingest/write_keys.py: the request names no source (401)
+          ├── Throttled            ingest/http_api.py: the source is over its rate limit (429 + Retry-After)
           ├── UnknownActionError   sfmc/actions: no action with that key (also a KeyError)
           ├── SoapFault            sfmc/soap.py: SFMC answered a SOAP call with a fault
           ├── SoapAnswerError      sfmc/soap.py: SFMC's SOAP answer cannot be read
@@ -160,3 +162,8 @@ class BatchSizeError(SfmcActionsError, ValueError):
 
 class StoreError(SfmcActionsError):
     """The job store cannot be used: bad database URL, unreachable server, or a schema from a newer version."""
+
+
+class StoreBusyError(StoreError):
+    """A write did not commit within its time limit (the store is locked or slow) and was rolled back:
+    nothing of it was stored, so sending it again later is safe."""

@@ -13,7 +13,10 @@ Tracking API docs (segment.com/docs/connections/spec/common, .../sources/catalog
 * `messageId` is generated (UUID4) when absent, as Segment's libraries and API do;
 * `timestamp`, `sentAt`, `receivedAt`, `originalTimestamp` stay strings but must read as ISO-8601;
 * `properties`, `traits`, `context`, `integrations` must be objects when present (null counts as
-  absent); every other field is kept as it came.
+  absent); every other field is kept as it came;
+* an event nests at most `MAX_DEPTH` (64) levels of objects and arrays, itself included. The JSON parser takes
+  1,024 and the store's encoder 254, so a deeper event would fail its whole batch at the store; real SDK events
+  nest fewer than ten levels. The limit is checked here, once, for every input (API, webhook, files, replay).
 
 Checks are hand-written over the dict because pydantic validation costs about 10 us per event and
 this runs once per ingested event (about 1 us here). The pydantic models below describe the same
@@ -37,6 +40,7 @@ TIMESTAMP_FIELDS: Final = ("timestamp", "sentAt", "receivedAt", "originalTimesta
 OBJECT_FIELDS: Final = ("properties", "traits", "context", "integrations")
 _TYPE_LIST: Final = ", ".join(f'"{name}"' for name in EVENT_TYPES)
 _ISO_EXAMPLE: Final = '"2024-05-01T12:00:00.000Z"'
+MAX_DEPTH: Final = 64
 
 IsoTimestamp = Annotated[str, Field(json_schema_extra={"format": "date-time"})]
 JsonObject = dict[str, Any]
@@ -209,10 +213,32 @@ def _is_iso8601(text: str) -> bool:
     return True
 
 
+def _within_depth(value: Any, levels: int) -> bool:
+    """Whether `value` nests at most `levels` levels of objects and arrays (itself counted as one)."""
+    if levels <= 0:
+        return False
+    for item in value.values() if type(value) is dict else value:
+        kind = type(item)
+        if (kind is dict or kind is list) and not _within_depth(item, levels - 1):
+            return False
+    return True
+
+
+def _check_depth(data: dict[str, Any]) -> None:
+    for name, value in data.items():
+        if isinstance(value, dict | list) and not _within_depth(value, MAX_DEPTH - 1):
+            raise InvalidEventError(
+                str(name)[:80],
+                f"nests objects and arrays deeper than {MAX_DEPTH} levels, the limit per event (the event itself "
+                "is the first level): flatten it, or send the deep part as a JSON string",
+            )
+
+
 def parse_event(raw: dict[str, Any]) -> Event:
     """Check and normalise one raw Segment event. Raises InvalidEventError naming the bad field."""
     if not isinstance(raw, dict):
         raise InvalidEventError("", f'an event must be a JSON object with a "type", got {_kind(raw)}')
+    _check_depth(raw)
     data = dict(raw)  # normalising never changes the caller's dict
     kind = data.get("type")
     if kind not in EVENT_TYPES:

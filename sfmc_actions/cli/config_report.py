@@ -7,10 +7,11 @@ Segment is surprising, destinations sharing a data extension) go to stderr; the 
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from rich.console import Console
 
-from sfmc_actions.config import Config, Destination
+from sfmc_actions.config import Config, Destination, is_sfmc_host
 from sfmc_actions.errors import ConfigError
 
 
@@ -52,7 +53,11 @@ def _target(destination: Destination, *, with_mid: bool) -> str:
     settings = destination.settings
     if settings is None:
         return "built-in emulator"
-    return f"SFMC tenant {settings.subdomain}" + (f" (MID {settings.account_id})" if with_mid else "")
+    tenant = f"SFMC tenant {settings.subdomain}" + (f" (MID {settings.account_id})" if with_mid else "")
+    host = urlsplit(settings.api_base_url).hostname or "" if settings.api_base_url else ""
+    if host and not is_sfmc_host(host):
+        return f"{tenant} through {host}, not SFMC: the client secret goes there"
+    return tenant
 
 
 def _single_destination_note(config: Config) -> str:

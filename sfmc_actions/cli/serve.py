@@ -6,6 +6,7 @@ import asyncio
 import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
+from urllib.parse import urlsplit
 
 import typer
 from rich.panel import Panel
@@ -16,6 +17,7 @@ from sfmc_actions.cli.output import err_console, fail, fail_config
 from sfmc_actions.errors import ConfigError, StoreError
 
 if TYPE_CHECKING:
+    from sfmc_actions.config import SfmcSettings
     from sfmc_actions.service.run import ServiceOptions
 
 log = logging.getLogger("sfmc_actions.service")
@@ -27,12 +29,20 @@ LogLevel = Annotated[str, typer.Option("--log-level", help="debug, info, warning
 def serve(
     config: ConfigOption,
     host: Annotated[str, typer.Option(help="interface the ingest API listens on")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="port of the ingest API and /metrics (0: a free one)")] = 8088,
+    port: Annotated[int, typer.Option(help="port of the ingest API (0: a free one)")] = 8088,
     database: DatabaseOption = DEFAULT_DATABASE,
+    metrics_port: Annotated[
+        int | None, typer.Option(help="serve /metrics and /healthz on this port (0: a free one); default: none")
+    ] = None,
+    metrics_host: Annotated[str, typer.Option(help="interface for --metrics-port")] = "127.0.0.1",
     emulator_seed: Annotated[
         Path | None, typer.Option(help="seed of the built-in emulator (default: emulator-seed.yaml beside the config)")
     ] = None,
     emulator_port: Annotated[int, typer.Option(help="port of the built-in emulator (taken: a free one)")] = 8787,
+    emulator_host: Annotated[
+        str | None,
+        typer.Option(help="interface of the built-in emulator (default: loopback, whatever --host says)"),
+    ] = None,
     log_format: LogFormat = "text",
     log_level: LogLevel = "info",
 ) -> None:
@@ -40,7 +50,17 @@ def serve(
     from sfmc_actions.service.run import ServiceOptions
 
     _logging(log_level, log_format)
-    options = ServiceOptions(config, database, host, port, emulator_seed=emulator_seed, emulator_port=emulator_port)
+    options = ServiceOptions(
+        config,
+        database,
+        host,
+        port,
+        emulator_seed=emulator_seed,
+        emulator_port=emulator_port,
+        emulator_host=emulator_host,
+        metrics_port=metrics_port,
+        metrics_host=metrics_host,
+    )
     _run_service(options, serve_http=True)
 
 
@@ -59,7 +79,7 @@ def worker(
     from sfmc_actions.service.run import ServiceOptions
 
     _logging(log_level, log_format)
-    options = ServiceOptions(config, database, host, emulator_url=emulator_url, metrics_port=metrics_port)
+    options = ServiceOptions(config, database, emulator_url=emulator_url, metrics_port=metrics_port, metrics_host=host)
     _run_service(options, serve_http=False)
 
 
@@ -86,14 +106,15 @@ def _run_service(options: ServiceOptions, serve_http: bool) -> None:
                 info.emulator_url,
                 info.emulator_url,
             )
-        target = loaded.config.settings.subdomain if loaded.config.settings else f"emulator {info.emulator_url}"
+        settings = loaded.config.settings
+        target = f"emulator {info.emulator_url}" if settings is None else secret_destination(settings)
         worker = info.worker
         what = f"ingest API on {info.url}, " if info.url else ""
+        metrics = f"metrics at {info.metrics_url}" if info.metrics_url else "metrics not served (--metrics-port)"
         err_console.print(
             f"[bold green]sfmc-actions[/] {what}{len(loaded.subscriptions)} subscription(s) delivering to "
-            f"{target}; store {info.database}; {worker.options.concurrency if worker else 0} worker task(s)"
-            + (f"; metrics at {info.url}/metrics" if info.url else "")
-            + ". Ctrl+C to stop.",
+            f"{target}; store {info.database}; {worker.options.concurrency if worker else 0} worker task(s); "
+            f"{metrics}. Ctrl+C to stop.",
             highlight=False,
             soft_wrap=True,
         )
@@ -106,6 +127,19 @@ def _run_service(options: ServiceOptions, serve_http: bool) -> None:
         fail_config(exc, str(options.config), f"fix them (see `sfmc-actions check-config {options.config}`)")
     except (StoreError, StartError) as exc:
         fail(str(exc))
+
+
+def secret_destination(settings: SfmcSettings) -> str:
+    """Which tenant, and where its client secret goes (the token URL), for the start-up banner."""
+    from sfmc_actions.config import is_sfmc_host
+    from sfmc_actions.observe.urls import redact_url
+    from sfmc_actions.sfmc.settings import Endpoints
+
+    token_url = Endpoints.for_settings(settings).token_url
+    tenant = f"SFMC tenant {settings.subdomain} (MID {settings.account_id})"
+    if is_sfmc_host(urlsplit(token_url).hostname or ""):
+        return f"{tenant}, client secret sent to {token_url}"
+    return f"{tenant} through a custom API host, client secret sent to {redact_url(token_url)} (not SFMC)"
 
 
 def emulator_banner(config: str, url: str) -> Panel:

@@ -70,7 +70,16 @@ class WorkerLifecycle:
             await asyncio.gather(*tasks.values(), watcher, errored, return_exceptions=True)
             released = 0
             for owner in owners:
-                released += await self.store.release(owner)
+                try:
+                    released += await self.store.release(owner)
+                except Exception as exc:  # a read-only, full or locked store: stop all the same, without a trace
+                    log.warning(
+                        "could not release the claims of worker %s (%s: %s): they return when their lease runs out",
+                        self.name,
+                        type(exc).__name__,
+                        exc,
+                    )
+                    break  # the others would fail (or wait out the busy timeout) the same way
             log.info("worker stopped", extra={"worker": self.name, "released": released, **self.counts})
 
     async def _watch(self) -> None:
@@ -89,7 +98,10 @@ class WorkerLifecycle:
             try:
                 batch = await self._one_batch(owner)
                 failures = 0
-            except Exception:  # the store or a bug: log it, back off, keep the task alive
+            except Exception as exc:  # the store or a bug: log it, back off, keep the task alive
+                if self._stopping.is_set():  # stopping anyway: one line, no traceback (the store may be gone)
+                    log.warning("delivery task %s stopped on %s: %s", owner, type(exc).__name__, exc)
+                    return
                 failures += 1
                 log.exception("delivery task %s failed; retrying in %.0f s", owner, min(30.0, 2.0**failures))
                 self._holding.discard(owner)

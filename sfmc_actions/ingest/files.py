@@ -14,8 +14,8 @@ from typing import BinaryIO
 
 import orjson
 
+from sfmc_actions.ingest import json_text
 from sfmc_actions.ingest.service import EventProblem, Ingest, IngestBatch, IngestResult
-from sfmc_actions.js.values import parse_json
 
 CHUNK_SIZE = 1000
 
@@ -50,7 +50,7 @@ def numbered_lines(stream: BinaryIO) -> Iterator[tuple[int, bytes]]:
 
 def add_line(ingest: Ingest, batch: IngestBatch, number: int, line: bytes) -> None:
     try:
-        item = parse_json(line)
+        item = json_text.loads(line)  # as the ingest API reads a body
     except orjson.JSONDecodeError as exc:
         text = line.decode("utf-8", errors="replace").rstrip("\r\n")
         batch.reject(number, "", f"not valid JSON ({exc}): write one JSON object per line", text)

@@ -33,19 +33,23 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from sfmc_actions.config import Config
+from sfmc_actions.errors import SfmcActionsError, StoreBusyError
+from sfmc_actions.ingest.rate_limit import RateLimits
+from sfmc_actions.ingest.request_batch import prepare_events, request_batch
 from sfmc_actions.ingest.request_body import (
     BATCH_LIMIT,
     EVENT_HINT,
     EVENT_LIMIT,
     BodyError,
-    check_event_sizes,
-    decode_json,
+    check_item_count,
+    decode_body,
     read_body,
 )
 from sfmc_actions.ingest.responses import commit, error_response, json_response
-from sfmc_actions.ingest.service import TRANSPORT_FIELDS, EventRouter, Ingest, IngestBatch, raw_text
+from sfmc_actions.ingest.service import TRANSPORT_FIELDS, EventRouter, Ingest, raw_text, storable
 from sfmc_actions.ingest.webhook import WebhookVerifier, webhook_endpoint
 from sfmc_actions.ingest.write_keys import WriteKeyError, WriteKeys
+from sfmc_actions.observe.metrics import METRICS
 from sfmc_actions.queue.store import JobStore
 
 log = logging.getLogger("sfmc_actions.ingest")
@@ -56,19 +60,42 @@ MERGED_BATCH_FIELDS = ("context", "integrations")  # Segment: a batch's context 
 
 
 class IngestApi:
-    """The request handlers, holding the one `Ingest` and the write keys of this process."""
+    """The request handlers, holding the one `Ingest`, the write keys and the rate limits of this process."""
 
-    def __init__(self, ingest: Ingest, write_keys: WriteKeys) -> None:
+    def __init__(self, ingest: Ingest, write_keys: WriteKeys, limits: RateLimits | None = None) -> None:
         self.ingest = ingest
         self.write_keys = write_keys
+        self.limits = limits if limits is not None else RateLimits(())
 
-    async def _body(self, request: Request, limit: int, what: str, hint: str) -> tuple[Any, int]:
+    async def _read(self, request: Request, limit: int, what: str, hint: str) -> tuple[str | None, Any, int]:
+        """(source known from the header or None, decoded body, body size). Authenticates before decoding:
+        WriteKeyError (401) for no valid key whatever the body; BodyError; Throttled (429)."""
+        source = self.write_keys.header_source(request.headers.get("authorization"))
+        if source is not None:
+            self._throttle_early(source)
         raw = await read_body(request, limit, what, hint)
-        return decode_json(raw), len(raw)
+        if source is None:
+            self.write_keys.check_raw_body(raw)
+        return source, await decode_body(raw), len(raw)
 
-    def _source(self, request: Request, body: Any) -> str:
+    def _source(self, request: Request, known: str | None, body: Any) -> str:
+        if known is not None:
+            return known
         key = body.get("writeKey") if isinstance(body, dict) else None
-        return self.write_keys.authenticate(request.headers.get("authorization"), key)
+        source = self.write_keys.authenticate(request.headers.get("authorization"), key)
+        self._throttle_early(source)
+        return source
+
+    def _throttle_early(self, source: str) -> None:
+        """A source with no token left is answered before its body is decoded."""
+        wait = self.limits.would_wait(source)
+        if wait is not None:
+            raise Throttled(source, wait)
+
+    def _throttle(self, source: str, events: int) -> None:
+        wait = self.limits.retry_after(source, events)
+        if wait is not None:
+            raise Throttled(source, wait)
 
     def single(self, call: str) -> Any:
         async def endpoint(request: Request) -> Response:
@@ -78,7 +105,7 @@ class IngestApi:
 
     async def _single(self, request: Request, call: str) -> Response:
         try:
-            body, _ = await self._body(request, EVENT_LIMIT, "the event", EVENT_HINT)
+            known, body, _ = await self._read(request, EVENT_LIMIT, "the event", EVENT_HINT)
             if not isinstance(body, dict):
                 raise BodyError(
                     400,
@@ -86,12 +113,11 @@ class IngestApi:
                     f"the body of /v1/{call} must be a JSON object (one "
                     f'{call} event); send several events to /v1/batch as {{"batch": [...]}}',
                 )
-            source = self._source(request, body)
-        except BodyError as exc:
-            return error_response(exc.status, exc.code, exc.message)
-        except WriteKeyError as exc:
-            return error_response(401, "unauthorized", str(exc))
-        batch = IngestBatch()
+            source = self._source(request, known, body)
+            self._throttle(source, 1)
+        except (BodyError, WriteKeyError, Throttled) as exc:
+            return refusal(exc)
+        batch = request_batch()
         event: dict[str, Any] = {k: v for k, v in body.items() if k not in TRANSPORT_FIELDS}
         kind = event.setdefault("type", call)
         if kind != call:
@@ -101,7 +127,7 @@ class IngestApi:
                 f"the body says type {kind!r}"[:80] + f" but was sent to /v1/{call}: send it "
                 "to its own endpoint or to /v1/batch",
                 raw_text(event),
-                event,
+                storable(event),
             )
         else:
             self.ingest.add(batch, 0, event, received_at=datetime.now(UTC))
@@ -109,7 +135,7 @@ class IngestApi:
 
     async def batch(self, request: Request) -> Response:
         try:
-            body, size = await self._body(request, BATCH_LIMIT, "the batch request", BATCH_HINT)
+            known, body, size = await self._read(request, BATCH_LIMIT, "the batch request", BATCH_HINT)
             events = body.get("batch") if isinstance(body, dict) else None
             if not isinstance(events, list):
                 raise BodyError(
@@ -117,16 +143,35 @@ class IngestApi:
                     "invalid_body",
                     'a batch request must be a JSON object with "batch": a list of events, as Segment\'s /v1/batch',
                 )
-            source = self._source(request, body)
-            check_event_sizes(events, size)
-        except BodyError as exc:
-            return error_response(exc.status, exc.code, exc.message)
-        except WriteKeyError as exc:
-            return error_response(401, "unauthorized", str(exc))
+            source = self._source(request, known, body)
+            check_item_count(events, "the batch", BATCH_HINT)
+            self._throttle(source, len(events))
+        except (BodyError, WriteKeyError, Throttled) as exc:
+            return refusal(exc)
         shared = {name: body[name] for name in MERGED_BATCH_FIELDS if isinstance(body.get(name), dict)}
         if shared:
             events = [apply_batch_fields(event, shared) for event in events]
-        return await commit(self.ingest, self.ingest.prepare(events, received_at=datetime.now(UTC)), source)
+        return await commit(self.ingest, prepare_events(self.ingest, events, size), source)
+
+
+class Throttled(SfmcActionsError):
+    """Over the source's rate limit: answered 429 with Retry-After."""
+
+    def __init__(self, source: str, retry_after: int) -> None:
+        super().__init__(
+            f"source {source!r} is over its rate limit (rate_limit in the config): send again in {retry_after} s"
+        )
+        self.source = source
+        self.retry_after = retry_after
+
+
+def refusal(exc: BodyError | WriteKeyError | Throttled) -> Response:
+    if isinstance(exc, WriteKeyError):
+        return error_response(401, "unauthorized", str(exc))
+    if isinstance(exc, Throttled):
+        METRICS.ingest_throttled.labels(exc.source).inc()
+        return error_response(429, "rate_limited", str(exc), retry_after=exc.retry_after)
+    return error_response(exc.status, exc.code, exc.message)
 
 
 def apply_batch_fields(event: Any, shared: dict[str, dict[str, Any]]) -> Any:
@@ -146,17 +191,17 @@ async def healthz(request: Request) -> Response:
 
 def readyz_endpoint(store: JobStore, timeout: float) -> Any:
     async def readyz(request: Request) -> Response:
-        try:  # a primary-key lookup of a job that cannot exist: cheap on any backlog
-            await asyncio.wait_for(store.get_job(0), timeout)
-        except TimeoutError:
-            return json_response(
-                {"status": "unavailable", "message": f"the job store did not answer in {timeout} s"}, 503
-            )
+        # Ready means an event sent now would be stored: a write must commit in time, not only a read answer
+        # (a full disk, a read-only file or a held lock all still answer reads). The probe rewrites one row.
+        try:
+            await asyncio.wait_for(store.check_writable(timeout), timeout + 1)
+        except (TimeoutError, StoreBusyError):
+            message = f"the job store cannot commit a write within {timeout:g} s (locked or slow)"
+            return json_response({"status": "unavailable", "message": message}, 503, {"Retry-After": "5"})
         except Exception as exc:
-            log.warning("readiness check failed: %s", type(exc).__name__, exc_info=True)
-            return json_response(
-                {"status": "unavailable", "message": f"the job store failed: {type(exc).__name__}"}, 503
-            )
+            log.warning("readiness check failed: %s: %s", type(exc).__name__, exc)
+            message = f"the job store cannot commit a write: {type(exc).__name__}: {exc}"
+            return json_response({"status": "unavailable", "message": message[:300]}, 503, {"Retry-After": "5"})
         return json_response({"status": "ready"})
 
     return readyz
@@ -168,12 +213,12 @@ def create_ingest_app(
     """The ingest API as a Starlette app over an opened store; the caller owns the store's life cycle.
 
     `router` is the process's one `route.router.Router`. Mount it (`Mount("/", app)`) or serve it as is.
-    `app.state.ingest` is the `Ingest` service it uses.
+    `app.state.ingest` is the `Ingest` service it uses, `app.state.api` its handlers.
     """
     from sfmc_actions.ingest.openapi import openapi_endpoint
 
-    ingest = Ingest(router, store)
-    api = IngestApi(ingest, WriteKeys(config.sources))
+    ingest = Ingest(router, store, config.ingest.store_timeout)
+    api = IngestApi(ingest, WriteKeys(config.sources), RateLimits(config.sources))
     secret = config.webhook.shared_secret if config.webhook is not None else None
     routes = [Route(f"/v1/{path}", api.single(call), methods=["POST"]) for call in CALLS for path in (call, call[0])]
     routes += [
@@ -200,4 +245,5 @@ def create_ingest_app(
     )
     app = Starlette(routes=routes, middleware=middleware)
     app.state.ingest = ingest
+    app.state.api = api
     return app

@@ -59,11 +59,16 @@ class Accepted(BaseModel):
 
     success: bool = Field(description="true: everything in the request was stored, including rejected events")
     accepted: int = Field(description="events that passed the Segment Spec checks and were routed")
-    rejected: int = Field(description="events kept as rejected (see `sfmc-actions dead-letters`)")
+    rejected: int = Field(description="events rejected, all of them (see `sfmc-actions dead-letters`)")
     jobs: int = Field(description="delivery jobs stored (one per matching subscription)")
     unmatched: int = Field(description="accepted events that matched no subscription")
     duplicates: int | None = Field(default=None, description="journey entries already enqueued (same messageId)")
-    errors: list[EventError] | None = Field(default=None, description="one entry per rejected event")
+    errors: list[EventError] | None = Field(
+        default=None, description="one entry per rejected event, for the first 100 (`rejected` counts them all)"
+    )
+    rejected_not_stored: int | None = Field(
+        default=None, description="rejected events only counted, not stored: a request stores its first 100"
+    )
 
 
 class Problem(BaseModel):
@@ -78,14 +83,27 @@ def _json(schema: dict[str, Any]) -> dict[str, Any]:
 
 def _answers(auth: str) -> dict[str, Any]:
     ref = {"$ref": REF.format(model="Problem")}
+    retry_after = {"Retry-After": {"description": "seconds to wait before sending again", "schema": {"type": "string"}}}
     return {
         "200": {"description": "stored", "content": _json({"$ref": REF.format(model="Accepted")})},
         "400": {
-            "description": "too large (32 KB per event, 500 KB per batch), not JSON, or bad gzip",
+            "description": "too large (32 KB per call, 500 KB per batch), more than 2,500 items, not JSON, or "
+            "bad gzip (a truncated stream, more than one member)",
             "content": _json(ref),
         },
         "401": {"description": auth, "content": _json(ref)},
-        "503": {"description": "the store could not commit: nothing was accepted, send again", "content": _json(ref)},
+        "415": {"description": "a Content-Encoding other than gzip or identity", "content": _json(ref)},
+        "429": {
+            "description": "the source is over its rate limit (rate_limit in the config): send again after "
+            "Retry-After seconds",
+            "headers": retry_after,
+            "content": _json(ref),
+        },
+        "503": {
+            "description": "the store could not commit (in time): nothing was accepted, send again",
+            "headers": retry_after,
+            "content": _json(ref),
+        },
     }
 
 
@@ -138,6 +156,7 @@ def openapi_document() -> dict[str, Any]:
             + [{"type": "array", "items": {"type": "object"}}, {"$ref": REF.format(model="BatchRequest")}]
         }
     )
+    del paths["/v1/webhooks/segment"]["post"]["responses"]["429"]  # rate limits are per write key
     paths["/v1/webhooks/segment"]["post"]["responses"]["404"] = {
         "description": "no webhook shared secret in the config",
         "content": _json({"$ref": REF.format(model="Problem")}),
@@ -152,11 +171,11 @@ def openapi_document() -> dict[str, Any]:
     }
     paths["/readyz"] = {
         "get": {
-            "summary": "The job store answers",
+            "summary": "The job store can commit a write in time",
             "security": [],
             "responses": {
                 "200": {"description": "ready", "content": _json(status)},
-                "503": {"description": "the store did not answer in time", "content": _json(status)},
+                "503": {"description": "the store cannot commit a write in time", "content": _json(status)},
             },
         }
     }

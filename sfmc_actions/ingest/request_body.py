@@ -6,21 +6,27 @@ size"): 32 KB per call and per event inside a batch, 500 KB per batch request; o
 uncompressed body, so a gzip body cannot slip past them (nor a small gzip bomb fill the memory: we never
 inflate more than the limit plus one byte). analytics-python keeps its batches under 475,000 bytes and its
 messages under 32 << 10 bytes (segment/analytics/consumer.py), so its requests always fit.
+
+Inside a batch, an event over 32 KB is rejected alone (the others are accepted), and a batch holds at most
+`ITEM_LIMIT` items: 500 KB of `0,` would otherwise be 256,000 rejected events to store and list. Segment's
+SDKs send at most 100 (analytics-python's upload_size) or 500 KB worth, so 2,500 leaves a wide margin.
 """
 
 from __future__ import annotations
 
+import asyncio
 import zlib
 from typing import Any
 
 import orjson
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 
 from sfmc_actions.errors import SfmcActionsError
-from sfmc_actions.js.values import json_stringify, parse_json
+from sfmc_actions.ingest import json_text
 
 EVENT_LIMIT = 32 * 1024
 BATCH_LIMIT = 500 * 1024
+ITEM_LIMIT = 2500
 EVENT_HINT = "remove large properties or traits, or split the data over several events"
 
 
@@ -64,11 +70,14 @@ async def read_body(request: Request, limit: int, what: str, hint: str) -> bytes
     cap = limit + limit // 100 + 1024 if gzipped else limit
     chunks: list[bytes] = []
     received = 0
-    async for chunk in request.stream():
-        received += len(chunk)
-        if received > cap:
-            raise too_large(what, size if not gzipped else None, limit, hint)
-        chunks.append(chunk)
+    try:
+        async for chunk in request.stream():
+            received += len(chunk)
+            if received > cap:
+                raise too_large(what, size if not gzipped else None, limit, hint)
+            chunks.append(chunk)
+    except ClientDisconnect:  # closed mid-body (by the client, or by the server's request timeout): nobody reads this
+        raise BodyError(400, "incomplete_body", "the connection closed before the whole body arrived") from None
     body = b"".join(chunks)
     if gzipped:
         body = gunzip(body, limit, what, hint)
@@ -92,30 +101,54 @@ def gunzip(data: bytes, limit: int, what: str, hint: str) -> bytes:
         raise too_large(f"{what} (inflated)", None, limit, hint)
     if not inflater.eof:
         raise BodyError(400, "invalid_gzip", "the gzip body ends early (truncated): send the whole compressed body")
+    if inflater.unused_data:
+        # A second gzip member (or anything else) after the first: zlib stops at the first member's end, so it
+        # would be dropped without a word. Segment's SDKs compress each body as one member.
+        raise BodyError(
+            400,
+            "invalid_gzip",
+            "the body holds more than one gzip member (or data after the gzip stream): compress the whole body "
+            "as one gzip stream",
+        )
     return body
 
 
 def decode_json(body: bytes) -> Any:
     try:
-        return parse_json(body)  # JSON.parse: escaped lone surrogates are read, not refused
+        return json_text.loads(body)
     except orjson.JSONDecodeError as exc:
         if not body.strip():
             raise BodyError(400, "invalid_json", "the body is empty: send a JSON object") from None
         raise BodyError(400, "invalid_json", f"the body is not valid JSON: {exc}") from None
 
 
-def check_event_sizes(events: list[Any], body_size: int, where: str = "the batch") -> None:
-    """Segment's 32 KB per event inside a batch. A body under 32 KB cannot hold a bigger event: no work then."""
-    if body_size <= EVENT_LIMIT:
-        return
-    for index, event in enumerate(events):
-        size = _json_size(event)
-        if size > EVENT_LIMIT:
-            raise too_large(f"event {index} of {where}", size, EVENT_LIMIT, EVENT_HINT)
-
-
-def _json_size(event: Any) -> int:
+async def decode_body(body: bytes) -> Any:
+    """decode_json, off the event loop when orjson refuses the body (json_text's slow paths can take a while)."""
     try:
-        return len(orjson.dumps(event))
-    except orjson.JSONEncodeError:  # a lone surrogate, which orjson will not write
-        return len(json_stringify(event).encode())
+        return orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return await asyncio.to_thread(decode_json, body)
+
+
+def check_item_count(items: list[Any], where: str, hint: str) -> None:
+    if len(items) > ITEM_LIMIT:
+        raise BodyError(
+            400,
+            "too_many_events",
+            f"{where} holds {len(items)} items; the limit is {ITEM_LIMIT:,} per request: {hint}",
+        )
+
+
+def event_size_problem(event: Any, body_size: int) -> str | None:
+    """Why one event of a batch is over Segment's 32 KB per event, or None. A body under 32 KB cannot hold a
+    bigger event: no work then. An event too deep to measure is left to the nesting check (events.py)."""
+    if body_size <= EVENT_LIMIT:
+        return None
+    try:
+        size = len(orjson.dumps(event))
+    except TypeError:
+        return None
+    if size <= EVENT_LIMIT:
+        return None
+    limit = _kb(EVENT_LIMIT)
+    return f"the event is {size} bytes; the limit is {limit} per event, as in Segment's Tracking API: {EVENT_HINT}"

@@ -11,17 +11,22 @@ Per event this costs one `parse_event` and one `Router.route` call; the store se
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+import orjson
+
 from sfmc_actions.errors import InvalidEventError
-from sfmc_actions.events import parse_event
+from sfmc_actions.events import MAX_DEPTH, parse_event
 from sfmc_actions.js.values import json_text
 from sfmc_actions.observe.metrics import METRICS
 from sfmc_actions.queue.jobs import NewJob, RejectedEvent
 from sfmc_actions.queue.store import JobStore
+
+log = logging.getLogger("sfmc_actions.ingest")
 
 # Transport fields, not event data: analytics.js copies the write key into every event it sends, and it must
 # not travel on into stored events, dead-letter views or mappings that read the whole event.
@@ -58,7 +63,12 @@ class EventProblem:
 
 @dataclass
 class IngestBatch:
-    """Events parsed and routed, not yet stored."""
+    """Events parsed and routed, not yet stored.
+
+    `keep_rejected` and `list_problems` bound the work one request can cause (None: no bound, for files): at
+    most that many rejected events are stored, and listed in `problems`; the rest are only counted
+    (`unstored`, and `rejections` counts them all).
+    """
 
     jobs: list[NewJob] = field(default_factory=list)
     rejected: list[RejectedEvent] = field(default_factory=list)
@@ -66,12 +76,22 @@ class IngestBatch:
     events: int = 0  # inputs seen, good and bad
     unmatched: int = 0
     origin: str | None = None  # a file name: stored reasons then start "FILE:LINE: "
+    keep_rejected: int | None = None
+    list_problems: int | None = None
+    rejections: int = 0  # inputs rejected, stored or not
+    unstored: int = 0  # rejected inputs counted but not stored (over keep_rejected)
 
     def reject(
         self, index: int, error_field: str, message: str, raw_body: str, event: dict[str, Any] | None = None
     ) -> None:
         """Keep an input that cannot be routed, with its reason (the store's `rejected` state)."""
         self.events += 1
+        self.rejections += 1
+        if self.list_problems is None or len(self.problems) < self.list_problems:
+            self.problems.append(EventProblem(index, error_field, message))
+        if self.keep_rejected is not None and len(self.rejected) >= self.keep_rejected:
+            self.unstored += 1
+            return
         reason = f"{error_field}: {message}" if error_field else message
         if self.origin is not None:
             reason = f"{self.origin}:{index}: {reason}"
@@ -79,7 +99,6 @@ class IngestBatch:
         self.rejected.append(
             RejectedEvent(reason, raw_body, message_id if isinstance(message_id, str) else None, event)
         )
-        self.problems.append(EventProblem(index, error_field, message))
 
 
 @dataclass(frozen=True)
@@ -88,12 +107,13 @@ class IngestResult:
 
     events: int  # inputs received
     accepted: int  # inputs that passed the Spec checks (and were routed)
-    rejected: int  # inputs kept as rejected
+    rejected: int  # inputs rejected (stored as rejected, but for `unstored` of them)
     jobs: int  # jobs stored, including jobs stored dead (mapping or payload validation failed)
     dead: int  # of those, stored dead
     unmatched: int  # accepted events no subscription matched (counted, not stored)
     duplicates: int  # journey entries skipped: same subscription + messageId inside the window
     problems: tuple[EventProblem, ...] = ()
+    unstored: int = 0  # rejected inputs not stored: over the request's bound, only counted
 
 
 def without_transport_fields(item: object) -> object:
@@ -112,7 +132,14 @@ def stamp_times(event: dict[str, Any], received_at: datetime) -> None:
     timestamp = received_at
     original, sent = parse_iso(event.get("originalTimestamp")), parse_iso(event.get("sentAt"))
     if original is not None and sent is not None:
-        timestamp = received_at - (sent - original)
+        # Dates far apart (year 1 and year 9999) overflow datetime: such a skew is no clock's, so the
+        # timestamp is receivedAt, as Segment's servers do with an implausible skew.
+        try:
+            timestamp = received_at - (sent - original)
+            event["timestamp"] = iso_millis(timestamp)
+            return
+        except (OverflowError, ValueError):
+            timestamp = received_at
     event["timestamp"] = iso_millis(timestamp)
 
 
@@ -131,19 +158,48 @@ def parse_iso(text: object) -> datetime | None:
 
 
 def raw_text(item: object) -> str:
-    """A rejected input as stored: its JSON text (orjson cannot fail on what orjson decoded)."""
+    """A rejected input as stored: its JSON text, cut at the nesting limit when it is deeper than the store's
+    encoder goes (orjson decodes 1,024 levels but encodes 254)."""
     try:
-        return json_text(item, default=None)
+        return orjson.dumps(item).decode()
+    except TypeError:  # too deep, a lone surrogate or an integer beyond 64 bits: json_text writes the last two
+        return json_text(cut_nesting(item, MAX_DEPTH), default=repr)
+
+
+CUT = f"(cut: nested deeper than {MAX_DEPTH} levels)"
+
+
+def cut_nesting(value: object, levels: int) -> object:
+    """A copy of `value` with objects and arrays below `levels` levels replaced by a note saying so."""
+    if not isinstance(value, dict | list):
+        return value
+    if levels <= 0:
+        return CUT
+    if isinstance(value, dict):
+        return {key: cut_nesting(item, levels - 1) for key, item in value.items()}
+    return [cut_nesting(item, levels - 1) for item in value]
+
+
+def storable(item: object) -> dict[str, Any] | None:
+    """A rejected input's event as the store keeps it (None for a non-object), within the encoder's depth."""
+    if not isinstance(item, dict):
+        return None
+    try:
+        orjson.dumps(item)
     except TypeError:
-        return repr(item)
+        cut = cut_nesting(item, MAX_DEPTH)
+        assert isinstance(cut, dict)
+        return cut
+    return item
 
 
 class Ingest:
     """Owns parse -> route -> enqueue. One per process, shared by every request (it holds no request state)."""
 
-    def __init__(self, router: EventRouter, store: JobStore) -> None:
+    def __init__(self, router: EventRouter, store: JobStore, store_timeout: float | None = None) -> None:
         self.router = router
         self.store = store
+        self.store_timeout = store_timeout  # None: wait for the store as long as it takes (files)
 
     def add(
         self,
@@ -164,18 +220,36 @@ class Ingest:
             if received_at is not None:
                 stamp_times(event.to_dict(), received_at)
         except InvalidEventError as exc:
-            text = raw.decode("utf-8", errors="replace").rstrip("\r\n") if raw is not None else raw_text(item)
-            batch.reject(index, exc.field, exc.reason, text, item if isinstance(item, dict) else None)
+            self._reject(batch, index, item, raw, exc.field, exc.reason)
             return
-        routed = self.router.route(event.to_dict())
+        try:
+            routed = self.router.route(event.to_dict())
+        except Exception as exc:  # a bug must cost this event only, never its batch: kept, to replay once fixed
+            log.error("could not route an event (%s): kept as rejected", type(exc).__name__, exc_info=True)
+            reason = (
+                f"could not be routed: an internal error ({type(exc).__name__}) in sfmc-actions, not a problem "
+                "with the event; it is kept as rejected: replay it with `sfmc-actions dead-letters replay "
+                "--include-rejected` once fixed"
+            )
+            self._reject(batch, index, item, raw, "", reason)
+            return
         batch.events += 1
         batch.jobs.extend(routed.jobs)
         batch.unmatched += routed.unmatched
 
+    @staticmethod
+    def _reject(batch: IngestBatch, index: int, item: object, raw: bytes | None, where: str, reason: str) -> None:
+        text = raw.decode("utf-8", errors="replace").rstrip("\r\n") if raw is not None else raw_text(item)
+        batch.reject(index, where, reason, text, storable(item))
+
     def prepare(
-        self, items: Sequence[object], first_index: int = 0, received_at: datetime | None = None
+        self,
+        items: Sequence[object],
+        first_index: int = 0,
+        received_at: datetime | None = None,
+        batch: IngestBatch | None = None,
     ) -> IngestBatch:
-        batch = IngestBatch()
+        batch = batch if batch is not None else IngestBatch()
         for offset, item in enumerate(items):
             self.add(batch, first_index + offset, item, received_at=received_at)
         return batch
@@ -185,18 +259,20 @@ class Ingest:
 
         `source` names where the events came from (the write key's source, "webhook", the file) in metrics.
         """
-        stored = await self.store.enqueue(batch.jobs, batch.rejected)
+        stored = await self.store.enqueue(batch.jobs, batch.rejected, timeout=self.store_timeout)
         dead = sum(1 for job in batch.jobs if job.dead_reason is not None)
-        METRICS.record_ingest(source, batch.events - len(batch.rejected), len(batch.rejected), batch.unmatched)
+        accepted = batch.events - batch.rejections
+        METRICS.record_ingest(source, accepted, batch.rejections, batch.unmatched, batch.unstored)
         return IngestResult(
             events=batch.events,
-            accepted=batch.events - len(batch.rejected),
-            rejected=len(batch.rejected),
+            accepted=accepted,
+            rejected=batch.rejections,
             jobs=stored.accepted,
             dead=dead,
             unmatched=batch.unmatched,
             duplicates=stored.duplicates,
             problems=tuple(batch.problems),
+            unstored=batch.unstored,
         )
 
     async def submit(self, items: Sequence[object], source: str, first_index: int = 0) -> IngestResult:

@@ -24,7 +24,8 @@ from pydantic import SecretStr
 from starlette.requests import Request
 from starlette.responses import Response
 
-from sfmc_actions.ingest.request_body import BATCH_LIMIT, BodyError, check_event_sizes, decode_json, read_body
+from sfmc_actions.ingest.request_batch import prepare_events
+from sfmc_actions.ingest.request_body import BATCH_LIMIT, BodyError, check_item_count, decode_body, read_body
 from sfmc_actions.ingest.responses import commit, error_response
 from sfmc_actions.ingest.service import Ingest
 
@@ -94,10 +95,10 @@ def webhook_endpoint(ingest: Ingest, verifier: WebhookVerifier) -> Any:
             problem = verifier.problem(raw, request.headers.get(SIGNATURE_HEADER))
             if problem is not None:
                 return error_response(401, "invalid_signature", problem)
-            events = webhook_events(decode_json(raw))
-            check_event_sizes(events, len(raw), "the webhook request")
+            events = webhook_events(await decode_body(raw))
+            check_item_count(events, "the webhook request", WEBHOOK_HINT)
         except BodyError as exc:
             return error_response(exc.status, exc.code, exc.message)
-        return await commit(ingest, ingest.prepare(events), WEBHOOK_SOURCE)
+        return await commit(ingest, prepare_events(ingest, events, len(raw), stamp=False), WEBHOOK_SOURCE)
 
     return webhook

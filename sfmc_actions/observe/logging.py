@@ -8,6 +8,11 @@ Fields passed in `extra` become `key=value` pairs (text) or JSON keys. Every for
 included, goes through `redact`: registered secret values and the shapes tokens and secrets take on the wire
 (`Bearer …`, `"access_token": "…"`, `client_secret=…`) are replaced by `***`, so a secret that reaches a
 message by accident (an exception echoing a request, a library's debug line) still never reaches the log.
+
+Records that repeat are rate-limited (`RepeatLimit`): at most `REPEAT_BURST` records of one kind (logger,
+level, message template, exception type) per `REPEAT_WINDOW` seconds; the next one after the window says how
+many were dropped (`repeats_dropped=N`). A fault that repeats on every request or every accept (a full disk,
+the descriptor limit) then writes a few lines a minute, not gigabytes.
 """
 
 from __future__ import annotations
@@ -16,6 +21,10 @@ import logging
 import re
 import sys
 import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
@@ -28,7 +37,7 @@ _MIN_SECRET = 4  # shorter values would mask ordinary words
 _PATTERNS = (
     re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]+"),
     re.compile(
-        r"""(?i)(["']?(?:access_token|refresh_token|client_secret|password|secret|write_?key)["']?\s*[:=]\s*["']?)[^"'\s,&}]+"""
+        r"""(?i)(["']?(?:access_token|refresh_token|client_secret|password|secret|write_?key|token|api_?key)["']?\s*[:=]\s*["']?)[^"'\s,&}]+"""
     ),
     re.compile(r"(?i)(<fueloauth[^>]*>)[^<]+"),
     re.compile(r"(?i)(://[^:/@\s]+:)[^@/\s]+(?=@)"),  # a password in a URL: postgresql://user:pw@host
@@ -106,6 +115,51 @@ def _text(value: object) -> str:
     return _json(text) if (" " in text or not text) else text
 
 
+REPEAT_BURST = 10
+REPEAT_WINDOW = 60.0
+_REPEAT_KINDS = 1024  # kinds remembered; the least recently seen is forgotten first
+
+
+@dataclass
+class _Repeats:
+    since: float
+    passed: int = 1
+    dropped: int = 0
+
+
+class RepeatLimit(logging.Filter):
+    """Lets through at most `burst` records of one kind per `window` seconds, and counts the rest."""
+
+    def __init__(
+        self, burst: int = REPEAT_BURST, window: float = REPEAT_WINDOW, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        super().__init__()
+        self.burst, self.window, self._clock = burst, window, clock
+        self._kinds: OrderedDict[tuple[object, ...], _Repeats] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[0].__name__ if record.exc_info and record.exc_info[0] else None
+        kind = (record.name, record.levelno, str(record.msg)[:300], exc)
+        now = self._clock()
+        with self._lock:
+            seen = self._kinds.get(kind)
+            if seen is None or now - seen.since >= self.window:
+                if seen is not None and seen.dropped:
+                    record.repeats_dropped = seen.dropped  # shown as repeats_dropped=N on this record
+                self._kinds[kind] = _Repeats(now)
+                self._kinds.move_to_end(kind)
+                if len(self._kinds) > _REPEAT_KINDS:
+                    self._kinds.popitem(last=False)
+                return True
+            self._kinds.move_to_end(kind)
+            if seen.passed < self.burst:
+                seen.passed += 1
+                return True
+            seen.dropped += 1
+            return False
+
+
 class _StderrHandler(logging.StreamHandler[TextIO]):
     """Writes to whatever sys.stderr is at the time of each record (test runners swap it)."""
 
@@ -126,6 +180,7 @@ def configure_logging(level: str | int = "INFO", *, json: bool = False, stream: 
     global _installed
     handler: logging.Handler = logging.StreamHandler(stream) if stream is not None else _StderrHandler()
     handler.setFormatter(JsonFormatter() if json else TextFormatter())
+    handler.addFilter(RepeatLimit())
     root = logging.getLogger()
     if _installed is not None:
         root.removeHandler(_installed)

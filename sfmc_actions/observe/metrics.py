@@ -1,4 +1,5 @@
-"""Prometheus metrics of the service, exposed at `GET /metrics` on the serve port (prometheus-client).
+"""Prometheus metrics of the service, exposed at `GET /metrics` on the metrics port (prometheus-client;
+metrics_app.py serves them).
 
 One `Metrics` object per registry; the process-wide `METRICS` uses prometheus-client's default registry, which
 is what `/metrics` serves. Tests pass `Metrics(CollectorRegistry())` to count in isolation.
@@ -6,6 +7,12 @@ is what `/metrics` serves. Tests pass `Metrics(CollectorRegistry())` to count in
     sfmc_actions_events_accepted_total{source}            events that passed the Segment Spec checks
     sfmc_actions_events_rejected_total{source}            events kept as rejected (Spec failures)
     sfmc_actions_events_unmatched_total{source}           accepted events no subscription matched
+    sfmc_actions_events_rejected_unstored_total{source}   rejected events counted but not stored (over the
+                                                          per-request bound of stored rejected events)
+    sfmc_actions_ingest_throttled_total{source}           requests answered 429 by the source's rate limit
+    sfmc_actions_ingest_store_busy_total                  requests answered 503: the store did not commit in time
+    sfmc_actions_http_connections_refused_total           connections answered 503 at once: the connection cap
+    sfmc_actions_http_connections_timed_out_total         connections closed: no complete request in time
     sfmc_actions_jobs_delivered_total{subscription,action}
     sfmc_actions_jobs_retried_total{subscription,action}  failed attempts scheduled again
     sfmc_actions_jobs_throttled_total{subscription,action} given back after a 429, attempt not counted
@@ -29,9 +36,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram
-from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
-from starlette.requests import Request
-from starlette.responses import Response
+from prometheus_client.exposition import generate_latest
 
 _P = "sfmc_actions"
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
@@ -51,6 +56,24 @@ class Metrics:
         )
         self.events_unmatched = Counter(
             f"{_P}_events_unmatched", "Accepted events no subscription matched", ["source"], registry=r
+        )
+        self.events_rejected_unstored = Counter(
+            f"{_P}_events_rejected_unstored",
+            "Rejected events counted but not stored (over the per-request bound)",
+            ["source"],
+            registry=r,
+        )
+        self.ingest_throttled = Counter(
+            f"{_P}_ingest_throttled", "Requests answered 429 by the source's rate limit", ["source"], registry=r
+        )
+        self.ingest_store_busy = Counter(
+            f"{_P}_ingest_store_busy", "Ingest requests answered 503: the store did not commit in time", registry=r
+        )
+        self.connections_refused = Counter(
+            f"{_P}_http_connections_refused", "Connections answered 503 at once: over the connection cap", registry=r
+        )
+        self.connections_timed_out = Counter(
+            f"{_P}_http_connections_timed_out", "Connections closed: no complete request within the timeout", registry=r
         )
         self.jobs_delivered = Counter(f"{_P}_jobs_delivered", "Jobs SFMC accepted", job, registry=r)
         self.jobs_retried = Counter(f"{_P}_jobs_retried", "Failed attempts scheduled again", job, registry=r)
@@ -96,7 +119,7 @@ class Metrics:
             f"{_P}_queue_oldest_pending_seconds", "Age of the oldest job not yet delivered or dead", registry=r
         )
 
-    def record_ingest(self, source: str, accepted: int, rejected: int, unmatched: int) -> None:
+    def record_ingest(self, source: str, accepted: int, rejected: int, unmatched: int, unstored: int = 0) -> None:
         """What the ingest API, the webhook and `send` call once per request or file."""
         if accepted:
             self.events_accepted.labels(source).inc(accepted)
@@ -104,6 +127,8 @@ class Metrics:
             self.events_rejected.labels(source).inc(rejected)
         if unmatched:
             self.events_unmatched.labels(source).inc(unmatched)
+        if unstored:
+            self.events_rejected_unstored.labels(source).inc(unstored)
 
     def record_queue(self, counts: Iterable[tuple[str | None, str, int]], age_of_oldest: float | None) -> None:
         """Queue depth from the store's stats: (subscription, state, count) triples."""
@@ -124,9 +149,3 @@ class Metrics:
 
 
 METRICS = Metrics()
-
-
-async def metrics_endpoint(request: Request) -> Response:
-    """`GET /metrics`: the Prometheus text format."""
-    metrics: Metrics = getattr(request.app.state, "metrics", METRICS)
-    return Response(metrics.render(), media_type=CONTENT_TYPE_LATEST)

@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from sfmc_actions.errors import StoreError
+from sfmc_actions.observe import urls as observe_urls
 from sfmc_actions.queue.jobs import (
     ApplyResult,
     EnqueueResult,
@@ -96,10 +97,10 @@ def _store_for(url: str, options: dict[str, Any]) -> SqliteJobStore | PostgresJo
     query = dict(parse_qsl(parts.query))
     if parts.scheme == "sqlite":
         if parts.netloc:
-            raise StoreError(f"sqlite URL {url!r} has a host part ({parts.netloc!r}): {URL_HELP}")
+            raise StoreError(f"sqlite URL {redact_url(url)!r} has a host part: {URL_HELP}")
         path = parts.path[1:]  # sqlite:///x.db -> "x.db"; sqlite:////tmp/x.db -> "/tmp/x.db"
         if not path:
-            raise StoreError(f"sqlite URL {url!r} names no file: {URL_HELP}")
+            raise StoreError(f"sqlite URL {redact_url(url)!r} names no file: {URL_HELP}")
         return _sqlite(path, query, options)
     if parts.scheme in ("postgresql", "postgres"):
         schema = query.pop("schema", "sfmc_actions")
@@ -118,9 +119,5 @@ def _sqlite(path: str, query: dict[str, str], options: dict[str, Any]) -> Sqlite
 
 
 def redact_url(url: str) -> str:
-    """The URL with any password replaced by ***, for logs and messages."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    host = parts.netloc.rsplit("@", 1)[1]
-    return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{host}"))
+    """The URL with every credential (user-info password, ?password= and the like) replaced by ***."""
+    return observe_urls.redact_url(url)

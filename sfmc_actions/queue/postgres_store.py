@@ -8,7 +8,8 @@ this process's clock; leases of a minute tolerate the skew NTP leaves between ma
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Collection, Sequence
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from typing import Any
@@ -16,6 +17,7 @@ from typing import Any
 import asyncpg
 from pydantic import SecretStr
 
+from sfmc_actions.queue.bounded_write import CommitGate, busy, wait_bounded
 from sfmc_actions.queue.jobs import (
     ApplyResult,
     EnqueueResult,
@@ -55,6 +57,11 @@ WITH input AS MATERIALIZED (
     INSERT INTO job_bodies (job_id, event, payload, raw_body) SELECT id, e::json, p::json, r FROM input
 )
 SELECT pg_notify($13, '')"""
+PROBE_WRITE = """
+INSERT INTO store_probe (id, checked_at) VALUES (1, $1)
+ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at"""
+# Bounds every statement of a bounded write, lock waits included; the time is in milliseconds.
+LIMIT_STATEMENTS = "SELECT set_config('statement_timeout', $1, true), set_config('lock_timeout', $1, true)"
 # Writes only when there is no key or it has expired: the keys returned are the new ones.
 TAKE_DEDUPE_KEYS = """
 INSERT INTO dedupe_keys (subscription, message_id, expires_at)
@@ -193,14 +200,49 @@ class PostgresJobStore:
         await self._db.migrate()
 
     # -- enqueue ---------------------------------------------------------------------------------------------
-    async def enqueue(self, jobs: Sequence[NewJob], rejected: Sequence[RejectedEvent] = ()) -> EnqueueResult:
-        if any(job.deduplicated for job in jobs):  # taking keys, then inserting: one transaction
+    async def enqueue(
+        self, jobs: Sequence[NewJob], rejected: Sequence[RejectedEvent] = (), *, timeout: float | None = None
+    ) -> EnqueueResult:
+        if timeout is not None:
+            result = await self._bounded_write(lambda conn: self._insert(conn, jobs, rejected, self._clock()), timeout)
+        elif any(job.deduplicated for job in jobs):  # taking keys, then inserting: one transaction
             async with self._db.pool.acquire() as conn, conn.transaction():
                 result = await self._insert(conn, jobs, rejected, self._clock())
         else:  # INSERT_JOBS alone, a transaction by itself: no BEGIN and COMMIT round trips
             result = await self._insert(self._db.pool, jobs, rejected, self._clock())
         self._db.wake_local()
         return result
+
+    async def check_writable(self, timeout: float) -> None:
+        now = self._clock()
+        await self._bounded_write(lambda conn: conn.execute(PROBE_WRITE, now), timeout)
+
+    async def _bounded_write(self, write: Callable[[asyncpg.Connection], Awaitable[Any]], timeout: float) -> Any:
+        """`write` in a transaction that commits within `timeout` or not at all (see bounded_write.py)."""
+        gate = CommitGate()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+
+        async def run() -> Any:
+            try:
+                async with self._db.pool.acquire(timeout=timeout) as conn:
+                    transaction = conn.transaction()
+                    await transaction.start()
+                    try:
+                        left = max(1, int((deadline - loop.time()) * 1000))
+                        await conn.execute(LIMIT_STATEMENTS, str(left))
+                        result = await write(conn)
+                        if not gate.commit():
+                            raise busy(timeout)
+                    except BaseException:
+                        await transaction.rollback()
+                        raise
+                    await transaction.commit()
+                    return result
+            except (TimeoutError, asyncpg.QueryCanceledError, asyncpg.LockNotAvailableError):
+                raise busy(timeout) from None
+
+        return await wait_bounded(asyncio.ensure_future(run()), gate, timeout)
 
     async def _insert(
         self,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import time
 from collections.abc import AsyncIterator, Callable, Collection, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -16,6 +17,7 @@ from typing import Any, Literal
 
 from pydantic import SecretStr
 
+from sfmc_actions.queue.bounded_write import CommitGate, sqlite_write, wait_bounded
 from sfmc_actions.queue.jobs import (
     ApplyResult,
     EnqueueResult,
@@ -131,6 +133,9 @@ PURGE_DEDUPE = """
 DELETE FROM dedupe_keys WHERE (subscription, message_id) IN
     (SELECT subscription, message_id FROM dedupe_keys WHERE expires_at <= ? LIMIT ?)"""
 PURGE_CHUNK = 5000
+PROBE_WRITE = """
+INSERT INTO store_probe (id, checked_at) VALUES (1, ?)
+ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at"""
 
 
 def _job(row: Sequence[Any]) -> Job:
@@ -154,6 +159,10 @@ class SqliteJobStore:
         # stats() scans the table (over a second at 1M jobs): on its own connection and thread it never holds up
         # enqueues and claims, and WAL lets it read while they write.
         self._stats_db = SqliteDatabase(self.path, synchronous=synchronous, busy_timeout=busy_timeout)
+        # Ingest writes (enqueue, the write probe) on their own connection and thread too: a worker's claim
+        # waiting out the busy timeout on a locked file must not hold up the API's bounded writes behind it.
+        self._ingest_db = SqliteDatabase(self.path, synchronous=synchronous, busy_timeout=busy_timeout)
+        self._busy_timeout = busy_timeout
         self._tokens = SqliteTokens(self._db, clock, refresh_lock_lease)
         self.entries = SqliteEntries(self._db, clock)  # journey entries' sends (sqlite_entries.py)
         self.row_order = SqliteRowOrder(self._db, clock)
@@ -181,14 +190,30 @@ class SqliteJobStore:
         await self._db.run(lambda conn: self._db.migrate(conn, now))
 
     # -- enqueue ---------------------------------------------------------------------------------------------
-    async def enqueue(self, jobs: Sequence[NewJob], rejected: Sequence[RejectedEvent] = ()) -> EnqueueResult:
-        def enqueue(conn: sqlite3.Connection) -> EnqueueResult:
-            with write_transaction(conn):
-                return self._insert(conn, jobs, rejected, self._now())
-
-        result = await self._db.run(enqueue)
+    async def enqueue(
+        self, jobs: Sequence[NewJob], rejected: Sequence[RejectedEvent] = (), *, timeout: float | None = None
+    ) -> EnqueueResult:
+        result = await self._ingest_write(lambda conn: self._insert(conn, jobs, rejected, self._now()), timeout)
         self._wake_local()
         return result
+
+    async def check_writable(self, timeout: float) -> None:
+        now = self._now()
+        await self._ingest_write(lambda conn: conn.execute(PROBE_WRITE, (now,)), timeout)
+
+    async def _ingest_write(self, write: Callable[[sqlite3.Connection], Any], timeout: float | None) -> Any:
+        if timeout is None:
+
+            def unbounded(conn: sqlite3.Connection) -> Any:
+                with write_transaction(conn):
+                    return write(conn)
+
+            return await self._ingest_db.run(unbounded)
+        gate, deadline = CommitGate(), time.monotonic() + timeout
+        work = asyncio.ensure_future(
+            self._ingest_db.run(lambda conn: sqlite_write(conn, write, gate, deadline, timeout, self._busy_timeout))
+        )
+        return await wait_bounded(work, gate, timeout)
 
     def _insert(
         self, conn: sqlite3.Connection, jobs: Sequence[NewJob], rejected: Sequence[RejectedEvent], now: float
@@ -386,6 +411,7 @@ class SqliteJobStore:
             yield
 
     async def close(self) -> None:
+        await self._ingest_db.close()
         await self._stats_db.close()
         await self._db.close()
 

@@ -95,12 +95,23 @@ class JobStore(Protocol):
     async def migrate(self) -> None:
         """Apply the schema migrations not yet applied. Idempotent; safe when processes start together."""
 
-    async def enqueue(self, jobs: Sequence[NewJob], rejected: Sequence[RejectedEvent] = ()) -> EnqueueResult:
+    async def enqueue(
+        self, jobs: Sequence[NewJob], rejected: Sequence[RejectedEvent] = (), *, timeout: float | None = None
+    ) -> EnqueueResult:
         """Store routed jobs and rejected events in one transaction, committed when this returns.
 
         Jobs with `deduplicated` set are skipped (and counted) when a job with the same (subscription,
-        message_id) was enqueued within the store's de-duplication window.
+        message_id) was enqueued within the store's de-duplication window. With `timeout`, a transaction that
+        cannot commit within that many seconds (a locked or slow store) is rolled back and StoreBusyError
+        raised: then nothing of it was stored, ever (bounded_write.py). Ingest writes do not wait behind the
+        workers' claims.
         """
+
+    async def check_writable(self, timeout: float) -> None:
+        """Commit a write that does not grow the store (one probe row, rewritten), within `timeout` seconds.
+
+        StoreBusyError when it cannot commit in time (locked, slow); StoreError or the driver's error when it
+        cannot write at all (read-only, full disk). What /readyz and start-up ask."""
 
     async def claim_batch(
         self, owner: str, lease_seconds: float, max_jobs: int, batch_key: str | None = None

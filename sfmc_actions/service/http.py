@@ -1,4 +1,4 @@
-"""The HTTP side of `serve` and `worker`: the app (ingest API at /, GET /metrics), uvicorn in our own loop.
+"""The HTTP side of `serve` and `worker`: the ingest app, the metrics app, uvicorn in our own loop.
 
 uvicorn runs inside the service's event loop without its own signal handlers, so the service decides the
 shutdown order (service.py); `http_server` stops accepting and lets requests in flight finish on exit.
@@ -9,65 +9,57 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket
-import time
-from collections.abc import AsyncIterator, Callable, Generator
+from collections.abc import AsyncIterator, Generator
 from contextlib import asynccontextmanager
 from typing import Any
 
 import uvicorn
 from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import BaseRoute, Mount, Route
+from starlette.routing import BaseRoute, Mount
 
 from sfmc_actions.errors import SfmcActionsError
 from sfmc_actions.observe.metrics import Metrics
+from sfmc_actions.observe.metrics_app import Refresh, create_metrics_app, metrics_routes
 from sfmc_actions.queue import JobStore
 from sfmc_actions.queue.rows import utc_now
 from sfmc_actions.route.router import Router
 from sfmc_actions.service.load import Loaded, tenant_key
-
-QUEUE_METRICS_EVERY = 10.0  # /metrics refreshes the queue depth at most this often (a GROUP BY over the jobs)
 
 
 class StartError(SfmcActionsError):
     """The service cannot start: no credentials for a `worker`, a port taken. The message says what to do."""
 
 
-def metrics_endpoint(store: JobStore, metrics: Metrics) -> Callable[[Request], Any]:
-    """`GET /metrics`, refreshing the queue-depth gauges from the store when they are older than a few seconds."""
-    refreshed = [-QUEUE_METRICS_EVERY]
+def queue_refresh(store: JobStore, metrics: Metrics) -> Refresh:
+    """Refreshes the queue-depth gauges from the store's stats (before a scrape of /metrics)."""
 
-    async def endpoint(request: Request) -> Response:
-        if time.monotonic() - refreshed[0] >= QUEUE_METRICS_EVERY:
-            refreshed[0] = time.monotonic()
-            with contextlib.suppress(Exception):  # a store hiccup must not break the scrape
-                stats = await store.stats(last_errors=0)
-                oldest = stats.oldest_pending_at
-                age = (utc_now() - oldest).total_seconds() if oldest is not None else None
-                metrics.record_queue(((c.subscription, c.state.value, c.count) for c in stats.counts), age)
-        return Response(metrics.render(), media_type="text/plain; version=0.0.4; charset=utf-8")
+    async def refresh() -> None:
+        stats = await store.stats(last_errors=0)
+        oldest = stats.oldest_pending_at
+        age = (utc_now() - oldest).total_seconds() if oldest is not None else None
+        metrics.record_queue(((c.subscription, c.state.value, c.count) for c in stats.counts), age)
 
-    return endpoint
+    return refresh
 
 
 def http_app(loaded: Loaded, store: JobStore, metrics: Metrics) -> Starlette:
-    """The serve port: GET /metrics, and the ingest API (Segment's Tracking API, /healthz, /readyz) at /."""
+    """The serve port: the ingest API (Segment's Tracking API, /healthz, /readyz), and GET /metrics only when
+    the config says `metrics: {public: true}` (they name the tenant, sources and subscriptions)."""
     from sfmc_actions.ingest.http_api import create_ingest_app
 
     router = Router(loaded.subscriptions, tenant_key(loaded.config.settings))
     ingest = create_ingest_app(loaded.config, router, store)
-    routes: list[BaseRoute] = [Route("/metrics", metrics_endpoint(store, metrics), methods=["GET"]), Mount("/", ingest)]
-    app = Starlette(routes=routes)
+    routes: list[BaseRoute] = []
+    if loaded.config.metrics.public:
+        routes += metrics_routes(metrics, queue_refresh(store, metrics))
+    app = Starlette(routes=[*routes, Mount("/", ingest)])
     app.state.ingest = ingest.state.ingest
     return app
 
 
 def metrics_app(store: JobStore, metrics: Metrics) -> Starlette:
-    async def healthz(request: Request) -> Response:
-        return Response('{"status":"ok"}', media_type="application/json")
-
-    return Starlette(routes=[Route("/metrics", metrics_endpoint(store, metrics)), Route("/healthz", healthz)])
+    """The metrics port (`--metrics-port`): /metrics and /healthz."""
+    return create_metrics_app(metrics, queue_refresh(store, metrics))
 
 
 class _Server(uvicorn.Server):
@@ -99,9 +91,13 @@ def url_of(sock: socket.socket) -> str:
 
 
 @asynccontextmanager
-async def http_server(app: Starlette, sock: socket.socket) -> AsyncIterator[_Server]:
-    """Serve `app` on the bound socket; on exit, stop accepting and let requests in flight finish (10 s)."""
-    config = uvicorn.Config(app, log_config=None, access_log=False, lifespan="off", timeout_graceful_shutdown=10)
+async def http_server(app: Starlette, sock: socket.socket, **options: Any) -> AsyncIterator[_Server]:
+    """Serve `app` on the bound socket; on exit, stop accepting and let requests in flight finish (10 s).
+
+    `options`: more uvicorn.Config arguments (connections.protocol_options: the connection bounds)."""
+    config = uvicorn.Config(
+        app, log_config=None, access_log=False, lifespan="off", timeout_graceful_shutdown=10, **options
+    )
     server = _Server(config)
     task = asyncio.create_task(server.serve(sockets=[sock]), name="sfmc-actions-http")
     try:

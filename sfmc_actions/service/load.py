@@ -30,6 +30,7 @@ def load(
     """
     config = load_config(path, environ, text)
     subscriptions, warnings = compile_subscriptions(config)
+    warnings = [*config.warnings, *warnings]
     if not several_destinations:
         config.single_destination()
     return Loaded(config, subscriptions, warnings)

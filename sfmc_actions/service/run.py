@@ -1,9 +1,10 @@
 """Wiring for the long-running commands: `serve` (ingest API + workers, one process) and `worker` (workers only).
 
-    serve:  config -> store (SQLite file by default) -> [built-in emulator when the config has no credentials]
+    serve:  config -> store (SQLite file by default; a write must commit, or it refuses to start)
+            -> [built-in emulator on loopback when the config has no credentials]
             -> SFMC client (observed transport, tenant limiter, token shared through the store)
-            -> Worker tasks + the HTTP app (ingest API mounted at /, GET /metrics) on uvicorn
-    worker: the same minus the HTTP app (and minus the emulator: it lives in the serve process)
+            -> Worker tasks + the ingest API on uvicorn (bounded connections) + /metrics on --metrics-port
+    worker: the same minus the ingest API (and minus the emulator: it lives in the serve process)
 
 SIGTERM or SIGINT stops gracefully, in this order: stop accepting (uvicorn closes the listener and finishes
 requests in flight, whose events are committed before they are answered); then stop the workers (sends in
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import signal
 from collections.abc import AsyncIterator, Callable, Generator
@@ -22,7 +24,6 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from starlette.applications import Starlette
 
@@ -37,10 +38,12 @@ from sfmc_actions.deliver import (
     observed_http_client,
     policy_for,
 )
-from sfmc_actions.errors import BatchSizeError
-from sfmc_actions.observe.logging import register_secret
+from sfmc_actions.errors import BatchSizeError, StoreError
+from sfmc_actions.observe.logging import redact, register_secret
 from sfmc_actions.observe.metrics import METRICS, Metrics
+from sfmc_actions.observe.urls import url_secrets
 from sfmc_actions.queue import JobStore, RetryPolicy, open_store, redact_url
+from sfmc_actions.service.connections import ConnectionLimits, connection_limits, protocol_options
 from sfmc_actions.service.http import StartError, bind, http_app, http_server, metrics_app, url_of
 from sfmc_actions.service.load import Loaded, load, tenant_key
 from sfmc_actions.sfmc.client import SfmcClient
@@ -54,16 +57,25 @@ log = logging.getLogger("sfmc_actions.service")
 EMULATOR_SEED_NAME = "emulator-seed.yaml"
 
 
+# The built-in emulator hands out tokens for published demo credentials and has unauthenticated /__emulator/
+# routes (reset, faults, deletes): it listens on loopback whatever --host says, unless --emulator-host is given.
+EMULATOR_HOST = "127.0.0.1"
+STARTUP_WRITE_TIMEOUT = 10.0  # the store must commit a write this soon at start-up, or serve refuses to start
+METRICS_CONNECTIONS = 32  # the metrics port serves scrapers, a few at a time
+
+
 @dataclass
 class ServiceOptions:
     config: Path
     database: str  # a store URL (queue.open_store)
-    host: str = "127.0.0.1"
+    host: str = "127.0.0.1"  # serve: the ingest API's interface
     port: int = 8088
     emulator_seed: Path | None = None
     emulator_port: int = 8787
+    emulator_host: str | None = None  # None: loopback (EMULATOR_HOST)
     emulator_url: str | None = None  # worker: deliver to the emulator of a running serve
-    metrics_port: int | None = None  # worker: serve /metrics and /healthz on this port
+    metrics_port: int | None = None  # serve /metrics and /healthz on this port (0: a free one)
+    metrics_host: str = "127.0.0.1"
     worker: dict[str, Any] = field(default_factory=dict)  # WorkerOptions overrides (tests, the soak test)
 
 
@@ -76,6 +88,8 @@ class Started:
     url: str | None = None  # the ingest API
     emulator_url: str | None = None
     worker: Worker | None = None
+    metrics_url: str | None = None  # where /metrics is served (the metrics port, or the ingest port when public)
+    max_connections: int | None = None  # the ingest API's connection cap
 
 
 # -- building blocks -------------------------------------------------------------------------------------------
@@ -206,7 +220,7 @@ async def _run(
 ) -> None:
     started = Started(loaded, redact_url(options.database))
     async with AsyncExitStack() as stack:
-        store = await open_store(options.database, dedupe_window=loaded.config.delivery.dedupe_window)
+        store = await _writable_store(options.database, loaded)
         stack.push_async_callback(store.close)
         if settings is None:
             settings, started.emulator_url = await _emulator_target(stack, options, serve_http)
@@ -215,15 +229,29 @@ async def _run(
         worker_task = asyncio.create_task(worker.run(), name="sfmc-actions-worker")
         stopper.on_force.append(worker.stop)
         try:
-            # The HTTP server closes first (stop accepting, finish the requests in flight), then the worker.
+            # The HTTP servers close first (stop accepting, finish the requests in flight), then the worker.
             async with AsyncExitStack() as front:
-                app = http_app(loaded, store, metrics) if serve_http else metrics_app(store, metrics)
-                port = options.port if serve_http else options.metrics_port
-                if port is not None:
-                    sock = bind(options.host, port)
-                    started.url = url_of(sock) if serve_http else None
-                    server = await front.enter_async_context(http_server(app, sock))
-                    stopper.on_force.append(lambda: setattr(server, "force_exit", True))
+                servers: list[tuple[Starlette, str, int, ConnectionLimits]] = []
+                ingest = loaded.config.ingest
+                if serve_http:
+                    limits = connection_limits(ingest.header_timeout, ingest.max_connections)
+                    started.max_connections = limits.max_connections
+                    servers.append((http_app(loaded, store, metrics), options.host, options.port, limits))
+                if options.metrics_port is not None:
+                    limits = connection_limits(ingest.header_timeout, METRICS_CONNECTIONS)
+                    servers.append((metrics_app(store, metrics), options.metrics_host, options.metrics_port, limits))
+                for index, (app, host, port, limits) in enumerate(servers):
+                    sock = bind(host, port)
+                    if index == 0 and serve_http:
+                        started.url = url_of(sock)
+                        if loaded.config.metrics.public:
+                            started.metrics_url = f"{started.url}/metrics"
+                    else:
+                        started.metrics_url = f"{url_of(sock)}/metrics"
+                    server = await front.enter_async_context(
+                        http_server(app, sock, **protocol_options(limits, metrics))
+                    )
+                    stopper.on_force.append(functools.partial(setattr, server, "force_exit", True))
                 if on_started is not None:
                     on_started(started)
                 stop = asyncio.create_task(stopper.requested.wait())
@@ -248,11 +276,42 @@ async def _emulator_target(
         app = create_app(seed)
     except (SeedError, ValueError) as exc:
         raise StartError(f"the built-in emulator cannot start with the seed {seed}: {exc}") from None
+    host = options.emulator_host or EMULATOR_HOST
+    if options.emulator_host is not None:
+        log.warning(
+            "the built-in emulator listens on %s (--emulator-host): anyone who reaches it gets tokens for its "
+            "published demo credentials and its unauthenticated /__emulator/ routes (reset, faults, deletes)",
+            host,
+        )
     try:
-        url = await stack.enter_async_context(run_emulator(app, options.host, options.emulator_port))
+        url = await stack.enter_async_context(run_emulator(app, host, options.emulator_port))
     except OSError:  # the usual port is taken (another serve, a standalone emulator): any free one will do
-        url = await stack.enter_async_context(run_emulator(app, options.host, 0))
+        url = await stack.enter_async_context(run_emulator(app, host, 0))
     return emulator_settings(url, app), url
+
+
+async def _writable_store(database: str, loaded: Loaded) -> JobStore:
+    """The store, opened, migrated, and able to commit a write: else StartError saying why (a read-only file
+    or directory, a full disk, a lock held by another process), rather than a ready service storing nothing."""
+    shown = redact_url(database)
+    try:
+        store = await open_store(database, dedupe_window=loaded.config.delivery.dedupe_window)
+    except StoreError:
+        raise
+    except Exception as exc:  # the driver's own error (sqlite3.OperationalError: a read-only file...)
+        raise StartError(f"cannot open the job store {shown}: {redact(str(exc))}{_WRITE_HINT}") from None
+    try:
+        await store.check_writable(STARTUP_WRITE_TIMEOUT)
+    except Exception as exc:
+        await store.close()
+        raise StartError(f"the job store {shown} cannot commit a write: {redact(str(exc))}{_WRITE_HINT}") from None
+    return store
+
+
+_WRITE_HINT = (
+    ". Nothing could be stored, so serve and worker do not start: make the database file and its directory "
+    "writable (or the PostgreSQL user able to write), free disk space, or stop whatever holds the lock"
+)
 
 
 def default_emulator_seed(config: Path) -> Path | None:
@@ -268,5 +327,5 @@ def _register_secrets(loaded: Loaded, database: str) -> None:
         register_secret(source.write_key)
     if config.webhook is not None:
         register_secret(config.webhook.shared_secret)
-    with contextlib.suppress(ValueError):
-        register_secret(urlsplit(database).password)
+    for secret in url_secrets(database):
+        register_secret(secret)

@@ -15,12 +15,15 @@ from types import TracebackType
 ROOT = Path(__file__).resolve().parents[2]
 INGEST_URL = re.compile(r"ingest API on (http://\S+?),")
 EMULATOR_URL = re.compile(r"delivering to emulator (http://\S+?);")
+METRICS_URL = re.compile(r"metrics at (http://\S+?/metrics)")
 STARTED = re.compile(r"sfmc-actions .*Ctrl\+C to stop")
 
 
 class Service:
-    def __init__(self, *args: str, env: dict[str, str] | None = None) -> None:
-        self.args = [sys.executable, "-m", "sfmc_actions", *args]
+    def __init__(self, *args: str, env: dict[str, str] | None = None, prefix: tuple[str, ...] = ()) -> None:
+        """`prefix`: a command to run it under, such as ("prlimit", "--nofile=256")."""
+        self.args = [*prefix, sys.executable, "-m", "sfmc_actions", *args]
+        self.command = args[0] if args else "sfmc-actions"
         self.env = {**os.environ, "COLUMNS": "200", **(env or {})}
         self.lines: list[str] = []
         self.process: subprocess.Popen[str] | None = None
@@ -35,10 +38,10 @@ class Service:
         deadline = time.monotonic() + timeout
         while not any(STARTED.search(line) for line in self.lines):
             if self.process.poll() is not None:
-                raise AssertionError(f"{self.args[3]} exited with {self.process.returncode}:\n{self.stderr}")
+                raise AssertionError(f"{self.command} exited with {self.process.returncode}:\n{self.stderr}")
             if time.monotonic() > deadline:
                 self.kill()
-                raise AssertionError(f"{self.args[3]} did not start within {timeout} s:\n{self.stderr}")
+                raise AssertionError(f"{self.command} did not start within {timeout} s:\n{self.stderr}")
             time.sleep(0.05)
         return self
 
@@ -67,7 +70,7 @@ class Service:
             code = self.process.wait(timeout)
         except subprocess.TimeoutExpired:
             self.kill()
-            raise AssertionError(f"{self.args[3]} did not stop within {timeout} s of SIGTERM:\n{self.stderr}") from None
+            raise AssertionError(f"{self.command} did not stop within {timeout} s of SIGTERM:\n{self.stderr}") from None
         self._close()
         return code
 

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 from segment.analytics import Client
 
-from tests.e2e.processes import EMULATOR_URL, INGEST_URL, Service, sfmc_actions, wait_for
+from tests.e2e.processes import EMULATOR_URL, INGEST_URL, METRICS_URL, Service, sfmc_actions, wait_for
 
 WRITE_KEY = "quickstart-website-key"
 
@@ -38,9 +38,19 @@ def test_serve_delivers_events_from_the_segment_sdk(tmp_path: Path) -> None:
     database = f"sqlite:///{tmp_path}/e2e.db"
     users = 20
     with Service(
-        "serve", "--config", "examples/quickstart.yaml", "--port", "0", "--emulator-port", "0", "--database", database
+        "serve",
+        "--config",
+        "examples/quickstart.yaml",
+        "--port",
+        "0",
+        "--emulator-port",
+        "0",
+        "--metrics-port",
+        "0",
+        "--database",
+        database,
     ) as serve:
-        url, emulator = serve.find(INGEST_URL), serve.find(EMULATOR_URL)
+        url, emulator, metrics_url = serve.find(INGEST_URL), serve.find(EMULATOR_URL), serve.find(METRICS_URL)
         assert "BUILT-IN SFMC EMULATOR" in serve.stderr and f"{emulator}/__emulator/" in serve.stderr
         send_with_segment_sdk(url, users)
 
@@ -63,7 +73,7 @@ def test_serve_delivers_events_from_the_segment_sdk(tmp_path: Path) -> None:
         assert len(vip) == users
         entries = inspect("/journey-events")
         assert sorted(e["contact_key"] for e in entries) == sorted(f"user-{n}" for n in range(users))
-        metrics = httpx.get(f"{url}/metrics", timeout=10).text
+        metrics = httpx.get(metrics_url, timeout=10).text
         assert 'sfmc_actions_jobs_delivered_total{action="apiEvent",subscription="welcome-journey"} 20.0' in metrics
         assert httpx.get(f"{url}/readyz", timeout=10).status_code == 200
 

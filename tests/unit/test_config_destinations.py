@@ -34,7 +34,7 @@ destinations:
       account_id: 100000002
       client_id: us-client
       client_secret: ${US_SECRET}
-      api_base_url: http://127.0.0.1:8787
+      api_base_url: https://mcus.rest.marketingcloudapis.com
     subscriptions:
       - name: orders
         action: dataExtension
@@ -65,7 +65,7 @@ def test_each_destination_has_its_own_settings_and_subscriptions(tmp_path: Path)
         "100000001",
         "emea-secret-value",
     )
-    assert (us.settings.subdomain, us.settings.api_base_url) == ("mcus", "http://127.0.0.1:8787")
+    assert (us.settings.subdomain, us.settings.api_base_url) == ("mcus", "https://mcus.rest.marketingcloudapis.com")
     assert [s.name for s in emea.subscriptions] == ["contacts", "orders"]
     assert [s.name for s in us.subscriptions] == ["orders"]  # the same name in another destination is fine
     assert emea.path == ("destinations", 0) and "secret-value" not in repr(config)

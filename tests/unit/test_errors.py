@@ -34,6 +34,7 @@ BUILTIN_RAISES = {
     ("deliver/tenants.py", "ValueError"): "a caller's programming error (limiter arguments)",
     ("deliver/worker_lifecycle.py", "NotImplementedError"): "Worker defines deliver",
     ("ingest/webhook.py", "RuntimeError"): "a caller's programming error (signing without a secret)",
+    ("ingest/json_text.py", "ValueError"): "json.loads's parse_constant hook refusing NaN; caught in json_text.loads",
     ("js/json.py", "ValueError"): "JSON.parse's SyntaxError, as json.loads raises it; caught by @json",
     ("js/values.py", "ValueError"): "parse_constant refusing NaN/Infinity; parse_json re-raises it as orjson's",
     ("route/mapping/liquidjs/lexer.py", "TypeError"): "the JavaScript TypeError LiquidJS throws there, as MappingError",

@@ -46,7 +46,8 @@ class Cli:
             f"  account_id: {DEMO_ACCOUNT_ID}\n"
             f"  client_id: {DEMO_CLIENT_ID}\n"
             f"  client_secret: '{secret}'\n"
-            f"  api_base_url: {self.emulator.base_url}\n" + extra,
+            f"  api_base_url: {self.emulator.base_url}\n"
+            "  allow_custom_api_host: true\n" + extra,
             encoding="utf-8",
         )
         return path

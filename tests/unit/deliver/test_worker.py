@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 import time
 from datetime import timedelta
 from typing import Any
@@ -258,3 +259,26 @@ async def _until_claimed(store: JobStore, count: int) -> None:
     while (await store.stats()).total(JobState.CLAIMED) < count:
         assert time.monotonic() < deadline, "timed out"
         await asyncio.sleep(0.02)
+
+
+async def test_a_stop_on_a_store_that_cannot_write_ends_cleanly(
+    store: JobStore, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Issue 11: a read-only store made SIGTERM end with the release's OperationalError traceback."""
+    action = rows_action(batch_size=1)
+    worker = make_worker(store, ("s", action))
+    task = asyncio.create_task(worker.run())
+    await asyncio.sleep(0.1)
+    releases: list[str] = []
+
+    async def refuse(owner: str, job_ids: object = None) -> int:
+        releases.append(owner)
+        raise sqlite3.OperationalError("attempt to write a readonly database")
+
+    monkeypatch.setattr(store, "release", refuse)
+    worker.stop()
+    await asyncio.wait_for(task, 5)  # no exception out of run()
+    assert len(releases) == 1  # the other owners would fail (or wait out the busy timeout) the same way
+    assert any(
+        "could not release the claims" in r.getMessage() and "readonly" in r.getMessage() for r in caplog.records
+    )

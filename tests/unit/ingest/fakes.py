@@ -50,15 +50,22 @@ class FakeStore:
     calls: list[tuple[list[NewJob], list[RejectedEvent]]] = field(default_factory=list)
     fail: bool = False
 
-    async def enqueue(self, jobs: Sequence[NewJob], rejected: Sequence[RejectedEvent] = ()) -> EnqueueResult:
+    timeouts: list[float | None] = field(default_factory=list)
+
+    async def enqueue(
+        self, jobs: Sequence[NewJob], rejected: Sequence[RejectedEvent] = (), *, timeout: float | None = None
+    ) -> EnqueueResult:
         if self.fail:
             raise OSError("disk full")
+        self.timeouts.append(timeout)
         self.calls.append((list(jobs), list(rejected)))
         return EnqueueResult(accepted=len(jobs), duplicates=0, rejected=len(rejected))
 
-    async def get_job(self, job_id: int) -> Job | None:
+    async def check_writable(self, timeout: float) -> None:
         if self.fail:
-            raise OSError("database is locked")
+            raise OSError("attempt to write a readonly database")
+
+    async def get_job(self, job_id: int) -> Job | None:
         return None
 
     @property

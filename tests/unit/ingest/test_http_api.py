@@ -5,7 +5,6 @@ from __future__ import annotations
 import gzip
 import hashlib
 import hmac
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -15,18 +14,6 @@ import pytest
 from sfmc_actions.ingest.http_api import create_ingest_app
 from sfmc_actions.ingest.request_body import BATCH_LIMIT, EVENT_LIMIT
 from tests.unit.ingest.fakes import AUTH, SECRET, WRITE_KEY, FakeRouter, FakeStore, config
-
-
-@pytest.fixture
-def store() -> FakeStore:
-    return FakeStore()
-
-
-@pytest.fixture
-async def client(store: FakeStore) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_ingest_app(config(), FakeRouter(), store)  # type: ignore[arg-type]  # a fake store
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://ingest") as http:
-        yield http
 
 
 def padded(size: int, **fields: Any) -> bytes:
@@ -58,17 +45,18 @@ async def test_single_event_calls_and_analytics_js_short_paths(client: httpx.Asy
     assert len(store.calls) == 8 and not store.rejected
 
 
-async def test_escaped_lone_surrogates_are_read_as_javascript_reads_them(
+async def test_escaped_lone_surrogates_are_read_as_segments_servers_read_them(
     client: httpx.AsyncClient, store: FakeStore
 ) -> None:
-    # JSON.parse accepts "\ud83d" (half of an emoji); orjson refuses it. The event is kept, not a 400 (issue 14).
+    # "\ud83d" (half of an emoji, as JavaScript's slice() can leave it) is valid JSON that orjson refuses. The event
+    # is kept, not a 400; the half becomes U+FFFD, as Go's encoding/json (Segment's servers) decodes it.
     body = b'{"userId": "u\\ud83d", "traits": {"name": "\\ude00x", "big": 123456789012345678901234567890}}'
     response = await client.post("/v1/identify", content=body, headers=AUTH)
     assert response.status_code == 200 and response.json()["accepted"] == 1, response.text
     [job] = store.jobs
-    assert job.event["userId"] == "u\ud83d" and job.event["traits"]["name"] == "\ude00x"
+    assert job.event["userId"] == "u\ufffd" and job.event["traits"]["name"] == "\ufffdx"
     response = await client.post("/v1/identify", content=b'{"userId": "\\ud83d", "x": NaN}', headers=AUTH)
-    assert response.status_code == 400 and "NaN is not JSON" in response.text
+    assert response.status_code == 400 and "not valid JSON" in response.text
 
 
 async def test_answer_counts_and_lists_rejected_events(client: httpx.AsyncClient, store: FakeStore) -> None:
@@ -144,12 +132,20 @@ async def test_event_limit_is_exactly_32_kb(client: httpx.AsyncClient, store: Fa
     assert len(store.calls) == 1
 
 
-async def test_an_event_over_32_kb_inside_a_batch_is_named_by_index(client: httpx.AsyncClient) -> None:
+async def test_an_event_over_32_kb_inside_a_batch_is_rejected_alone(
+    client: httpx.AsyncClient, store: FakeStore
+) -> None:
     big = orjson.loads(padded(EVENT_LIMIT + 10))
-    body = {"batch": [{"type": "identify", "userId": "a"}, big]}
+    body = {"batch": [{"type": "identify", "userId": "a"}, {**big, "writeKey": WRITE_KEY}]}
     response = await client.post("/v1/batch", json=body, headers=AUTH)
-    assert response.status_code == 400
-    assert response.json()["message"].startswith("event 1 of the batch is 32778 bytes; the limit is 32768 bytes")
+    assert response.status_code == 200  # one poison event never fails its batch
+    answer = response.json()
+    assert (answer["accepted"], answer["rejected"]) == (1, 1)
+    assert answer["errors"][0]["index"] == 1
+    size = len(orjson.dumps(body["batch"][1]))
+    assert answer["errors"][0]["message"].startswith(f"the event is {size} bytes; the limit is 32768 bytes")
+    assert [job.event["userId"] for job in store.jobs] == ["a"] and len(store.rejected) == 1
+    assert store.rejected[0].event == big and WRITE_KEY not in store.rejected[0].raw_body  # whole, key stripped
 
 
 async def test_batch_limit_is_500_kb(client: httpx.AsyncClient) -> None:

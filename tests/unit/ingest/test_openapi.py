@@ -34,5 +34,8 @@ async def test_the_served_document_is_valid_openapi_with_every_path() -> None:
     track = schemas["TrackEvent"]
     assert "event" in track["required"] and "messageId" not in track["required"]  # generated when absent
     batch = document["paths"]["/v1/batch"]["post"]
-    assert set(batch["responses"]) == {"200", "400", "401", "503"}
+    assert set(batch["responses"]) == {"200", "400", "401", "415", "429", "503"}
+    assert (
+        "Retry-After" in batch["responses"]["429"]["headers"] and "Retry-After" in batch["responses"]["503"]["headers"]
+    )
     assert document["components"]["securitySchemes"]["writeKeyBasic"]["scheme"] == "basic"

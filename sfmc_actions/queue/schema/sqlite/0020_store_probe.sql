@@ -1,0 +1,5 @@
+-- One row, rewritten by the write probe (/readyz, start-up): a write that commits without growing the store.
+CREATE TABLE store_probe (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    checked_at REAL NOT NULL
+);
