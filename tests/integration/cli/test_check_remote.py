@@ -54,12 +54,12 @@ def test_every_mismatch_with_its_subscription_line_and_fix(cli: Cli, emulator: E
     text = checked.stderr
     # file:line, the YAML path, the subscription, what is wrong; then how to fix it
     assert (
-        f"{config}:15: subscriptions[0].mapping.values.Revenu: subscription 'orders': column 'Revenu' does not "
+        f"{config}:16: subscriptions[0].mapping.values.Revenu: subscription 'orders': column 'Revenu' does not "
         "exist in data extension" in text
     )
     assert "how to fix: did you mean 'Revenue'?" in text
-    assert f"{config}:16: subscriptions[0].mapping.values.Currency: subscription 'orders': the literal value" in text
-    assert f"{config}:20: subscriptions[1].mapping.key: subscription 'signups': no data extension with" in text
+    assert f"{config}:17: subscriptions[0].mapping.values.Currency: subscription 'orders': the literal value" in text
+    assert f"{config}:21: subscriptions[1].mapping.key: subscription 'signups': no data extension with" in text
     assert "subscription 'welcome': column 'Colour' does not exist" in text
     assert f"4 problem(s) between {config} and SFMC tenant {DEMO_SUBDOMAIN} (MID {DEMO_ACCOUNT_ID})" in text
     assert writes(emulator) == []
@@ -69,7 +69,8 @@ def test_each_destination_against_its_own_tenant(cli: Cli, emulator: Emulator, t
     config = tmp_path / "two.yaml"
     settings = (
         f"{{subdomain: {DEMO_SUBDOMAIN}, account_id: '{DEMO_ACCOUNT_ID}', client_id: {DEMO_CLIENT_ID}, "
-        f"client_secret: '${{DEMO_SECRET}}', api_base_url: {emulator.base_url}}}"
+        f"client_secret: '${{DEMO_SECRET}}', api_base_url: {emulator.base_url}, "
+        "allow_custom_api_host: true}"
     )
     config.write_text(
         "destinations:\n"
