@@ -18,6 +18,7 @@ import asyncpg
 from pydantic import SecretStr
 
 from sfmc_actions.queue.bounded_write import CommitGate, busy, wait_bounded
+from sfmc_actions.queue.history import SourceCount
 from sfmc_actions.queue.jobs import (
     ApplyResult,
     EnqueueResult,
@@ -36,6 +37,7 @@ from sfmc_actions.queue.jobs import (
 )
 from sfmc_actions.queue.postgres_db import PostgresDatabase
 from sfmc_actions.queue.postgres_entries import PostgresEntries, PostgresRowOrder
+from sfmc_actions.queue.postgres_history import PostgresHistory, count_source
 from sfmc_actions.queue.postgres_tokens import PostgresTokens
 from sfmc_actions.queue.rows import JOB_COLUMNS, dump_json, job_from_row, utc_now
 from sfmc_actions.queue.store import Reroute
@@ -187,6 +189,7 @@ class PostgresJobStore:
         self._tokens = PostgresTokens(self._db)
         self.entries = PostgresEntries(self._db, clock)  # journey entries' sends (postgres_entries.py)
         self.row_order = PostgresRowOrder(self._db, clock)
+        self.history = PostgresHistory(self._db, clock)  # counters, error groups (postgres_history.py)
         self._dedupe_window = timedelta(seconds=dedupe_window)
         self._clock = clock
 
@@ -201,13 +204,25 @@ class PostgresJobStore:
 
     # -- enqueue ---------------------------------------------------------------------------------------------
     async def enqueue(
-        self, jobs: Sequence[NewJob], rejected: Sequence[RejectedEvent] = (), *, timeout: float | None = None
+        self,
+        jobs: Sequence[NewJob],
+        rejected: Sequence[RejectedEvent] = (),
+        *,
+        timeout: float | None = None,
+        source: SourceCount | None = None,
     ) -> EnqueueResult:
+        async def insert(conn: asyncpg.Connection) -> EnqueueResult:
+            now = self._clock()
+            result = await self._insert(conn, jobs, rejected, now)
+            if source is not None:
+                await count_source(conn, source, now)
+            return result
+
         if timeout is not None:
-            result = await self._bounded_write(lambda conn: self._insert(conn, jobs, rejected, self._clock()), timeout)
-        elif any(job.deduplicated for job in jobs):  # taking keys, then inserting: one transaction
+            result = await self._bounded_write(insert, timeout)
+        elif source is not None or any(job.deduplicated for job in jobs):  # several statements: one transaction
             async with self._db.pool.acquire() as conn, conn.transaction():
-                result = await self._insert(conn, jobs, rejected, self._clock())
+                result = await insert(conn)
         else:  # INSERT_JOBS alone, a transaction by itself: no BEGIN and COMMIT round trips
             result = await self._insert(self._db.pool, jobs, rejected, self._clock())
         self._db.wake_local()

@@ -18,6 +18,7 @@ from typing import Any, Literal
 from pydantic import SecretStr
 
 from sfmc_actions.queue.bounded_write import CommitGate, sqlite_write, wait_bounded
+from sfmc_actions.queue.history import SourceCount
 from sfmc_actions.queue.jobs import (
     ApplyResult,
     EnqueueResult,
@@ -37,6 +38,7 @@ from sfmc_actions.queue.jobs import (
 from sfmc_actions.queue.rows import JOB_COLUMNS, JOB_STATE_COLUMNS, dump_json, job_from_row, utc_now
 from sfmc_actions.queue.sqlite_db import SqliteDatabase, insert_rows, to_time, write_transaction
 from sfmc_actions.queue.sqlite_entries import SqliteEntries, SqliteRowOrder
+from sfmc_actions.queue.sqlite_history import SqliteHistory, count_source
 from sfmc_actions.queue.sqlite_tokens import SqliteTokens
 from sfmc_actions.queue.store import Reroute
 
@@ -166,6 +168,7 @@ class SqliteJobStore:
         self._tokens = SqliteTokens(self._db, clock, refresh_lock_lease)
         self.entries = SqliteEntries(self._db, clock)  # journey entries' sends (sqlite_entries.py)
         self.row_order = SqliteRowOrder(self._db, clock)
+        self.history = SqliteHistory(self.path, self._db, self._stats_db, clock)  # counters, error groups
         self._dedupe_window = dedupe_window
         self._poll_interval = poll_interval
         self._clock = clock
@@ -191,9 +194,21 @@ class SqliteJobStore:
 
     # -- enqueue ---------------------------------------------------------------------------------------------
     async def enqueue(
-        self, jobs: Sequence[NewJob], rejected: Sequence[RejectedEvent] = (), *, timeout: float | None = None
+        self,
+        jobs: Sequence[NewJob],
+        rejected: Sequence[RejectedEvent] = (),
+        *,
+        timeout: float | None = None,
+        source: SourceCount | None = None,
     ) -> EnqueueResult:
-        result = await self._ingest_write(lambda conn: self._insert(conn, jobs, rejected, self._now()), timeout)
+        def insert(conn: sqlite3.Connection) -> EnqueueResult:
+            now = self._now()
+            result = self._insert(conn, jobs, rejected, now)
+            if source is not None:
+                count_source(conn, source, now)
+            return result
+
+        result = await self._ingest_write(insert, timeout)
         self._wake_local()
         return result
 

@@ -29,6 +29,7 @@ from typing import Protocol
 
 from pydantic import SecretStr
 
+from sfmc_actions.queue.history import History, SourceCount
 from sfmc_actions.queue.jobs import (
     ApplyResult,
     DoubtRetry,
@@ -92,13 +93,23 @@ class JobStore(Protocol):
     @property
     def row_order(self) -> RowOrder: ...
 
+    @property
+    def history(self) -> History:
+        """Delivery history: counters per minute, error groups, the store's size (history.py)."""
+
     async def migrate(self) -> None:
         """Apply the schema migrations not yet applied. Idempotent; safe when processes start together."""
 
     async def enqueue(
-        self, jobs: Sequence[NewJob], rejected: Sequence[RejectedEvent] = (), *, timeout: float | None = None
+        self,
+        jobs: Sequence[NewJob],
+        rejected: Sequence[RejectedEvent] = (),
+        *,
+        timeout: float | None = None,
+        source: SourceCount | None = None,
     ) -> EnqueueResult:
-        """Store routed jobs and rejected events in one transaction, committed when this returns.
+        """Store routed jobs and rejected events in one transaction, committed when this returns. `source`: what
+        the request did (accepted, rejected, unmatched), counted in the history in the same transaction.
 
         Jobs with `deduplicated` set are skipped (and counted) when a job with the same (subscription,
         message_id) was enqueued within the store's de-duplication window. With `timeout`, a transaction that
