@@ -44,6 +44,7 @@ from sfmc_actions.queue.jobs import (
     RejectedEvent,
     SharedToken,
 )
+from sfmc_actions.queue.purge import PurgeCutoffs, PurgeReport
 
 # Re-routes one dead (or rejected) job's raw event with the current subscriptions (router.py supplies it).
 Reroute = Callable[[Job], Sequence[NewJob]]
@@ -178,8 +179,10 @@ class JobStore(Protocol):
     async def wait_for_work(self, timeout: float) -> bool:
         """Sleep until new work may be available (True) or `timeout` seconds passed (False)."""
 
-    async def purge(self, delivered_before: datetime) -> int:
-        """Delete delivered jobs created before `delivered_before` and expired de-duplication keys."""
+    async def purge(self, cutoffs: PurgeCutoffs) -> PurgeReport | None:
+        """One purge round (purge.py): delivered jobs, dead letters, rejected events and history older than the
+        cut-offs, and expired de-duplication keys, a chunk per transaction; then the space goes back to the
+        filesystem. None when another process is purging this store right now (PostgreSQL)."""
 
     async def get_shared_token(self, tenant_key: str) -> SharedToken | None: ...
 
