@@ -15,7 +15,6 @@ from typing import Any
 import pytest
 
 from sfmc_actions.errors import StoreError
-from sfmc_actions.queue.purge import PurgeCutoffs
 from sfmc_actions.queue import (
     Job,
     JobDead,
@@ -27,6 +26,7 @@ from sfmc_actions.queue import (
     RejectedEvent,
     open_store,
 )
+from sfmc_actions.queue.purge import PurgeCutoffs
 from tests.integration.queue.conftest import FakeClock, raw_execute
 
 REPO_ROOT = Path(__file__).resolve().parents[3]

@@ -4,8 +4,8 @@ kept for doubt settling, expired dead letters reported, history kept, only one p
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
@@ -85,8 +85,8 @@ async def test_sqlite_gives_space_back(tmp_path: object, clock: FakeClock) -> No
     store = await open_store(f"sqlite:///{tmp_path}/jobs.db", clock=clock)
     try:
         big = {"text": "x" * 2000}
-        for start in range(0, 3000, 500):
-            await store.enqueue([NewJob("orders", "dataExtension", "k", "t", None, big, big) for _ in range(500)])
+        for _ in range(6):
+            await store.enqueue([NewJob("orders", "dataExtension", "k", "t", None, big, big) for _n in range(500)])
         while claimed := await store.claim_batch("w", 60, 500):
             await store.apply_outcomes("w", [(j.id, JobDelivered()) for j in claimed])
         full = (await store.history.store_facts()).store_bytes
