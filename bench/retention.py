@@ -41,11 +41,11 @@ import orjson
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from e2e_client import event  # noqa: E402 (bench/ is on sys.path: this script's folder)
-from e2e_procs import POSTGRES, Process  # noqa: E402
-from e2e_setup import ROOT, customers, free_port, orders, page_views, write_seed  # noqa: E402
+from e2e_client import event  # bench/ on sys.path: tests import this module too
+from e2e_procs import POSTGRES, Process
+from e2e_setup import ROOT, customers, free_port, orders, page_views, write_seed
 
-from sfmc_actions.queue import open_store  # noqa: E402
+from sfmc_actions.queue import open_store
 
 WRITE_KEY = "retention-write-key"
 BATCH = 100
@@ -172,8 +172,10 @@ async def soak(
 ) -> dict[str, Any]:
     config = write_config(folder, retention)
     serve = Process(
-        ["-m", "sfmc_actions", "serve", "--config", str(config), "--database", database]
-        + ["--port", str(free_port()), "--metrics-port", "0", "--emulator-port", str(free_port())],
+        [
+            *("-m", "sfmc_actions", "serve", "--config", str(config), "--database", database),
+            *("--port", str(free_port()), "--metrics-port", "0", "--emulator-port", str(free_port())),
+        ],
         env={"COLUMNS": "250"},
     )
     try:
@@ -199,8 +201,10 @@ async def soak(
         stop.set()
         await watcher
         status = subprocess.run(
-            [sys.executable, "-m", "sfmc_actions", "status", "--database", database, "--since", "1h", "--json"]
-            + ["--config", str(config)],
+            [
+                *(sys.executable, "-m", "sfmc_actions", "status", "--database", database),
+                *("--since", "1h", "--json", "--config", str(config)),
+            ],
             cwd=ROOT,
             capture_output=True,
             text=True,
