@@ -20,8 +20,9 @@ batches of 100 realistic identify/page/track events over several keep-alive conn
 
 `--workers N` adds N `sfmc-actions worker` processes on the same store (scale-out); their CPU is reported apart.
 Also reported: store_bytes_start / store_bytes_end (the store's size once serve started and at the end, as
-`status --json` gives it), serve's CPU per accepted event and per delivered row (utime+stime from /proc), the 1-minute load
-average before the run (the machine is shared), and the expected and delivered row totals (they must match).
+`status --json` gives it), serve's CPU per accepted event and per delivered row (utime+stime from /proc), the
+1-minute load average before the run (the machine is shared), and the expected and delivered row totals (they
+must match).
 """
 
 from __future__ import annotations
