@@ -22,7 +22,7 @@ def report_config(
     from sfmc_actions.service.load import load
 
     try:
-        loaded = load(path, environ=environ, text=text, several_destinations=True)
+        loaded = load(path, environ=environ, text=text)
     except ConfigError as exc:
         for problem in exc.problems:
             err.print(f"[bold red]error:[/] {problem}", highlight=False, soft_wrap=True)

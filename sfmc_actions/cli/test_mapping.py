@@ -72,7 +72,7 @@ def test_mapping_command(
     from sfmc_actions.route.router import Router, validation_mode
     from sfmc_actions.service.load import tenant_key
 
-    loaded = load_or_exit(config, several_destinations=True)  # one subscription of one destination is tested
+    loaded = load_or_exit(config)  # one subscription of one destination is tested
     sub = _pick(loaded.subscriptions, subscription, destination, config)
     settings = next(d.settings for d in loaded.config.destinations if d.name == sub.destination)
     raw = _read_event(event)
