@@ -43,10 +43,10 @@ class WorkerObservation:
         kinds: Counter[str] = Counter()
         for d in decisions:
             job = jobs[d.job_id]
-            counters[d.kind].labels(job.subscription or "", job.action).inc()
+            counters[d.kind].labels(job.destination or "", job.subscription or "", job.action).inc()
             kinds[d.kind.value] += 1
             if d.in_doubt:
-                self.metrics.jobs_in_doubt.labels(job.subscription or "", job.action).inc()
+                self.metrics.jobs_in_doubt.labels(job.destination or "", job.subscription or "", job.action).inc()
                 kinds["in_doubt"] += 1
         self.counts.update(kinds)
         self.metrics.batch_jobs.labels(batch.jobs[0].action).observe(len(batch.jobs))

@@ -30,12 +30,6 @@ class Workers:
     def __iter__(self) -> Iterator[Worker]:
         return iter(self.workers)
 
-    def by_destination(self, name: str) -> Worker:
-        for worker in self.workers:
-            if worker.destination == name:
-                return worker
-        raise KeyError(name)
-
     @property
     def tasks_per_process(self) -> int:
         return sum(w.options.concurrency for w in self.workers)

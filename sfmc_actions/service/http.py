@@ -36,7 +36,7 @@ def queue_refresh(store: JobStore, metrics: Metrics) -> Refresh:
         stats = await store.stats(last_errors=0)
         oldest = stats.oldest_pending_at
         age = (utc_now() - oldest).total_seconds() if oldest is not None else None
-        metrics.record_queue(((c.subscription, c.state.value, c.count) for c in stats.counts), age)
+        metrics.record_queue(((c.destination, c.subscription, c.state.value, c.count) for c in stats.counts), age)
 
     return refresh
 

@@ -45,8 +45,29 @@ def test_status_report() -> None:
     assert report["oldest_waiting_seconds"] == 540
     assert report["last_errors"][0] == {
         "job_id": 9,
+        "destination": "default",
         "subscription": "contacts",
         "state": "dead",
         "at": NOW.isoformat(),
         "error": "SFMC answered 400",
     }
+
+
+def test_status_report_has_a_row_per_destination_and_subscription_and_filters_by_destination() -> None:
+    stats = QueueStats(
+        counts=(
+            StateCount("orders", JobState.PENDING, 3, NOW - timedelta(minutes=5), "emea"),
+            StateCount("orders", JobState.PENDING, 7, NOW - timedelta(minutes=1), "us"),
+            StateCount(None, JobState.REJECTED, 1, NOW - timedelta(hours=2), None),
+        ),
+        last_errors=(ErrorSample(9, "orders", JobState.PENDING, "429", NOW, "us"),),
+    )
+    report = status_report(stats, "sqlite:///x.db", NOW)
+    assert [(r["destination"], r["subscription"], r["pending"]) for r in report["subscriptions"]] == [
+        ("emea", "orders", 3),
+        ("us", "orders", 7),
+        (None, "(rejected at ingest)", 0),
+    ]
+    only = status_report(stats, "sqlite:///x.db", NOW, destination="emea")
+    assert [(r["destination"], r["pending"]) for r in only["subscriptions"]] == [("emea", 3)]
+    assert only["totals"]["pending"] == 3 and only["totals"]["rejected"] == 0 and only["last_errors"] == []
