@@ -165,7 +165,7 @@ async def delivery(
         raise StartError(f"{config.path}: a subscription's batch_size does not suit its action: {exc}") from None
     http = observed_http_client(limiter, metrics, timeout=http_timeout)
     try:
-        client = SfmcClient(settings, http=http, token_cache=StoreTokenCache(store))
+        client = SfmcClient(settings, http=http, token_cache=StoreTokenCache(store, target.name))
         policy = policy or policy_for(config.delivery)
         setup = WorkerSetup(tenant, policy, options, limiter, metrics, destination=target.name)
         yield Worker(store, client, plans, setup)
