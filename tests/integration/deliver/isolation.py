@@ -92,7 +92,7 @@ StoreUrls = Callable[[], AbstractAsyncContextManager[str]]
 
 
 async def measure(
-    mode: Mode, store_urls: StoreUrls | None = None, events: int = 300, latency: float = 0.02, concurrency: int = 4
+    mode: Mode, store_urls: StoreUrls | None = None, events: int = 300, latency: float = 0.05, concurrency: int = 4
 ) -> dict[str, Any]:
     """Deliver `events` contacts to `healthy` (and as many to `other`, unless alone); the healthy rate and what
     became of the other destination's jobs meanwhile."""
