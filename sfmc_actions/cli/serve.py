@@ -70,6 +70,13 @@ def worker(
     emulator_url: Annotated[
         str | None, typer.Option(help="without SFMC credentials: the URL of the emulator a `serve` runs")
     ] = None,
+    emulator_seed: Annotated[
+        Path | None,
+        typer.Option(
+            help="the seed that serve's emulator runs with (default: emulator-seed.yaml beside the config): "
+            "each destination without credentials delivers with the same package as in serve"
+        ),
+    ] = None,
     metrics_port: Annotated[int | None, typer.Option(help="serve /metrics and /healthz on this port")] = None,
     host: Annotated[str, typer.Option(help="interface for --metrics-port")] = "127.0.0.1",
     log_format: LogFormat = "text",
@@ -79,7 +86,14 @@ def worker(
     from sfmc_actions.service.run import ServiceOptions
 
     _logging(log_level, log_format)
-    options = ServiceOptions(config, database, emulator_url=emulator_url, metrics_port=metrics_port, metrics_host=host)
+    options = ServiceOptions(
+        config,
+        database,
+        emulator_url=emulator_url,
+        emulator_seed=emulator_seed,
+        metrics_port=metrics_port,
+        metrics_host=host,
+    )
     _run_service(options, serve_http=False)
 
 
