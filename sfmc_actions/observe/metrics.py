@@ -27,7 +27,7 @@ is what `/metrics` serves. Tests pass `Metrics(CollectorRegistry())` to count in
     sfmc_actions_sfmc_requests_total{route,status}        every SFMC call; status "timeout"/"error" without one
     sfmc_actions_sfmc_request_seconds{route}              SFMC latency (histogram)
     sfmc_actions_sfmc_token_requests_total                OAuth token requests
-    sfmc_actions_tenant_concurrency{tenant}               the adaptive concurrency window (AIMD)
+    sfmc_actions_tenant_concurrency{tenant,destination}   the adaptive concurrency window (AIMD), per destination
     sfmc_actions_queue_jobs{destination,subscription,state}  queue depth, refreshed every few seconds
 
 `destination` is the config destination's name (`default` for the top-level form; "" for rejected events,
@@ -114,7 +114,10 @@ class Metrics:
         )
         self.token_requests = Counter(f"{_P}_sfmc_token_requests", "OAuth token requests to SFMC", registry=r)
         self.tenant_concurrency = Gauge(
-            f"{_P}_tenant_concurrency", "Adaptive SFMC concurrency window per tenant", ["tenant"], registry=r
+            f"{_P}_tenant_concurrency",
+            "Adaptive SFMC concurrency window per tenant and destination",
+            ["tenant", "destination"],
+            registry=r,
         )
         self.queue_jobs = Gauge(
             f"{_P}_queue_jobs",

@@ -156,7 +156,7 @@ async def delivery(
     target = config.single_destination() if destination is None else loaded.destination(destination)
     tenant = tenant_of(target)
     options = WorkerOptions.from_delivery(config.delivery, **overrides)
-    gauge = metrics.tenant_concurrency.labels(tenant)
+    gauge = metrics.tenant_concurrency.labels(tenant, target.name)
     limiter = TenantLimiter(tenant, config.delivery.tenant_concurrency, on_change=gauge.set)
     batch_sizes = {s.name: s.batch_size for s in target.subscriptions}
     try:
