@@ -72,6 +72,7 @@ EMULATOR_SEED_NAME = "emulator-seed.yaml"
 EMULATOR_HOST = "127.0.0.1"
 STARTUP_WRITE_TIMEOUT = 10.0  # the store must commit a write this soon at start-up, or serve refuses to start
 METRICS_CONNECTIONS = 32  # the metrics port serves scrapers, a few at a time
+WAITING = ("pending", "claimed")  # job states not yet delivered nor dead
 
 
 @dataclass
@@ -262,6 +263,7 @@ async def _run(
     async with AsyncExitStack() as stack:
         store = await _writable_store(options.database, loaded)
         stack.push_async_callback(store.close)
+        await _warn_orphaned_destinations(store, loaded)
         bare = [d for d in loaded.config.destinations if d.settings is None]
         emulated: dict[str, SfmcSettings] = {}
         if bare:
@@ -338,6 +340,25 @@ async def _emulator_target(stack: AsyncExitStack, options: ServiceOptions, serve
     except OSError:  # the usual port is taken (another serve, a standalone emulator): any free one will do
         url = await stack.enter_async_context(run_emulator(app, host, 0))
     return url, app
+
+
+async def _warn_orphaned_destinations(store: JobStore, loaded: Loaded) -> None:
+    """Workers claim only their destination's jobs, so the jobs of a destination the config no longer has (removed
+    or renamed) wait in the store, untouched, until it is back: say so at start-up rather than let them sit
+    unseen. (`status` lists them by destination.)"""
+    known = {d.name for d in loaded.config.destinations}
+    waiting: dict[str, int] = {}
+    for count in (await store.stats(last_errors=0)).counts:
+        if count.destination is not None and count.destination not in known and count.state.value in WAITING:
+            waiting[count.destination] = waiting.get(count.destination, 0) + count.count
+    for name, jobs in sorted(waiting.items()):
+        log.warning(
+            "%d job(s) of destination %r wait in the store: %s has no destination of that name (removed or "
+            "renamed?), so no worker delivers them; put it back in the config to deliver them",
+            jobs,
+            name,
+            loaded.config.path,
+        )
 
 
 def _warn_shared_emulator_units(emulated: Mapping[str, SfmcSettings]) -> None:

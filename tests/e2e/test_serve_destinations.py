@@ -8,13 +8,15 @@ from __future__ import annotations
 import contextlib
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import httpx
 import yaml
 
-from tests.e2e.processes import INGEST_URL, METRICS_URL, Service, sfmc_actions, wait_for
+from tests.e2e.processes import INGEST_URL, METRICS_URL, ROOT, Service, sfmc_actions, wait_for
 
 WRITE_KEY = "two-destinations-key"
 TENANTS = {"emea": ("mcemea0000000000000000000000", 100000001), "us": ("mcus00000000000000000000000", 200000002)}
@@ -119,3 +121,27 @@ def test_serve_delivers_each_destinations_rows_to_its_own_emulator_tenant(tmp_pa
         ("emea", "orders", 10),
         ("us", "orders", 20),
     ]
+
+
+def test_jobs_of_a_destination_removed_from_the_config_are_reported_at_start_up(tmp_path: Path) -> None:
+    database = f"sqlite:///{tmp_path}/e2e.db"
+    (tmp_path / "emulator-seed.yaml").write_text(yaml.safe_dump(seed()))
+    before, after = tmp_path / "before.yaml", tmp_path / "after.yaml"
+    before.write_text(yaml.safe_dump(config({"emea": 'event = "Nothing"', "us": 'event = "Order Completed"'})))
+    after.write_text(yaml.safe_dump(config({"emea": 'event = "Nothing"'})))  # `us` removed
+    order = {"type": "track", "event": "Order Completed", "userId": "u1", "properties": {"order_id": "o-1"}}
+    sent = subprocess.run(
+        [sys.executable, "-m", "sfmc_actions", "send", "-c", str(before), "--database", database, "-"],
+        input=json.dumps(order) + "\n",
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+    )
+    assert sent.returncode == 0, sent.stderr
+    with Service("worker", "-c", str(after), "--database", database, "--emulator-url", "http://127.0.0.1:9") as worker:
+        warned = " ".join(worker.stderr.split())
+        assert "1 job(s) of destination 'us' wait in the store" in warned and "put it back in the config" in warned
+        assert worker.stop() == 0
+    report = json.loads(sfmc_actions("status", "--database", database, "--json").stdout)
+    assert [(r["destination"], r["pending"]) for r in report["subscriptions"]] == [("us", 1)]  # kept, not lost
