@@ -281,9 +281,9 @@ class Config:
     def __repr__(self) -> str:
         return f"<Config {self.path!r} destinations={[d.name for d in self.destinations]}>"
 
-    # The runtime delivers for one destination per process at this version: `settings` and `subscriptions`
-    # are that destination's, and refuse (ConfigError, which every command reports) rather than pick one of
-    # several and silently ignore the others.
+    # Shorthands for code that works on one destination (the top-level form): with several they refuse
+    # (ConfigError, which every command reports) rather than pick one and silently ignore the others.
+    # Code that serves every destination iterates `destinations`.
     @property
     def settings(self) -> SfmcSettings | None:
         return self.single_destination().settings
@@ -301,9 +301,8 @@ class Config:
             [
                 self.problem(
                     ("destinations",),
-                    f"{len(self.destinations)} destinations ({names}): this version delivers for one destination "
-                    "per config (serve, worker, send, route and dead-letters replay); check-config checks them all",
-                    "keep one destination per config file for now, each served with its own --database",
+                    f"{len(self.destinations)} destinations ({names}): this needs one of them",
+                    "name the destination (--destination NAME)",
                 )
             ]
         )

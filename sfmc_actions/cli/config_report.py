@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 from rich.console import Console
 
-from sfmc_actions.config import Config, Destination, is_sfmc_host
+from sfmc_actions.config import Destination, is_sfmc_host
 from sfmc_actions.errors import ConfigError
 
 
@@ -22,7 +22,7 @@ def report_config(
     from sfmc_actions.service.load import load
 
     try:
-        loaded = load(path, environ=environ, text=text, several_destinations=True)
+        loaded = load(path, environ=environ, text=text)
     except ConfigError as exc:
         for problem in exc.problems:
             err.print(f"[bold red]error:[/] {problem}", highlight=False, soft_wrap=True)
@@ -41,7 +41,6 @@ def report_config(
     )
     for destination in config.destinations:
         out.print(f"  {destination.name}: {_destination_summary(destination)}", highlight=False, soft_wrap=True)
-    err.print(_single_destination_note(config), style="dim", highlight=False, soft_wrap=True)
     return True
 
 
@@ -58,11 +57,3 @@ def _target(destination: Destination, *, with_mid: bool) -> str:
     if host and not is_sfmc_host(host):
         return f"{tenant} through {host}, not SFMC: the client secret goes there"
     return tenant
-
-
-def _single_destination_note(config: Config) -> str:
-    return (
-        f"note: {config.path} holds several destinations. This version's serve, worker, send, route and "
-        "dead-letters replay take a config with one destination: run them with one file per destination (each "
-        "with its own --database) for now. test-mapping takes --destination."
-    )

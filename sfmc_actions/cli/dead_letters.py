@@ -40,6 +40,9 @@ SubscriptionOption = Annotated[str | None, typer.Option("--subscription", "-s", 
 SinceOption = Annotated[str | None, typer.Option(help=f"died since: {SINCE_HELP}")]
 ReasonOption = Annotated[str | None, typer.Option(help="reason contains this text (case-insensitive)")]
 RejectedOption = Annotated[bool, typer.Option("--include-rejected", help="also events rejected at ingest")]
+DestinationOption = Annotated[
+    str | None, typer.Option("--destination", "-d", help="only this destination's (config `destinations:` name)")
+]
 
 
 @app.command("list")
@@ -54,6 +57,7 @@ def list_dead(
     config: Annotated[
         Path | None, typer.Option("--config", "-c", help="config YAML file, for its retention (default: 30d)")
     ] = None,
+    destination: DestinationOption = None,
     json: JsonOption = False,
 ) -> None:
     """List dead letters, newest first, with when each expires (retention.dead, or retention.rejected)."""
@@ -62,7 +66,13 @@ def list_dead(
     jobs = with_store(
         database,
         lambda store: store.list_dead(
-            subscription, after, reason, limit, include_rejected=include_rejected, include_replayed=include_replayed
+            subscription,
+            after,
+            reason,
+            limit,
+            include_rejected=include_rejected,
+            include_replayed=include_replayed,
+            destination=destination,
         ),
     )
     if json:
@@ -75,12 +85,15 @@ def list_dead(
 def show(
     job_id: Annotated[int, typer.Argument(help="the dead letter's id (from `dead-letters list`)")],
     database: DatabaseOption = DEFAULT_DATABASE,
+    destination: DestinationOption = None,
     json: JsonOption = False,
 ) -> None:
     """Show one dead letter: reason, the row sent, the payload and the raw event."""
     job = with_store(database, lambda store: store.get_job(job_id))
     if job is None:
         fail(f"there is no job {job_id} in the store")
+    if destination is not None and job.destination != destination:
+        fail(f"job {job_id} is of destination {job.destination!r}, not {destination!r}")
     if json:
         print_json(job_dict(job))
     else:
@@ -98,13 +111,18 @@ def replay(
     since: SinceOption = None,
     reason: ReasonOption = None,
     include_rejected: RejectedOption = False,
+    destination: DestinationOption = None,
     limit: Annotated[int, typer.Option(help="at most this many dead letters per run")] = 10_000,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="show what would be replayed; change nothing")] = False,
 ) -> None:
     """Re-route dead letters' raw events through the current config and queue them for delivery again."""
     from sfmc_actions.route.replay import Replayer
 
-    replayer = Replayer(load_router(config)[1])
+    loaded, router = load_router(config)
+    if destination is not None and destination not in {d.name for d in loaded.config.destinations}:
+        names = ", ".join(d.name for d in loaded.config.destinations)
+        fail(f"--destination {destination!r}: {config} has no such destination (it has: {names})")
+    replayer = Replayer(router)
     after = _since(since)
 
     async def run(store: JobStore) -> None:
@@ -114,8 +132,12 @@ def replay(
             if missing:
                 fail(f"no job with id {', '.join(missing)} in the store")
             dead: list[Job] = [job for job in found if job is not None]
+            if destination is not None:
+                dead = [job for job in dead if job.destination == destination]
         else:
-            dead = await store.list_dead(subscription, after, reason, limit, include_rejected=include_rejected)
+            dead = await store.list_dead(
+                subscription, after, reason, limit, include_rejected=include_rejected, destination=destination
+            )
         plan = replayer.plan(dead)
         result: EnqueueResult | None = None
         if plan.jobs and not dry_run:
@@ -167,6 +189,7 @@ def parse_since(text: str, now: datetime | None = None) -> datetime:
 def job_dict(job: Job, full: bool = True) -> dict[str, Any]:
     data: dict[str, Any] = {
         "id": job.id,
+        "destination": job.destination,
         "subscription": job.subscription,
         "action": job.action or None,
         "state": job.state.value,
@@ -192,8 +215,13 @@ def job_dict(job: Job, full: bool = True) -> dict[str, Any]:
 
 def dead_letter_table(jobs: Sequence[Job], keep: dict[str, float] | None = None) -> Table:
     table = Table(title=f"{len(jobs)} dead letter(s), newest first", title_justify="left")
+    from sfmc_actions.config import DEFAULT_DESTINATION
+
+    # The destination column only when there is another than the top-level form's one (rejected have none).
+    several = any(job.destination not in (None, DEFAULT_DESTINATION) for job in jobs)
     for name, justify in (
         ("id", "right"),
+        *([("destination", "left")] if several else []),
         ("subscription", "left"),
         ("state", "left"),
         ("died", "right"),
@@ -208,13 +236,16 @@ def dead_letter_table(jobs: Sequence[Job], keep: dict[str, float] | None = None)
         reason = shorten(job.dead_reason or job.last_error or "", REASON_WIDTH)
         left = (expires_at(job, keep or {"dead": 30 * 86400, "rejected": 30 * 86400}) - now).total_seconds()
         expires = "in " + duration(max(left, 0))
-        table.add_row(str(job.id), job.subscription or "-", job.state.value, died, str(job.attempts), expires, reason)
+        where = [job.destination or "-"] if several else []
+        row = (str(job.id), *where, job.subscription or "-", job.state.value, died, str(job.attempts), expires, reason)
+        table.add_row(*row)
     return table
 
 
 def dead_letter_panel(job: Job) -> Panel:
     lines = Text()
     for label, value in (
+        ("destination", job.destination),
         ("subscription", job.subscription),
         ("action", job.action or None),
         ("state", job.state.value),

@@ -87,10 +87,12 @@ def route_file(
     config: ConfigOption,
     events: Annotated[str, typer.Argument(help="NDJSON file of Segment events, or - for stdin")] = "-",
 ) -> None:
-    """Dry run: route events through the config's subscriptions and print each payload (nothing is sent)."""
+    """Dry run: route events through the config's subscriptions (every destination's) and print each payload
+    (nothing is sent)."""
     from sfmc_actions.events import parse_event
 
-    _, router = load_router(config)
+    loaded, router = load_router(config)
+    several = len(loaded.config.destinations) > 1  # then each line names its destination too
     stream = sys.stdin if events == "-" else open(events, encoding="utf-8")  # noqa: SIM115
     counts = {"events": 0, "payloads": 0, "dead": 0, "unmatched": 0, "rejected": 0}
     with stream:
@@ -107,7 +109,9 @@ def route_file(
             counts["unmatched"] += routed.unmatched
             for job in routed.jobs:
                 counts["dead" if job.dead_reason else "payloads"] += 1
-                out = {"line": number, "subscription": job.subscription, "batch_key": job.batch_key}
+                out: dict[str, object] = {"line": number}
+                out |= {"destination": job.destination} if several else {}
+                out |= {"subscription": job.subscription, "batch_key": job.batch_key}
                 out |= {"dead": job.dead_reason} if job.dead_reason else {"payload": job.payload}
                 sys.stdout.write(json_stringify(out) + "\n")
     err_console.print(" · ".join(f"{v} {k}" for k, v in counts.items()), highlight=False)

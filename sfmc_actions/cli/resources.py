@@ -18,23 +18,20 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
-def load_or_exit(config: Path, *, several_destinations: bool = False) -> Loaded:
+def load_or_exit(config: Path) -> Loaded:
     """The config, fully checked; exit 2 listing every problem otherwise."""
     from sfmc_actions.service.load import load
 
     try:
-        return load(config, several_destinations=several_destinations)
+        return load(config)
     except ConfigError as exc:
         fail_config(exc, str(config), f"fix them (see `sfmc-actions check-config {config}`)")
 
 
 def load_router(config: Path) -> tuple[Loaded, Router]:
-    """The config, fully checked, and a router over its subscriptions."""
-    from sfmc_actions.route.router import Router
-    from sfmc_actions.service.load import tenant_key
-
+    """The config, fully checked, and a router over every destination's subscriptions."""
     loaded = load_or_exit(config)
-    return loaded, Router(loaded.subscriptions, tenant_key(loaded.config.settings))
+    return loaded, loaded.router()
 
 
 def with_store(database: str, action: Callable[[JobStore], Awaitable[T]]) -> T:

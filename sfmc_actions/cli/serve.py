@@ -70,6 +70,13 @@ def worker(
     emulator_url: Annotated[
         str | None, typer.Option(help="without SFMC credentials: the URL of the emulator a `serve` runs")
     ] = None,
+    emulator_seed: Annotated[
+        Path | None,
+        typer.Option(
+            help="the seed that serve's emulator runs with (default: emulator-seed.yaml beside the config): "
+            "each destination without credentials delivers with the same package as in serve"
+        ),
+    ] = None,
     metrics_port: Annotated[int | None, typer.Option(help="serve /metrics and /healthz on this port")] = None,
     host: Annotated[str, typer.Option(help="interface for --metrics-port")] = "127.0.0.1",
     log_format: LogFormat = "text",
@@ -79,7 +86,14 @@ def worker(
     from sfmc_actions.service.run import ServiceOptions
 
     _logging(log_level, log_format)
-    options = ServiceOptions(config, database, emulator_url=emulator_url, metrics_port=metrics_port, metrics_host=host)
+    options = ServiceOptions(
+        config,
+        database,
+        emulator_url=emulator_url,
+        emulator_seed=emulator_seed,
+        metrics_port=metrics_port,
+        metrics_host=host,
+    )
     _run_service(options, serve_http=False)
 
 
@@ -99,6 +113,7 @@ def _run_service(options: ServiceOptions, serve_http: bool) -> None:
 
     def started(info: Started) -> None:
         loaded = info.loaded
+        destinations = loaded.config.destinations
         if info.emulator_url is not None and serve_http:
             err_console.print(emulator_banner(str(options.config), info.emulator_url))
             log.warning(
@@ -106,18 +121,29 @@ def _run_service(options: ServiceOptions, serve_http: bool) -> None:
                 info.emulator_url,
                 info.emulator_url,
             )
-        settings = loaded.config.settings
-        target = f"emulator {info.emulator_url}" if settings is None else secret_destination(settings)
-        worker = info.worker
+        tasks = info.workers.tasks_per_process if info.workers else 0
         what = f"ingest API on {info.url}, " if info.url else ""
         metrics = f"metrics at {info.metrics_url}" if info.metrics_url else "metrics not served (--metrics-port)"
+        if len(destinations) == 1:
+            target = _target(destinations[0].settings, None, info.emulator_url)
+            delivering = f"{len(loaded.subscriptions)} subscription(s) delivering to {target}"
+        else:
+            delivering = f"{len(destinations)} destinations, {len(loaded.subscriptions)} subscription(s)"
         err_console.print(
-            f"[bold green]sfmc-actions[/] {what}{len(loaded.subscriptions)} subscription(s) delivering to "
-            f"{target}; store {info.database}; {worker.options.concurrency if worker else 0} worker task(s); "
+            f"[bold green]sfmc-actions[/] {what}{delivering}; store {info.database}; {tasks} worker task(s); "
             f"{metrics}. Ctrl+C to stop.",
             highlight=False,
             soft_wrap=True,
         )
+        if len(destinations) > 1:  # each destination, and where its client secret goes
+            for d in destinations:
+                target = _target(d.settings, info.targets.get(d.name), info.emulator_url)
+                count = len(loaded.subscriptions_of(d.name))
+                err_console.print(
+                    f"  destination [bold]{d.name}[/]: {count} subscription(s) delivering to {target}",
+                    highlight=False,
+                    soft_wrap=True,
+                )
         for warning in loaded.warnings:
             log.warning(warning)
 
@@ -127,6 +153,14 @@ def _run_service(options: ServiceOptions, serve_http: bool) -> None:
         fail_config(exc, str(options.config), f"fix them (see `sfmc-actions check-config {options.config}`)")
     except (StoreError, StartError) as exc:
         fail(str(exc))
+
+
+def _target(configured: SfmcSettings | None, used: SfmcSettings | None, emulator_url: str | None) -> str:
+    if configured is not None:
+        return secret_destination(configured)
+    if used is None:
+        return f"emulator {emulator_url}"
+    return f"emulator {emulator_url} (its tenant {used.subdomain}, MID {used.account_id}; no secret leaves the host)"
 
 
 def secret_destination(settings: SfmcSettings) -> str:

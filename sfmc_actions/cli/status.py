@@ -1,4 +1,5 @@
-"""`sfmc-actions status`: queue depth per subscription and state, the oldest waiting job, the last errors."""
+"""`sfmc-actions status`: per destination and subscription over a window, from the delivery history; the live
+queue, the oldest waiting job, the store's size, the last errors."""
 
 from __future__ import annotations
 
@@ -26,6 +27,9 @@ def status(
     since: SinceWindow = "24h",
     config: ConfigFile = None,
     errors: Annotated[int, typer.Option("--errors", help="how many recent errors to show")] = 10,
+    destination: Annotated[
+        str | None, typer.Option("--destination", "-d", help="only this destination (config `destinations:` name)")
+    ] = None,
     json: JsonOption = False,
 ) -> None:
     """Per subscription over a window (--since): delivered, dead, retried... and latency p50/p95/p99 from the
@@ -45,7 +49,9 @@ def status(
         fail_config(exc, "config")
     report = with_store(
         database,
-        lambda store: build_status(store, redact_url(database), window, retention.model_dump(), last_errors=errors),
+        lambda store: build_status(
+            store, redact_url(database), window, retention.model_dump(), last_errors=errors, destination=destination
+        ),
     )
     if json:
         print_json(report)
@@ -65,6 +71,9 @@ def status_tables(report: dict[str, Any]) -> Group:
         pad_edge=False,
     )
     counted = ("delivered", "dead", "invalid", "retried", "throttled", "in_doubt", "waiting")
+    several = _several_destinations(report)
+    if several:
+        history.add_column("destination", no_wrap=True)
     history.add_column("subscription", no_wrap=True)
     for name in counted:
         history.add_column(name.replace("_", " "), justify="right")
@@ -74,10 +83,12 @@ def status_tables(report: dict[str, Any]) -> Group:
         if not row["subscription"]:
             continue  # the destination's own row (requests) is shown below
         cells = [_count(row[name], name) for name in counted]
-        history.add_row(row["subscription"], *cells, *(_ms(row[f"{q}_ms"]) for q in ("p50", "p95", "p99")))
+        where = [row["destination"]] if several else []
+        history.add_row(*where, row["subscription"], *cells, *(_ms(row[f"{q}_ms"]) for q in ("p50", "p95", "p99")))
     totals = report["totals"]
     history.add_section()
     history.add_row(
+        *([""] if several else []),
         "total",
         *[_count(totals.get(name, 0), name) for name in counted[:-1]],
         str(totals["pending"] + totals["claimed"]),
@@ -86,7 +97,10 @@ def status_tables(report: dict[str, Any]) -> Group:
     parts: list[Any] = [history]
     requests = [r for r in report["subscriptions"] if not r["subscription"]]
     if requests or report["sources"]:
-        lines = [f"SFMC requests {r['sfmc_requests']}, token requests {r['token_requests']}" for r in requests]
+        lines = [
+            f"{r['destination']}: SFMC requests {r['sfmc_requests']}, token requests {r['token_requests']}"
+            for r in requests
+        ]
         lines += [
             f"source {s['source']}: {s['accepted']} accepted, {s['rejected']} rejected, {s['unmatched']} unmatched"
             for s in report["sources"]
@@ -95,12 +109,14 @@ def status_tables(report: dict[str, Any]) -> Group:
     parts.append(queue_table(report))
     if report["last_errors"]:
         errors = Table(title="Last errors", title_justify="left")
-        for name in ("job", "subscription", "state", "when", "error"):
+        for name in ("job", *(["destination"] if several else []), "subscription", "state", "when", "error"):
             errors.add_column(name, overflow="fold")
         now = datetime.now(UTC)
         for e in report["last_errors"]:
             ago = duration((now - datetime.fromisoformat(e["at"])).total_seconds()) + " ago"
-            errors.add_row(str(e["job_id"]), e["subscription"] or "-", e["state"], ago, shorten(e["error"], 300))
+            where = [e["destination"] or "-"] if several else []
+            error = shorten(e["error"], 300)
+            errors.add_row(str(e["job_id"]), *where, e["subscription"] or "-", e["state"], ago, error)
         parts.append(errors)
     return Group(*parts)
 
@@ -110,17 +126,29 @@ def queue_table(report: dict[str, Any]) -> Table:
     from sfmc_actions.queue.status_report import STATES
 
     table = Table(title="Stored now", title_justify="left", box=box.SIMPLE_HEAD, collapse_padding=True, pad_edge=False)
+    several = _several_destinations(report)
+    if several:
+        table.add_column("destination", no_wrap=True)
     table.add_column("subscription", no_wrap=True)
     for state in STATES:
         table.add_column(state, justify="right", min_width=len(state))
     table.add_column("waiting", justify="right", min_width=len("waiting"))  # how long the oldest pending job has waited
     for row in report["queue"]:
-        table.add_row(
-            row["subscription"], *[_count(row[s], s) for s in STATES], duration(row["oldest_waiting_seconds"])
-        )
+        where = [row["destination"] or "-"] if several else []
+        cells = [_count(row[s], s) for s in STATES]
+        table.add_row(*where, row["subscription"], *cells, duration(row["oldest_waiting_seconds"]))
     table.add_section()
-    table.add_row("oldest waiting", *[""] * len(STATES), duration(report["oldest_waiting_seconds"]), style="bold")
+    blank = [""] * (len(STATES) + several)
+    table.add_row("oldest waiting", *blank, duration(report["oldest_waiting_seconds"]), style="bold")
     return table
+
+
+def _several_destinations(report: dict[str, Any]) -> bool:
+    """A destination column only when there is another than the top-level form's one (rejected events have none)."""
+    from sfmc_actions.config import DEFAULT_DESTINATION
+
+    rows = [*report["subscriptions"], *report["queue"]]
+    return any(row["destination"] not in (None, DEFAULT_DESTINATION) for row in rows)
 
 
 def _ms(value: float | None) -> str:

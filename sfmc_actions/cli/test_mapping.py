@@ -70,11 +70,12 @@ def test_mapping_command(
     """Show what a subscription does with an event: trigger, mapping, validation, and the exact request."""
     from sfmc_actions.cli.connect import connect
     from sfmc_actions.route.router import Router, validation_mode
-    from sfmc_actions.service.load import tenant_key
+    from sfmc_actions.service.load import tenant_of
 
-    loaded = load_or_exit(config, several_destinations=True)  # one subscription of one destination is tested
+    loaded = load_or_exit(config)  # one subscription of one destination is tested
     sub = _pick(loaded.subscriptions, subscription, destination, config)
-    settings = next(d.settings for d in loaded.config.destinations if d.name == sub.destination)
+    chosen = loaded.destination(sub.destination)
+    settings = chosen.settings
     raw = _read_event(event)
     connection = connect(settings, config, emulator_url)
     report = Report(
@@ -93,7 +94,7 @@ def test_mapping_command(
         report.validation_mode = validation_mode(sub.action.key, report.mapped)
     except MappingError as error:
         report.mapping_error = str(error)
-    job = Router([sub], tenant_key(settings)).job(sub, raw)  # exactly what the service would queue
+    job = Router([sub], tenant_of(chosen)).job(sub, raw)  # exactly what the service would queue
     if job.dead_reason is None:
         report.validated, report.batch_key = job.payload, job.batch_key
         _preview(report, connection, sub, job.payload)

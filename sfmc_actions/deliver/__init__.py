@@ -16,6 +16,7 @@ from sfmc_actions.deliver.tenants import TenantLimiter
 from sfmc_actions.deliver.tokens import StoreTokenCache
 from sfmc_actions.deliver.transport import ObservedTransport, observed_http_client, route_of
 from sfmc_actions.deliver.worker import Worker, WorkerOptions, WorkerSetup, policy_for, process_name
+from sfmc_actions.deliver.workers import Workers
 
 __all__ = [
     "Batch",
@@ -29,6 +30,7 @@ __all__ = [
     "Worker",
     "WorkerOptions",
     "WorkerSetup",
+    "Workers",
     "decide",
     "observed_http_client",
     "policy_for",

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from sfmc_actions.config import DEFAULT_DESTINATION
 from sfmc_actions.queue.jobs import Job
 from sfmc_actions.queue.rows import utc_now
 from sfmc_actions.queue.store import JobStore
@@ -186,7 +187,9 @@ class BatchAssembler:
         signal: WorkSignal,
         flush_interval: float,
         clock: Callable[[], datetime] = utc_now,
+        destination: str = DEFAULT_DESTINATION,
     ) -> None:
+        self._destination = destination  # claims take only this destination's jobs
         self._store = store
         self._plans = plans
         self._signal = signal
@@ -196,7 +199,9 @@ class BatchAssembler:
     async def next_batch(self, owner: str, stopping: Callable[[], bool]) -> Batch | None:
         """Claim a batch for `owner`, or None when nothing is available now."""
         started = time.monotonic()
-        first = await self._store.claim_batch(owner, self._plans.peek_lease, self._plans.peek_size)
+        first = await self._store.claim_batch(
+            owner, self._plans.peek_lease, self._plans.peek_size, destination=self._destination
+        )
         if not first:
             return None
         key = first[0].batch_key
@@ -215,7 +220,7 @@ class BatchAssembler:
         exhausted = len(batch.jobs) < self._plans.peek_size  # the first claim took all there was
         while (want := plan.claim_size - len(batch.jobs)) > 0 and not stopping():
             if not exhausted:
-                more = await self._store.claim_batch(owner, plan.lease, want, batch.key)
+                more = await self._store.claim_batch(owner, plan.lease, want, batch.key, self._destination)
                 batch.jobs.extend(more)
                 exhausted = len(more) < want
                 continue

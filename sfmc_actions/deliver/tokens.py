@@ -13,24 +13,32 @@ from datetime import datetime
 
 from pydantic import SecretStr
 
+from sfmc_actions.config import DEFAULT_DESTINATION
 from sfmc_actions.queue.jobs import SharedToken
 from sfmc_actions.queue.store import JobStore
 
 
 class StoreTokenCache:
-    """Adapts `JobStore.get_shared_token` / `put_shared_token` / `refresh_lock` to sfmc.auth.LockingTokenCache."""
+    """Adapts `JobStore.get_shared_token` / `put_shared_token` / `refresh_lock` to sfmc.auth.LockingTokenCache.
 
-    def __init__(self, store: JobStore) -> None:
+    Each destination has its own token row and refresh lock (`destination` prefixes the key; the top-level form's
+    `default` keeps the plain key): two destinations never share a token, even on one installed package, so a
+    destination whose secret SFMC refuses cannot ride on another's token, and one destination's refresh never
+    waits for another's.
+    """
+
+    def __init__(self, store: JobStore, destination: str = DEFAULT_DESTINATION) -> None:
         self._store = store
+        self._prefix = "" if destination == DEFAULT_DESTINATION else f"{destination}:"
 
     def __repr__(self) -> str:
-        return f"StoreTokenCache({self._store!r})"
+        return f"StoreTokenCache({self._store!r}, prefix={self._prefix!r})"
 
     async def get(self, tenant_key: str) -> SharedToken | None:
-        return await self._store.get_shared_token(tenant_key)
+        return await self._store.get_shared_token(self._prefix + tenant_key)
 
     async def put(self, tenant_key: str, token: SecretStr, expires_at: datetime) -> None:
-        await self._store.put_shared_token(tenant_key, token, expires_at)
+        await self._store.put_shared_token(self._prefix + tenant_key, token, expires_at)
 
     def refresh_lock(self, tenant_key: str, timeout: float) -> AbstractAsyncContextManager[None]:
-        return self._store.refresh_lock(tenant_key, timeout)
+        return self._store.refresh_lock(self._prefix + tenant_key, timeout)

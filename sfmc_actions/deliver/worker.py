@@ -37,7 +37,7 @@ from typing import Any, Literal
 
 import orjson
 
-from sfmc_actions.config import Delivery
+from sfmc_actions.config import DEFAULT_DESTINATION, Delivery
 from sfmc_actions.deliver.batching import DEFAULT_LEASE, Batch, BatchAssembler, SendPlan, SendPlans, WorkSignal
 from sfmc_actions.deliver.outcomes import (
     WORKER_STOPPED,
@@ -116,11 +116,13 @@ class WorkerSetup:
     metrics: Metrics = METRICS
     name: str | None = None  # names its claims in the store; None: process_name()
     clock: Callable[[], datetime] = utc_now
+    destination: str = DEFAULT_DESTINATION  # the config destination whose jobs it claims (one worker each)
 
 
 class Worker(JourneyDelivery, WorkerLifecycle, WorkerObservation):
     def __init__(self, store: JobStore, client: SfmcClient, plans: SendPlans, setup: WorkerSetup) -> None:
         self.store, self.client, self.plans, self.tenant = store, client, plans, setup.tenant
+        self.destination = setup.destination
         self.policy = setup.policy
         self.options = setup.options
         self.limiter = setup.limiter or TenantLimiter(setup.tenant, self.options.concurrency)
@@ -129,7 +131,9 @@ class Worker(JourneyDelivery, WorkerLifecycle, WorkerObservation):
         self.counts: Counter[str] = Counter()  # jobs by Kind, for logs and tests
         self._clock = setup.clock
         self._signal = WorkSignal()
-        self._assembler = BatchAssembler(store, plans, self._signal, self.options.flush_interval, setup.clock)
+        self._assembler = BatchAssembler(
+            store, plans, self._signal, self.options.flush_interval, setup.clock, setup.destination
+        )
         self._stopping = asyncio.Event()
         self._holding: set[str] = set()  # owners (tasks) between claim and outcome
         self._sending: set[str] = set()
@@ -137,7 +141,10 @@ class Worker(JourneyDelivery, WorkerLifecycle, WorkerObservation):
         self._tasks: list[asyncio.Task[None]] = []
 
     def __repr__(self) -> str:
-        return f"Worker({self.name!r}, tenant={self.tenant!r}, {len(self.plans)} subscription(s))"
+        return (
+            f"Worker({self.name!r}, destination={self.destination!r}, tenant={self.tenant!r}, "
+            f"{len(self.plans)} subscription(s))"
+        )
 
     # -- one batch -------------------------------------------------------------------------------------------
     async def deliver(self, owner: str, batch: Batch) -> list[Decision]:

@@ -79,6 +79,7 @@ class JourneyDelivery:
     client: SfmcClient
     plans: SendPlans
     tenant: str
+    destination: str
     policy: RetryPolicy
     options: WorkerOptions
     limiter: TenantLimiter
@@ -230,9 +231,10 @@ class JourneyDelivery:
         return dataclasses.replace(decision, in_doubt=sent.sent_until is None)  # a stopped worker's: counted now
 
     def _count_settled(self, job: Job, how: str, sent: EntrySend) -> None:
-        self.metrics.jobs_doubt_settled.labels(job.subscription or "", job.action, how).inc()
+        labels = (job.destination or "", job.subscription or "", job.action)
+        self.metrics.jobs_doubt_settled.labels(*labels, how).inc()
         if how == "resent" and sent.sent_until is None:
-            self.metrics.jobs_in_doubt.labels(job.subscription or "", job.action).inc()
+            self.metrics.jobs_in_doubt.labels(*labels).inc()
 
     def _subject(self, job: Job) -> str:
         plan = self.plans.get(job.subscription)
@@ -280,7 +282,8 @@ class JourneyDelivery:
             ]
             made_dead = await self.store.entries.dead_letter(reasons)
             if made_dead:
-                self.metrics.journey_entries_errored.labels(sample.subscription or "").inc(len(made_dead))
+                where = (self.destination, sample.subscription or "")
+                self.metrics.journey_entries_errored.labels(*where).inc(len(made_dead))
                 log.warning(
                     "%d journey entr%s of %s ended errored in SFMC after it queued them: dead letters now; first: %s",
                     len(made_dead),

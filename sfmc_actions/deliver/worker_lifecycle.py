@@ -49,9 +49,15 @@ class WorkerLifecycle:
         self._stopping.set()
         self._signal.notify_all()
 
-    async def run(self) -> None:
+    def wake(self) -> None:
+        """New work may be available: an idle task looks (the watcher of a group of workers calls this)."""
+        self._signal.notify()
+
+    async def run(self, *, watch: bool = True) -> None:
+        """Deliver until stopped. `watch=False`: another watcher calls `wake` (workers.py, one per process: the
+        store's wake-up is consumed by whoever waits on it first)."""
         owners = [f"{self.name}/{n}" for n in range(self.options.concurrency)]
-        watcher = asyncio.create_task(self._watch(), name="sfmc-actions-wake")
+        watcher = asyncio.create_task(self._watch() if watch else self._until_stopped(), name="sfmc-actions-wake")
         errored = asyncio.create_task(self._watch_errored(), name="sfmc-actions-errored-entries")
         tasks = {owner: asyncio.create_task(self._loop(owner), name=f"sfmc-actions-worker {owner}") for owner in owners}
         self._tasks = list(tasks.values())
@@ -81,6 +87,9 @@ class WorkerLifecycle:
                     )
                     break  # the others would fail (or wait out the busy timeout) the same way
             log.info("worker stopped", extra={"worker": self.name, "released": released, **self.counts})
+
+    async def _until_stopped(self) -> None:
+        await self._stopping.wait()
 
     async def _watch(self) -> None:
         """One watcher per process turns the store's wake-ups (NOTIFY, local enqueues, commits) into signals."""

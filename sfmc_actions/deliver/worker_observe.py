@@ -26,6 +26,7 @@ class WorkerObservation:
     """Metrics and log rules, for `Worker` (worker.py), which holds the state used here."""
 
     tenant: str
+    destination: str
     options: WorkerOptions
     limiter: TenantLimiter
     metrics: Metrics
@@ -43,23 +44,24 @@ class WorkerObservation:
         kinds: Counter[str] = Counter()
         for d in decisions:
             job = jobs[d.job_id]
-            counters[d.kind].labels(job.subscription or "", job.action).inc()
+            counters[d.kind].labels(job.destination or "", job.subscription or "", job.action).inc()
             kinds[d.kind.value] += 1
             if d.in_doubt:
-                self.metrics.jobs_in_doubt.labels(job.subscription or "", job.action).inc()
+                self.metrics.jobs_in_doubt.labels(job.destination or "", job.subscription or "", job.action).inc()
                 kinds["in_doubt"] += 1
         self.counts.update(kinds)
         self.metrics.batch_jobs.labels(batch.jobs[0].action).observe(len(batch.jobs))
-        extra = {"batch_key": batch.key, **kinds}
+        extra = {"destination": self.destination, "batch_key": batch.key, **kinds}
         if any(d.auth_failed for d in decisions):
             self.limiter.pause(self.options.auth_pause)
             error = next(_error(d) for d in decisions if d.auth_failed)
             self._notice(
                 "auth",
                 logging.ERROR,
-                "SFMC refused the credentials of tenant %s; delivery pauses "
+                "SFMC refused the credentials of tenant %s (destination %s); delivery pauses "
                 "%.0f s at a time until the settings are fixed (logged once): %s",
                 self.tenant,
+                self.destination,
                 self.options.auth_pause,
                 error,
                 every=math.inf,
@@ -70,9 +72,10 @@ class WorkerObservation:
             self._notice(
                 "throttled",
                 logging.WARNING,
-                "SFMC is rate-limiting tenant %s: window %d, paused %.1f s; "
+                "SFMC is rate-limiting tenant %s (destination %s): window %d, paused %.1f s; "
                 "throttled jobs go back without using an attempt",
                 self.tenant,
+                self.destination,
                 self.limiter.limit,
                 self.limiter.paused_for(),
             )

@@ -13,21 +13,25 @@ is what `/metrics` serves. Tests pass `Metrics(CollectorRegistry())` to count in
     sfmc_actions_ingest_store_busy_total                  requests answered 503: the store did not commit in time
     sfmc_actions_http_connections_refused_total           connections answered 503 at once: the connection cap
     sfmc_actions_http_connections_timed_out_total         connections closed: no complete request in time
-    sfmc_actions_jobs_delivered_total{subscription,action}
-    sfmc_actions_jobs_retried_total{subscription,action}  failed attempts scheduled again
-    sfmc_actions_jobs_throttled_total{subscription,action} given back after a 429, attempt not counted
-    sfmc_actions_jobs_dead_total{subscription,action}
-    sfmc_actions_jobs_in_doubt_total{subscription,action} journey entries SFMC may have processed unseen: held as
-                                                          dead letters (delivery.in_doubt: hold) or resent
-    sfmc_actions_jobs_doubt_settled_total{subscription,action,settled}  journey entries in doubt settled from SFMC's
-                                                          status endpoint: delivered, dead, resent, held
-    sfmc_actions_journey_entries_errored_total{subscription} delivered batched entries SFMC later reported errored
+    sfmc_actions_jobs_delivered_total{destination,subscription,action}
+    sfmc_actions_jobs_retried_total{destination,subscription,action}    failed attempts scheduled again
+    sfmc_actions_jobs_throttled_total{destination,subscription,action}  given back after a 429, attempt not counted
+    sfmc_actions_jobs_dead_total{destination,subscription,action}
+    sfmc_actions_jobs_in_doubt_total{destination,subscription,action}
+        journey entries SFMC may have processed unseen: held as dead letters (delivery.in_doubt: hold) or resent
+    sfmc_actions_jobs_doubt_settled_total{destination,subscription,action,settled}
+        journey entries in doubt settled from SFMC's status endpoint: delivered, dead, resent, held
+    sfmc_actions_journey_entries_errored_total{destination,subscription}
+        delivered batched entries SFMC later reported errored
     sfmc_actions_batch_jobs{action}                       jobs per delivered batch (histogram)
     sfmc_actions_sfmc_requests_total{route,status}        every SFMC call; status "timeout"/"error" without one
     sfmc_actions_sfmc_request_seconds{route}              SFMC latency (histogram)
     sfmc_actions_sfmc_token_requests_total                OAuth token requests
-    sfmc_actions_tenant_concurrency{tenant}               the adaptive concurrency window (AIMD)
-    sfmc_actions_queue_jobs{subscription,state}           queue depth, refreshed every few seconds
+    sfmc_actions_tenant_concurrency{tenant,destination}   the adaptive concurrency window (AIMD), per destination
+    sfmc_actions_queue_jobs{destination,subscription,state}  queue depth, refreshed every few seconds
+
+`destination` is the config destination's name (`default` for the top-level form; "" for rejected events,
+which reach none).
     sfmc_actions_queue_oldest_pending_seconds             age of the oldest job not yet delivered or dead
 """
 
@@ -48,7 +52,7 @@ class Metrics:
     def __init__(self, registry: CollectorRegistry | None = REGISTRY) -> None:
         self.registry = registry
         r = registry
-        job = ("subscription", "action")
+        job = ("destination", "subscription", "action")
         self.events_accepted = Counter(
             f"{_P}_events_accepted", "Events that passed the Segment Spec checks", ["source"], registry=r
         )
@@ -97,7 +101,7 @@ class Metrics:
         self.journey_entries_errored = Counter(
             f"{_P}_journey_entries_errored",
             "Delivered batched journey entries SFMC reported errored later (made dead letters)",
-            ["subscription"],
+            ["destination", "subscription"],
             registry=r,
         )
         self.batch_jobs = Histogram(
@@ -111,14 +115,20 @@ class Metrics:
         )
         self.token_requests = Counter(f"{_P}_sfmc_token_requests", "OAuth token requests to SFMC", registry=r)
         self.tenant_concurrency = Gauge(
-            f"{_P}_tenant_concurrency", "Adaptive SFMC concurrency window per tenant", ["tenant"], registry=r
+            f"{_P}_tenant_concurrency",
+            "Adaptive SFMC concurrency window per tenant and destination",
+            ["tenant", "destination"],
+            registry=r,
         )
         self.queue_jobs = Gauge(
-            f"{_P}_queue_jobs", "Jobs in the store by subscription and state", ["subscription", "state"], registry=r
+            f"{_P}_queue_jobs",
+            "Jobs in the store by destination, subscription and state",
+            ["destination", "subscription", "state"],
+            registry=r,
         )
         self.purged = Counter(f"{_P}_purged", "Rows purged by retention, by kind", ["kind"], registry=r)
         self.dead_letters_expired = Counter(
-            f"{_P}_dead_letters_expired", "Dead letters purged after retention.dead", ["subscription"], registry=r
+            f"{_P}_dead_letters_expired", "Dead letters purged after retention.dead", ["destination", "subscription"], registry=r
         )
         self.purge_seconds = Histogram(
             f"{_P}_purge_seconds", "Duration of a purge round", buckets=PURGE_BUCKETS, registry=r
@@ -140,19 +150,27 @@ class Metrics:
         if unstored:
             self.events_rejected_unstored.labels(source).inc(unstored)
 
-    def record_queue(self, counts: Iterable[tuple[str | None, str, int]], age_of_oldest: float | None) -> None:
-        """Queue depth from the store's stats: (subscription, state, count) triples."""
+    def record_queue(
+        self, counts: Iterable[tuple[str | None, str | None, str, int]], age_of_oldest: float | None
+    ) -> None:
+        """Queue depth from the store's stats: (destination, subscription, state, count)."""
         # Labels seen before but absent now (all delivered and purged) drop to 0 rather than linger stale.
-        seen = {(subscription or "", state): count for subscription, state, count in counts}
+        seen = {
+            (destination or "", subscription or "", state): count for destination, subscription, state, count in counts
+        }
         for labels in list(self._queue_labels()):
             if labels not in seen:
                 self.queue_jobs.labels(*labels).set(0)
-        for (subscription, state), count in seen.items():
-            self.queue_jobs.labels(subscription, state).set(count)
+        for labels, count in seen.items():
+            self.queue_jobs.labels(*labels).set(count)
         self.queue_oldest_pending.set(age_of_oldest or 0.0)
 
-    def _queue_labels(self) -> list[tuple[str, str]]:
-        return [(s.labels["subscription"], s.labels["state"]) for m in self.queue_jobs.collect() for s in m.samples]
+    def _queue_labels(self) -> list[tuple[str, str, str]]:
+        return [
+            (s.labels["destination"], s.labels["subscription"], s.labels["state"])
+            for m in self.queue_jobs.collect()
+            for s in m.samples
+        ]
 
     def render(self) -> bytes:
         return generate_latest(self.registry or REGISTRY)

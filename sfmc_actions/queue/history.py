@@ -313,16 +313,16 @@ def _ms(value: float | None) -> float | None:
 
 
 def subscription_report(
-    totals: Sequence[SubscriptionTotals], waiting: Mapping[str, int] | None = None
+    totals: Sequence[SubscriptionTotals], waiting: Mapping[tuple[str, str], int] | None = None
 ) -> list[dict[str, Any]]:
     """Per (destination, subscription) over a window: the counts and p50/p95/p99 latency (ms), plus the live queue
-    depth (`waiting`: pending + claimed jobs by subscription). What `status --json` prints under `subscriptions`
-    and what the console's overview shows: both call this one function."""
+    depth (`waiting`: pending + claimed jobs by (destination, subscription)). What `status --json` prints under
+    `subscriptions` and what the console's overview shows: both call this one function."""
     waiting = waiting or {}
     rows = []
     seen = set()
     for t in sorted(totals, key=lambda t: (t.destination, t.subscription)):
-        seen.add(t.subscription)
+        seen.add((t.destination, t.subscription))
         rows.append(
             {
                 "destination": t.destination,
@@ -331,13 +331,13 @@ def subscription_report(
                 "p50_ms": _ms(t.p50),
                 "p95_ms": _ms(t.p95),
                 "p99_ms": _ms(t.p99),
-                "waiting": waiting.get(t.subscription, 0) if t.subscription else 0,
+                "waiting": waiting.get((t.destination, t.subscription), 0) if t.subscription else 0,
             }
         )
-    for subscription, count in sorted(waiting.items()):
-        if subscription not in seen and count:
-            empty = SubscriptionTotals(DEFAULT_DESTINATION, subscription)
-            rows.append(subscription_report([empty], {subscription: count})[0])
+    for (destination, subscription), count in sorted(waiting.items()):
+        if (destination, subscription) not in seen and count:
+            empty = SubscriptionTotals(destination, subscription)
+            rows.append(subscription_report([empty], {(destination, subscription): count})[0])
     return rows
 
 

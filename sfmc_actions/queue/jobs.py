@@ -14,6 +14,8 @@ from typing import Any
 
 from pydantic import SecretStr
 
+from sfmc_actions.config import DEFAULT_DESTINATION
+
 # Journey entries are the one action where sending twice does harm (a contact enters the journey twice);
 # Segment does not guard against it (landscape.md: "Deduplicate entry by messageId ... over a time window").
 DEDUPED_ACTIONS = frozenset({"apiEvent"})
@@ -43,10 +45,11 @@ class NewJob:
     # The data extension row it writes or deletes, for subscriptions with `on_audience_exit: delete`: a job is not
     # sent while an earlier job with the same order key is still waiting (store.waiting_before). None: unordered.
     order_key: str | None = None
+    destination: str = DEFAULT_DESTINATION  # the config destination it is delivered to (its settings, its workers)
 
     @property
     def deduplicated(self) -> bool:
-        """Whether a second job with the same (subscription, message_id) inside the window is skipped."""
+        """Whether a second job with the same (destination, subscription, message_id) inside the window is skipped."""
         wanted = self.action in DEDUPED_ACTIONS if self.dedupe is None else self.dedupe
         return wanted and self.message_id is not None
 
@@ -64,7 +67,7 @@ class RejectedEvent:
 @dataclass(frozen=True)
 class EnqueueResult:
     accepted: int  # jobs stored (including ones stored dead)
-    duplicates: int  # de-duplicated jobs skipped (same subscription + messageId inside the window)
+    duplicates: int  # de-duplicated jobs skipped (same destination + subscription + messageId inside the window)
     rejected: int = 0
 
 
@@ -93,6 +96,7 @@ class Job:
     # A previous claim marked the job as being sent (store.mark_sending) and never recorded an outcome: its
     # worker died, was killed or cut off mid-send, so SFMC may have processed the request. Cleared by an outcome.
     in_doubt: bool = False
+    destination: str | None = DEFAULT_DESTINATION  # None only for rejected events (they reach no destination)
 
     @property
     def lease_expires_at(self) -> datetime | None:
@@ -175,6 +179,7 @@ class StateCount:
     state: JobState
     count: int
     oldest_created_at: datetime
+    destination: str | None = DEFAULT_DESTINATION
 
 
 @dataclass(frozen=True)
@@ -184,6 +189,7 @@ class ErrorSample:
     state: JobState
     error: str
     at: datetime
+    destination: str | None = DEFAULT_DESTINATION
 
 
 @dataclass(frozen=True)
@@ -197,8 +203,8 @@ class QueueStats:
         times = [c.oldest_created_at for c in self.counts if c.state in (JobState.PENDING, JobState.CLAIMED)]
         return min(times) if times else None
 
-    def total(self, state: JobState, subscription: str | None = None) -> int:
-        wanted = [c for c in self.counts if c.state is state]
+    def total(self, state: JobState, subscription: str | None = None, destination: str | None = None) -> int:
+        wanted = [c for c in self.counts if c.state is state and (destination is None or c.destination == destination)]
         return sum(c.count for c in wanted if subscription is None or c.subscription == subscription)
 
 

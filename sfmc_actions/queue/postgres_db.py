@@ -39,6 +39,8 @@ class PostgresDatabase:
         self._max_size = max_size
         self._pool: asyncpg.Pool | None = None
         self._listener: asyncpg.Connection | None = None
+        # Waiters that find no listener open one at a time: two opening at once would leak one connection.
+        self._listen_lock = asyncio.Lock()
         self._wake = asyncio.Event()
 
     @property
@@ -93,16 +95,17 @@ class PostgresDatabase:
         return True
 
     async def _listening(self) -> bool:
-        if self._listener is not None and not self._listener.is_closed():
+        async with self._listen_lock:
+            if self._listener is not None and not self._listener.is_closed():
+                return True
+            try:
+                self._listener = await asyncpg.connect(self._dsn)
+                await self._listener.add_listener(self.channel, lambda *_: self._wake.set())
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+                self._listener = None
+                return False
+            self._wake.set()  # notifications may have been missed while not listening: look once
             return True
-        try:
-            self._listener = await asyncpg.connect(self._dsn)
-            await self._listener.add_listener(self.channel, lambda *_: self._wake.set())
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
-            self._listener = None
-            return False
-        self._wake.set()  # notifications may have been missed while not listening: look once
-        return True
 
     async def close(self) -> None:
         if self._listener is not None:

@@ -17,6 +17,7 @@ from typing import Any
 import asyncpg
 from pydantic import SecretStr
 
+from sfmc_actions.config import DEFAULT_DESTINATION
 from sfmc_actions.queue.bounded_write import CommitGate, busy, wait_bounded
 from sfmc_actions.queue.history import SourceCount
 from sfmc_actions.queue.jobs import (
@@ -51,11 +52,12 @@ INSERT_JOBS = """
 WITH input AS MATERIALIZED (
     SELECT nextval(pg_get_serial_sequence('jobs', 'id')) AS id, u.*
     FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
-                $9::text[], $10::text[], $11::text[], $14::text[]) AS u(s, a, b, t, m, e, p, r, st, d, reason, o)
+                $9::text[], $10::text[], $11::text[], $14::text[], $15::text[])
+             AS u(s, a, b, t, m, e, p, r, st, d, reason, o, dest)
 ), states AS (
     INSERT INTO jobs (id, subscription, action, batch_key, tenant, message_id, state, last_error, dead_reason,
-                      created_at, available_at, updated_at, order_key)
-    SELECT id, s, a, b, t, m, st, d, coalesce(d, reason), $12, $12, $12, o FROM input
+                      created_at, available_at, updated_at, order_key, destination)
+    SELECT id, s, a, b, t, m, st, d, coalesce(d, reason), $12, $12, $12, o, dest FROM input
 ), bodies AS (
     INSERT INTO job_bodies (job_id, event, payload, raw_body) SELECT id, e::json, p::json, r FROM input
 )
@@ -67,14 +69,14 @@ ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at"""
 LIMIT_STATEMENTS = "SELECT set_config('statement_timeout', $1, true), set_config('lock_timeout', $1, true)"
 # Writes only when there is no key or it has expired: the keys returned are the new ones.
 TAKE_DEDUPE_KEYS = """
-INSERT INTO dedupe_keys (subscription, message_id, expires_at)
-SELECT s, m, $3 FROM unnest($1::text[], $2::text[]) AS u(s, m)
-ON CONFLICT (subscription, message_id) DO UPDATE SET expires_at = excluded.expires_at
+INSERT INTO dedupe_keys (destination, subscription, message_id, expires_at)
+SELECT d, s, m, $3 FROM unnest($5::text[], $1::text[], $2::text[]) AS u(d, s, m)
+ON CONFLICT (destination, subscription, message_id) DO UPDATE SET expires_at = excluded.expires_at
 WHERE dedupe_keys.expires_at <= $4
-RETURNING subscription, message_id"""
+RETURNING destination, subscription, message_id"""
 DROP_DEDUPE_KEYS = """
-DELETE FROM dedupe_keys d USING unnest($1::text[], $2::text[]) AS u(s, m)
-WHERE d.subscription = u.s AND d.message_id = u.m"""
+DELETE FROM dedupe_keys d USING unnest($3::text[], $1::text[], $2::text[]) AS u(dest, s, m)
+WHERE d.destination = u.dest AND d.subscription = u.s AND d.message_id = u.m"""
 NOTIFY = "SELECT pg_notify($1, '')"
 # A sending mark left by the previous holder (it never recorded an outcome) becomes this claim's in-doubt flag.
 _CARRY_MARK = "in_doubt = (j.in_doubt OR j.sending_at IS NOT NULL), sending_at = NULL"
@@ -88,19 +90,19 @@ SELECT {JOB_COLUMNS} FROM claimed j JOIN job_bodies b ON b.job_id = j.id"""
 _PICK = """
 picked AS (
     SELECT id FROM jobs
-    WHERE state IN ('pending', 'claimed') AND available_at <= $1 AND batch_key = {key}
+    WHERE state IN ('pending', 'claimed') AND available_at <= $1 AND destination = $5 AND batch_key = {key}
     ORDER BY available_at, id LIMIT $4
     FOR UPDATE SKIP LOCKED)"""
 CLAIM_OLDEST_KEY = (
     """
 WITH next_key AS (
-    SELECT batch_key FROM jobs WHERE state IN ('pending', 'claimed') AND available_at <= $1
+    SELECT batch_key FROM jobs WHERE state IN ('pending', 'claimed') AND available_at <= $1 AND destination = $5
     ORDER BY available_at, id LIMIT 1
     FOR UPDATE SKIP LOCKED),"""
     + _PICK.format(key="(SELECT batch_key FROM next_key)")
     + _CLAIM
 )
-CLAIM_KEY = "WITH" + _PICK.format(key="$5") + _CLAIM
+CLAIM_KEY = "WITH" + _PICK.format(key="$6") + _CLAIM
 # Statements on jobs picked by id must find them by primary key. Statistics taken when few jobs were claimable
 # (an ANALYZE between bursts) make the claimable partial indexes look tiny, and a plain "state = 'claimed'"
 # implies their predicate, so the planner read a whole claimable index per statement (it holds every queued
@@ -150,6 +152,7 @@ WHERE j.state IN ('dead', 'rejected') AND (j.state = 'dead' OR $1)
   AND ($3::timestamptz IS NULL OR j.updated_at >= $3)
   AND ($4::text IS NULL OR strpos(lower(j.dead_reason), lower($4)) > 0)
   AND ($5 OR j.replayed_at IS NULL)
+  AND ($7::text IS NULL OR j.destination = $7)
 ORDER BY j.updated_at DESC, j.id DESC LIMIT $6"""
 TAKE_FOR_REPLAY = f"""
 WITH taken AS (
@@ -157,9 +160,11 @@ WITH taken AS (
     WHERE id = ANY($2::bigint[]) AND state IN ('dead', 'rejected') AND replayed_at IS NULL
     RETURNING *)
 SELECT {JOB_COLUMNS} FROM taken j JOIN job_bodies b ON b.job_id = j.id ORDER BY j.id"""
-STATS_COUNTS = "SELECT subscription, state, count(*), min(created_at) FROM jobs GROUP BY state, subscription"
+STATS_COUNTS = """
+SELECT subscription, state, count(*), min(created_at), destination FROM jobs
+GROUP BY state, destination, subscription"""
 STATS_ERRORS = """
-SELECT id, subscription, state, last_error, updated_at FROM jobs WHERE last_error IS NOT NULL
+SELECT id, subscription, state, last_error, updated_at, destination FROM jobs WHERE last_error IS NOT NULL
 ORDER BY updated_at DESC LIMIT $1"""
 # Purge (purge.py): a chunk of ids through the partial index each kind has, jobs and bodies deleted together.
 # Journey entries stay while doubt settling may read them ($3).
@@ -168,16 +173,16 @@ WITH gone AS (
     DELETE FROM jobs WHERE id IN (
         SELECT id FROM jobs WHERE state = 'delivered' AND created_at < $1 AND (action <> 'apiEvent' OR created_at < $3)
         LIMIT $2)
-    RETURNING id, subscription, dead_reason),
+    RETURNING id, destination, subscription, dead_reason),
 bodies AS (DELETE FROM job_bodies WHERE job_id IN (SELECT id FROM gone))
-SELECT subscription, dead_reason FROM gone"""
+SELECT destination, subscription, dead_reason FROM gone"""
 PURGE_DEAD = """
 WITH gone AS (
     DELETE FROM jobs WHERE id IN (
         SELECT id FROM jobs WHERE state IN ('dead', 'rejected') AND updated_at < $1 AND state = $3 LIMIT $2)
-    RETURNING id, subscription, dead_reason),
+    RETURNING id, destination, subscription, dead_reason),
 bodies AS (DELETE FROM job_bodies WHERE job_id IN (SELECT id FROM gone))
-SELECT subscription, dead_reason FROM gone"""
+SELECT destination, subscription, dead_reason FROM gone"""
 PURGE_DEDUPE = """
 DELETE FROM dedupe_keys WHERE ctid IN (SELECT ctid FROM dedupe_keys WHERE expires_at <= $1 LIMIT $2)"""
 PURGE_HISTORY = (
@@ -290,16 +295,21 @@ class PostgresJobStore:
         rejected: Sequence[RejectedEvent],
         now: datetime,
     ) -> EnqueueResult:
-        keys = sorted({(j.subscription, j.message_id or "") for j in jobs if j.deduplicated})
-        fresh: set[tuple[str, str]] = set()
+        keys = sorted({(j.destination, j.subscription, j.message_id or "") for j in jobs if j.deduplicated})
+        fresh: set[tuple[str, str, str]] = set()
         if keys:  # sorted, so two enqueues racing on the same keys lock them in the same order
             rows = await conn.fetch(
-                TAKE_DEDUPE_KEYS, [k[0] for k in keys], [k[1] for k in keys], now + self._dedupe_window, now
+                TAKE_DEDUPE_KEYS,
+                [k[1] for k in keys],
+                [k[2] for k in keys],
+                now + self._dedupe_window,
+                now,
+                [k[0] for k in keys],
             )
-            fresh = {(row[0], row[1]) for row in rows}
+            fresh = {(row[0], row[1], row[2]) for row in rows}
         keep: list[NewJob] = []
         for job in jobs:
-            key = (job.subscription, job.message_id or "")
+            key = (job.destination, job.subscription, job.message_id or "")
             if job.deduplicated:
                 if key not in fresh:
                     continue
@@ -307,20 +317,25 @@ class PostgresJobStore:
             keep.append(job)
         rows_in = [_job_values(job) for job in keep] + [_rejected_values(event) for event in rejected]
         if rows_in:
-            *columns, order_keys = (list(column) for column in zip(*rows_in, strict=True))
-            await conn.execute(INSERT_JOBS, *columns, now, self._db.channel, order_keys)
+            *columns, order_keys, destinations = (list(column) for column in zip(*rows_in, strict=True))
+            await conn.execute(INSERT_JOBS, *columns, now, self._db.channel, order_keys, destinations)
         return EnqueueResult(accepted=len(keep), duplicates=len(jobs) - len(keep), rejected=len(rejected))
 
     # -- claim, outcomes, release ----------------------------------------------------------------------------
     async def claim_batch(
-        self, owner: str, lease_seconds: float, max_jobs: int, batch_key: str | None = None
+        self,
+        owner: str,
+        lease_seconds: float,
+        max_jobs: int,
+        batch_key: str | None = None,
+        destination: str = DEFAULT_DESTINATION,
     ) -> list[Job]:
         now = self._clock()
         lease_end = now + timedelta(seconds=lease_seconds)
         if batch_key is None:
-            rows = await self._db.pool.fetch(CLAIM_OLDEST_KEY, now, owner, lease_end, max_jobs)
+            rows = await self._db.pool.fetch(CLAIM_OLDEST_KEY, now, owner, lease_end, max_jobs, destination)
         else:
-            rows = await self._db.pool.fetch(CLAIM_KEY, now, owner, lease_end, max_jobs, batch_key)
+            rows = await self._db.pool.fetch(CLAIM_KEY, now, owner, lease_end, max_jobs, destination, batch_key)
         return sorted((_job(row) for row in rows), key=lambda job: job.id)
 
     async def mark_sending(self, owner: str, job_ids: Collection[int]) -> set[int]:
@@ -391,9 +406,10 @@ class PostgresJobStore:
         *,
         include_rejected: bool = False,
         include_replayed: bool = False,
+        destination: str | None = None,
     ) -> list[Job]:
         rows = await self._db.pool.fetch(
-            LIST_DEAD, include_rejected, subscription, since, reason_contains, include_replayed, limit
+            LIST_DEAD, include_rejected, subscription, since, reason_contains, include_replayed, limit, destination
         )
         return [_job(row) for row in rows]
 
@@ -402,9 +418,9 @@ class PostgresJobStore:
         async with self._db.pool.acquire() as conn, conn.transaction():
             # Row locks taken here make a concurrent replay of the same ids wait, then skip them.
             taken = [_job(row) for row in await conn.fetch(TAKE_FOR_REPLAY, now, sorted(set(job_ids)))]
-            keyed = [(j.subscription, j.message_id) for j in taken if j.subscription and j.message_id]
+            keyed = [(j.subscription, j.message_id, j.destination) for j in taken if j.subscription and j.message_id]
             if keyed:
-                await conn.execute(DROP_DEDUPE_KEYS, [k[0] for k in keyed], [k[1] for k in keyed])
+                await conn.execute(DROP_DEDUPE_KEYS, *([k[i] for k in keyed] for i in range(3)))
             new_jobs = [new for job in taken for new in reroute(job)]
             result = await self._insert(conn, new_jobs, (), now)
         self._db.wake_local()
@@ -416,8 +432,8 @@ class PostgresJobStore:
             counts = await conn.fetch(STATS_COUNTS)
             errors = await conn.fetch(STATS_ERRORS, last_errors)
         return QueueStats(
-            counts=tuple(StateCount(sub, JobState(state), n, oldest) for sub, state, n, oldest in counts),
-            last_errors=tuple(ErrorSample(i, sub, JobState(st), err, at) for i, sub, st, err, at in errors),
+            counts=tuple(StateCount(sub, JobState(state), n, oldest, dest) for sub, state, n, oldest, dest in counts),
+            last_errors=tuple(ErrorSample(i, sub, JobState(st), err, at, dest) for i, sub, st, err, at, dest in errors),
         )
 
     async def purge(self, cutoffs: PurgeCutoffs) -> PurgeReport | None:
@@ -444,7 +460,7 @@ class PostgresJobStore:
                 rows = await self._db.pool.fetch(sql, args[0], PURGE_CHUNK, *args[1:])
                 report.longest_chunk = max(report.longest_chunk, asyncio.get_running_loop().time() - began)
                 if expire:
-                    report.expired.update((sub or "", reason or "") for sub, reason in rows)
+                    report.expired.update((dest or "", sub or "", reason or "") for dest, sub, reason in rows)
                 total += len(rows)
                 if len(rows) < PURGE_CHUNK:
                     return total
@@ -496,6 +512,7 @@ def _job_values(job: NewJob) -> tuple[str | None, ...]:
         job.dead_reason,
         None,
         job.order_key,
+        job.destination,
     )
 
 
@@ -512,5 +529,6 @@ def _rejected_values(event: RejectedEvent) -> tuple[str | None, ...]:
         JobState.REJECTED.value,
         None,
         event.reason,
+        None,
         None,
     )

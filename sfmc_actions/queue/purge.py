@@ -47,8 +47,8 @@ class PurgeReport:
     rejected: int = 0
     dedupe_keys: int = 0
     history_rows: int = 0
-    # Expired dead letters by (subscription, reason): each is counted in a metric and logged, never silent.
-    expired: Counter[tuple[str, str]] = field(default_factory=Counter)
+    # Expired dead letters by (destination, subscription, reason): each is counted in a metric and logged.
+    expired: Counter[tuple[str, str, str]] = field(default_factory=Counter)
     seconds: float = 0.0
     longest_chunk: float = 0.0  # seconds: the longest a writer waited behind this round
     pages_returned: int = 0  # SQLite: free pages given back to the filesystem

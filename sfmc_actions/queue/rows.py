@@ -33,6 +33,7 @@ STATE_COLUMNS = (
     "delivered_at",
     "replayed_at",
     "in_doubt",
+    "destination",
 )
 BODY_COLUMNS = ("event", "payload", "raw_body")
 JOB_STATE_COLUMNS = ", ".join(STATE_COLUMNS)
@@ -90,7 +91,8 @@ def job_from_row(row: Sequence[Any], to_time: Callable[[Any], datetime]) -> Job:
         delivered_at=None if delivered_at is None else to_time(delivered_at),
         replayed_at=None if replayed_at is None else to_time(replayed_at),
         in_doubt=bool(row[17]),
-        event=load_json(row[18]),
-        payload=load_json(row[19]),
-        raw_body=row[20],
+        destination=row[18],
+        event=load_json(row[19]),
+        payload=load_json(row[20]),
+        raw_body=row[21],
     )

@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 from pydantic import SecretStr
 
+from sfmc_actions.config import DEFAULT_DESTINATION
 from sfmc_actions.queue.bounded_write import CommitGate, sqlite_write, wait_bounded
 from sfmc_actions.queue.history import SourceCount
 from sfmc_actions.queue.jobs import (
@@ -54,18 +55,20 @@ from sfmc_actions.queue.store import Reroute
 LAST_ID = "SELECT seq FROM sqlite_sequence WHERE name = 'jobs'"
 INSERT_JOBS = """
 INSERT INTO jobs (id, subscription, action, batch_key, tenant, message_id, state, created_at, available_at,
-                  updated_at, last_error, dead_reason, order_key)
+                  updated_at, last_error, dead_reason, order_key, destination)
 VALUES """
 INSERT_BODIES = "INSERT INTO job_bodies (job_id, event, payload, raw_body) VALUES "
 # Writes only when there is no key or it has expired; rowcount 0 means "a duplicate inside the window".
 TAKE_DEDUPE_KEY = """
-INSERT INTO dedupe_keys (subscription, message_id, expires_at) VALUES (?, ?, ?)
-ON CONFLICT (subscription, message_id) DO UPDATE SET expires_at = excluded.expires_at
+INSERT INTO dedupe_keys (destination, subscription, message_id, expires_at) VALUES (?, ?, ?, ?)
+ON CONFLICT (destination, subscription, message_id) DO UPDATE SET expires_at = excluded.expires_at
 WHERE dedupe_keys.expires_at <= ?"""
-DROP_DEDUPE_KEY = "DELETE FROM dedupe_keys WHERE subscription = ? AND message_id = ?"
+DROP_DEDUPE_KEY = "DELETE FROM dedupe_keys WHERE destination = ? AND subscription = ? AND message_id = ?"
+# Claims are per destination (each has its own workers): its own indexes, so another destination's backlog is
+# never scanned.
 OLDEST_AVAILABLE_KEY = """
-SELECT batch_key FROM jobs INDEXED BY jobs_claimable
-WHERE state IN ('pending', 'claimed') AND available_at <= ?
+SELECT batch_key FROM jobs INDEXED BY jobs_claimable_by_destination
+WHERE destination = ? AND state IN ('pending', 'claimed') AND available_at <= ?
 ORDER BY available_at, id LIMIT 1"""
 # A sending mark left by the previous holder (it never recorded an outcome) becomes this claim's in-doubt flag.
 _CARRY_MARK = "in_doubt = (in_doubt OR sending_at IS NOT NULL), sending_at = NULL"
@@ -73,7 +76,7 @@ CLAIM_JOBS = f"""
 UPDATE jobs SET state = 'claimed', lease_owner = ?, available_at = ?, attempts = attempts + 1, updated_at = ?,
                 {_CARRY_MARK}
 WHERE id IN (SELECT id FROM jobs INDEXED BY jobs_claimable_by_key
-             WHERE batch_key = ? AND state IN ('pending', 'claimed') AND available_at <= ?
+             WHERE destination = ? AND batch_key = ? AND state IN ('pending', 'claimed') AND available_at <= ?
              ORDER BY available_at, id LIMIT ?)
 RETURNING {JOB_STATE_COLUMNS}"""
 # Id lists travel as one JSON array parameter, so these statements stay constants.
@@ -117,6 +120,7 @@ GET_JOBS = _WHOLE_JOB + " WHERE j.id IN (SELECT value FROM json_each(?)) ORDER B
 LIST_DEAD = f"""{_WHOLE_JOB}
 WHERE j.state IN ('dead', 'rejected') AND (j.state = 'dead' OR :rejected)
   AND (:subscription IS NULL OR j.subscription = :subscription)
+  AND (:destination IS NULL OR j.destination = :destination)
   AND (:since IS NULL OR j.updated_at >= :since)
   AND (:reason IS NULL OR instr(lower(j.dead_reason), lower(:reason)) > 0)
   AND (:replayed OR j.replayed_at IS NULL)
@@ -125,23 +129,25 @@ TAKE_FOR_REPLAY = """
 UPDATE jobs SET replayed_at = ?
 WHERE id IN (SELECT value FROM json_each(?)) AND state IN ('dead', 'rejected') AND replayed_at IS NULL
 RETURNING id"""
-STATS_COUNTS = "SELECT subscription, state, count(*), min(created_at) FROM jobs GROUP BY state, subscription"
+STATS_COUNTS = """
+SELECT subscription, state, count(*), min(created_at), destination FROM jobs
+GROUP BY state, destination, subscription"""
 STATS_ERRORS = """
-SELECT id, subscription, state, last_error, updated_at FROM jobs WHERE last_error IS NOT NULL
+SELECT id, subscription, state, last_error, updated_at, destination FROM jobs WHERE last_error IS NOT NULL
 ORDER BY updated_at DESC LIMIT ?"""
 # Purge (purge.py): ids first (through the partial index each kind has), then jobs and bodies by id, a chunk per
 # transaction. Journey entries stay while doubt settling may read them (:entries).
 PURGE_DELIVERED = """
-SELECT id, NULL, NULL FROM jobs INDEXED BY jobs_delivered
+SELECT id, NULL, NULL, NULL FROM jobs INDEXED BY jobs_delivered
 WHERE state = 'delivered' AND created_at < :before AND (action <> 'apiEvent' OR created_at < :entries) LIMIT :chunk"""
 PURGE_DEAD = """
-SELECT id, subscription, dead_reason FROM jobs INDEXED BY jobs_dead
+SELECT id, destination, subscription, dead_reason FROM jobs INDEXED BY jobs_dead
 WHERE state IN ('dead', 'rejected') AND updated_at < :before AND state = :state LIMIT :chunk"""
 DELETE_BODIES = "DELETE FROM job_bodies WHERE job_id IN (SELECT value FROM json_each(?))"
 DELETE_JOBS = "DELETE FROM jobs WHERE id IN (SELECT value FROM json_each(?))"
 PURGE_DEDUPE = """
-DELETE FROM dedupe_keys WHERE (subscription, message_id) IN
-    (SELECT subscription, message_id FROM dedupe_keys WHERE expires_at <= ? LIMIT ?)"""
+DELETE FROM dedupe_keys WHERE (destination, subscription, message_id) IN
+    (SELECT destination, subscription, message_id FROM dedupe_keys WHERE expires_at <= ? LIMIT ?)"""
 PURGE_HISTORY = (
     "DELETE FROM history WHERE minute < :minute",
     "DELETE FROM history_latency WHERE minute < :minute",
@@ -252,7 +258,9 @@ class SqliteJobStore:
         for job in jobs:
             if (
                 job.deduplicated
-                and not conn.execute(TAKE_DEDUPE_KEY, (job.subscription, job.message_id, expires, now)).rowcount
+                and not conn.execute(
+                    TAKE_DEDUPE_KEY, (job.destination, job.subscription, job.message_id, expires, now)
+                ).rowcount
             ):
                 continue
             keep.append(job)
@@ -265,18 +273,24 @@ class SqliteJobStore:
 
     # -- claim, outcomes, release ----------------------------------------------------------------------------
     async def claim_batch(
-        self, owner: str, lease_seconds: float, max_jobs: int, batch_key: str | None = None
+        self,
+        owner: str,
+        lease_seconds: float,
+        max_jobs: int,
+        batch_key: str | None = None,
+        destination: str = DEFAULT_DESTINATION,
     ) -> list[Job]:
         def claim(conn: sqlite3.Connection) -> list[Any]:
             now = self._now()
             with write_transaction(conn):
                 key = batch_key
                 if key is None:
-                    row = conn.execute(OLDEST_AVAILABLE_KEY, (now,)).fetchone()
+                    row = conn.execute(OLDEST_AVAILABLE_KEY, (destination, now)).fetchone()
                     if row is None:
                         return []
                     key = row[0]
-                states = conn.execute(CLAIM_JOBS, (owner, now + lease_seconds, now, key, now, max_jobs)).fetchall()
+                lease = now + lease_seconds
+                states = conn.execute(CLAIM_JOBS, (owner, lease, now, destination, key, now, max_jobs)).fetchall()
                 return _with_bodies(conn, states)
 
         rows = await self._db.run(claim)
@@ -345,10 +359,12 @@ class SqliteJobStore:
         *,
         include_rejected: bool = False,
         include_replayed: bool = False,
+        destination: str | None = None,
     ) -> list[Job]:
         params = {
             "rejected": include_rejected,
             "subscription": subscription,
+            "destination": destination,
             "since": None if since is None else since.timestamp(),
             "reason": reason_contains,
             "replayed": include_replayed,
@@ -367,7 +383,7 @@ class SqliteJobStore:
                 for row in conn.execute(GET_JOBS, (dump_json(taken),)).fetchall():
                     job = _job(row)
                     if job.subscription is not None and job.message_id is not None:
-                        conn.execute(DROP_DEDUPE_KEY, (job.subscription, job.message_id))
+                        conn.execute(DROP_DEDUPE_KEY, (job.destination, job.subscription, job.message_id))
                     new_jobs.extend(reroute(job))
                 return self._insert(conn, new_jobs, (), now)
 
@@ -386,8 +402,12 @@ class SqliteJobStore:
 
         counts, errors = await self._stats_db.run(stats)
         return QueueStats(
-            counts=tuple(StateCount(sub, JobState(state), n, to_time(oldest)) for sub, state, n, oldest in counts),
-            last_errors=tuple(ErrorSample(i, sub, JobState(st), err, to_time(at)) for i, sub, st, err, at in errors),
+            counts=tuple(
+                StateCount(sub, JobState(state), n, to_time(oldest), dest) for sub, state, n, oldest, dest in counts
+            ),
+            last_errors=tuple(
+                ErrorSample(i, sub, JobState(st), err, to_time(at), dest) for i, sub, st, err, at, dest in errors
+            ),
         )
 
     async def purge(self, cutoffs: PurgeCutoffs) -> PurgeReport:
@@ -423,9 +443,9 @@ class SqliteJobStore:
                 ids = dump_json([row[0] for row in rows])
                 conn.execute(DELETE_BODIES, (ids,))
                 conn.execute(DELETE_JOBS, (ids,))
-                for _, subscription, reason in rows:
+                for _, destination, subscription, reason in rows:
                     if params.get("state") == "dead":
-                        report.expired[(subscription or "", reason or "")] += 1
+                        report.expired[(destination or "", subscription or "", reason or "")] += 1
                 return len(rows)
 
             return delete
@@ -533,6 +553,7 @@ def _job_values(job: NewJob, now: float) -> tuple[tuple[Any, ...], tuple[Any, ..
             job.dead_reason,
             job.dead_reason,
             job.order_key,
+            job.destination,
         ),
         (dump_json(job.event), dump_json(job.payload), None),
     )
@@ -540,6 +561,6 @@ def _job_values(job: NewJob, now: float) -> tuple[tuple[Any, ...], tuple[Any, ..
 
 def _rejected_values(event: RejectedEvent, now: float) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
     return (
-        (None, "", "", "", event.message_id, JobState.REJECTED.value, now, now, now, None, event.reason, None),
+        (None, "", "", "", event.message_id, JobState.REJECTED.value, now, now, now, None, event.reason, None, None),
         (dump_json(event.event or {}), None, event.raw_body),
     )

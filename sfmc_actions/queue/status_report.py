@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from sfmc_actions.config import DEFAULT_DESTINATION
 from sfmc_actions.queue.history import source_report, subscription_report
 from sfmc_actions.queue.jobs import JobState, QueueStats
 from sfmc_actions.queue.store import JobStore
@@ -23,18 +24,27 @@ async def build_status(
     retention: dict[str, float] | None = None,
     now: datetime | None = None,
     last_errors: int = 10,
+    destination: str | None = None,
 ) -> dict[str, Any]:
-    """The status over the last `since` (history) plus the live queue. `retention`: seconds per kind (config)."""
+    """The status over the last `since` (history) plus the live queue. `retention`: seconds per kind (config).
+    `destination`: only that destination's subscriptions, queue and errors (sources reach every destination)."""
     now = now or datetime.now(UTC)
     start = now - since
     stats = await store.stats(last_errors=last_errors)
     totals = await store.history.totals(start, now)
+    if destination is not None:
+        totals = [t for t in totals if t.destination == destination]
+        stats = QueueStats(
+            tuple(c for c in stats.counts if c.destination == destination),
+            tuple(e for e in stats.last_errors if e.destination == destination),
+        )
     sources = await store.history.source_totals(start, now)
     facts = await store.history.store_facts()
-    waiting: dict[str, int] = {}
+    waiting: dict[tuple[str, str], int] = {}
     for count in stats.counts:
         if count.state in LIVE and count.subscription is not None:
-            waiting[count.subscription] = waiting.get(count.subscription, 0) + count.count
+            key = (count.destination or DEFAULT_DESTINATION, count.subscription)
+            waiting[key] = waiting.get(key, 0) + count.count
     rows = subscription_report(totals, waiting)
     oldest = stats.oldest_pending_at
     return {
@@ -63,6 +73,7 @@ async def build_status(
         "last_errors": [
             {
                 "job_id": e.job_id,
+                "destination": e.destination,
                 "subscription": e.subscription,
                 "state": e.state.value,
                 "at": e.at.isoformat(),
@@ -74,13 +85,19 @@ async def build_status(
 
 
 def queue_rows(stats: QueueStats, now: datetime) -> list[dict[str, Any]]:
-    """Jobs stored now, per subscription and state (what retention has not purged yet), and the oldest waiting."""
-    rows: dict[str, dict[str, Any]] = {}
+    """Jobs stored now, per destination, subscription and state (what retention has not purged yet), and the
+    oldest waiting. Rejected events reach no destination: one row without one."""
+    rows: dict[tuple[str, str], dict[str, Any]] = {}
     for count in stats.counts:
         name = count.subscription if count.subscription is not None else REJECTED_ROW
-        row = rows.setdefault(name, {"subscription": name, **dict.fromkeys(STATES, 0), "oldest_waiting_seconds": None})
+        where = count.destination if count.subscription is not None else None
+        row = rows.setdefault(
+            (where or "", name),
+            {"destination": where, "subscription": name, **dict.fromkeys(STATES, 0), "oldest_waiting_seconds": None},
+        )
         row[count.state.value] += count.count
         if count.state in LIVE:
             waited = (now - count.oldest_created_at).total_seconds()
             row["oldest_waiting_seconds"] = max(row["oldest_waiting_seconds"] or 0.0, waited)
-    return sorted(rows.values(), key=lambda r: (r["subscription"] == REJECTED_ROW, r["subscription"]))
+    ordered = sorted(rows.items(), key=lambda item: (item[1]["subscription"] == REJECTED_ROW, item[0]))
+    return [row for _, row in ordered]

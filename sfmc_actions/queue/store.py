@@ -29,6 +29,7 @@ from typing import Protocol
 
 from pydantic import SecretStr
 
+from sfmc_actions.config import DEFAULT_DESTINATION
 from sfmc_actions.queue.history import History, SourceCount
 from sfmc_actions.queue.jobs import (
     ApplyResult,
@@ -112,7 +113,7 @@ class JobStore(Protocol):
         """Store routed jobs and rejected events in one transaction, committed when this returns. `source`: what
         the request did (accepted, rejected, unmatched), counted in the history in the same transaction.
 
-        Jobs with `deduplicated` set are skipped (and counted) when a job with the same (subscription,
+        Jobs with `deduplicated` set are skipped (and counted) when a job with the same (destination, subscription,
         message_id) was enqueued within the store's de-duplication window. With `timeout`, a transaction that
         cannot commit within that many seconds (a locked or slow store) is rolled back and StoreBusyError
         raised: then nothing of it was stored, ever (bounded_write.py). Ingest writes do not wait behind the
@@ -126,10 +127,16 @@ class JobStore(Protocol):
         cannot write at all (read-only, full disk). What /readyz and start-up ask."""
 
     async def claim_batch(
-        self, owner: str, lease_seconds: float, max_jobs: int, batch_key: str | None = None
+        self,
+        owner: str,
+        lease_seconds: float,
+        max_jobs: int,
+        batch_key: str | None = None,
+        destination: str = DEFAULT_DESTINATION,
     ) -> list[Job]:
-        """Lease up to `max_jobs` available jobs sharing one batch key (`batch_key`, or the key of the oldest
-        available job) to `owner`; each claim counts one attempt. Empty when nothing is available.
+        """Lease up to `max_jobs` available jobs of `destination` sharing one batch key (`batch_key`, or the key
+        of the destination's oldest available job) to `owner`; each claim counts one attempt. Empty when nothing
+        is available. Claims are per destination, so one destination's backlog never delays another's claims.
 
         A job a previous holder marked as sending and never recorded comes back with `in_doubt` set."""
 
@@ -163,8 +170,10 @@ class JobStore(Protocol):
         *,
         include_rejected: bool = False,
         include_replayed: bool = False,
+        destination: str | None = None,
     ) -> list[Job]:
-        """Dead (and optionally rejected) jobs, newest first; `since` compares with when they died."""
+        """Dead (and optionally rejected) jobs, newest first; `since` compares with when they died. With
+        `destination`, only that destination's (rejected events belong to none)."""
 
     async def replay(self, job_ids: Collection[int], reroute: Reroute) -> EnqueueResult:
         """Atomically mark dead/rejected jobs replayed and enqueue what `reroute` makes of each.

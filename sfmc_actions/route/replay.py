@@ -17,6 +17,7 @@ from typing import Any
 
 import orjson
 
+from sfmc_actions.config import DEFAULT_DESTINATION
 from sfmc_actions.errors import InvalidEventError
 from sfmc_actions.events import parse_event
 from sfmc_actions.js.values import parse_json
@@ -41,7 +42,7 @@ class Replayer:
 
     def __init__(self, router: Router) -> None:
         self.router = router
-        self._names = {s.name for s in router.subscriptions}
+        self._names = {(s.destination, s.name) for s in router.subscriptions}
 
     def plan(self, dead: Sequence[Job]) -> ReplayPlan:
         plan = ReplayPlan()
@@ -70,10 +71,16 @@ class Replayer:
                 return [], f"the event still breaks the Segment Spec: {exc}"
             routed = self.router.route(event)
             return routed.jobs, "the event matches no enabled subscription"
-        if job.subscription not in self._names:
-            return [], f"subscription {job.subscription!r} is not an enabled subscription in the config"
-        jobs = [new for new in self.router.route(job.event).jobs if new.subscription == job.subscription]
-        return jobs, f"the event no longer matches the trigger of subscription {job.subscription!r}"
+        # Through the current config of the job's own destination: its subscription there, its settings' tenant.
+        of = "" if job.destination == DEFAULT_DESTINATION else f" of destination {job.destination!r}"
+        if (job.destination, job.subscription) not in self._names:
+            return [], f"subscription {job.subscription!r}{of} is not an enabled subscription in the config"
+        jobs = [
+            new
+            for new in self.router.route(job.event).jobs
+            if new.subscription == job.subscription and new.destination == job.destination
+        ]
+        return jobs, f"the event no longer matches the trigger of subscription {job.subscription!r}{of}"
 
 
 def _rejected_event(job: Job) -> Any:

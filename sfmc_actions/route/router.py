@@ -7,7 +7,7 @@ nothing accepted disappears silently. Events matching nothing are only counted.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -28,9 +28,17 @@ class Routed:
 
 
 class Router:
-    def __init__(self, subscriptions: Iterable[Subscription], tenant: str) -> None:
+    """Routes through the enabled subscriptions of every destination: an event may make jobs for several.
+
+    `tenants` names the SFMC tenant of each destination's jobs (by destination name), or one for all.
+    """
+
+    def __init__(self, subscriptions: Iterable[Subscription], tenants: str | Mapping[str, str]) -> None:
         self.subscriptions = [s for s in subscriptions if s.enabled]
-        self.tenant = tenant
+        self.tenants = tenants
+
+    def tenant(self, destination: str) -> str:
+        return self.tenants if isinstance(self.tenants, str) else self.tenants[destination]
 
     def route(self, event: dict[str, Any]) -> Routed:
         jobs = [self.job(s, event) for s in self.subscriptions if s.trigger.matches(event)]
@@ -50,6 +58,7 @@ class Router:
         action = subscription.action
         message_id = event.get("messageId")
         payload: Any = None
+        tenant = self.tenant(subscription.destination)
         try:
             payload = subscription.mapping.resolve(event)
             payload = subscription.schema.validate(payload, validation_mode(action.key, payload))
@@ -59,11 +68,12 @@ class Router:
                 subscription.name,
                 action.key,
                 f"{action.key}:invalid",
-                self.tenant,
+                tenant,
                 str(message_id) if message_id is not None else None,
                 event,
                 payload,
                 dead_reason=str(exc),
+                destination=subscription.destination,
             )
         # With on_audience_exit: delete, an exit deletes the row an earlier enter writes: the queue keeps each row's
         # jobs in the order accepted, so an exit never overtakes an enter still waiting (nor an enter an exit).
@@ -72,11 +82,12 @@ class Router:
             subscription.name,
             action.key,
             f"{action.key}:{target}",
-            self.tenant,
+            tenant,
             str(message_id) if message_id is not None else None,
             event,
             payload,
             order_key=row_order_key(action, payload, subscription.hook_outputs) if ordered else None,
+            destination=subscription.destination,
         )
 
 

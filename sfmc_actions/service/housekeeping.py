@@ -85,14 +85,15 @@ class Housekeeping:
         for kind in ("delivered", "dead", "rejected", "dedupe_keys", "history_rows"):
             if count := getattr(report, kind):
                 m.purged.labels(kind).inc(count)
-        for (subscription, reason), count in sorted(report.expired.items()):
-            m.dead_letters_expired.labels(subscription).inc(count)
+        for (destination, subscription, reason), count in sorted(report.expired.items()):
+            m.dead_letters_expired.labels(destination, subscription).inc(count)
             log.info(
-                "%d dead letter(s) of %s expired (retention.dead) and were purged: %s",
+                "%d dead letter(s) of %s/%s expired (retention.dead) and were purged: %s",
                 count,
+                destination,
                 subscription,
                 reason,
-                extra={"subscription": subscription, "reason": reason, "count": count},
+                extra={"destination": destination, "subscription": subscription, "reason": reason, "count": count},
             )
         if report.removed:
             log.debug(

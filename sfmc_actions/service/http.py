@@ -22,8 +22,7 @@ from sfmc_actions.observe.metrics import Metrics
 from sfmc_actions.observe.metrics_app import Refresh, create_metrics_app, metrics_routes
 from sfmc_actions.queue import JobStore
 from sfmc_actions.queue.rows import utc_now
-from sfmc_actions.route.router import Router
-from sfmc_actions.service.load import Loaded, tenant_key
+from sfmc_actions.service.load import Loaded
 
 
 class StartError(SfmcActionsError):
@@ -37,7 +36,7 @@ def queue_refresh(store: JobStore, metrics: Metrics) -> Refresh:
         stats = await store.stats(last_errors=0)
         oldest = stats.oldest_pending_at
         age = (utc_now() - oldest).total_seconds() if oldest is not None else None
-        metrics.record_queue(((c.subscription, c.state.value, c.count) for c in stats.counts), age)
+        metrics.record_queue(((c.destination, c.subscription, c.state.value, c.count) for c in stats.counts), age)
 
     return refresh
 
@@ -47,7 +46,7 @@ def http_app(loaded: Loaded, store: JobStore, metrics: Metrics) -> Starlette:
     the config says `metrics: {public: true}` (they name the tenant, sources and subscriptions)."""
     from sfmc_actions.ingest.http_api import create_ingest_app
 
-    router = Router(loaded.subscriptions, tenant_key(loaded.config.settings))
+    router = loaded.router()
     ingest = create_ingest_app(loaded.config, router, store)
     routes: list[BaseRoute] = []
     if loaded.config.metrics.public:

@@ -5,15 +5,30 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from sfmc_actions.config import Config, SfmcSettings, load_config
+from sfmc_actions.config import DEFAULT_DESTINATION, Config, Destination, SfmcSettings, load_config
+from sfmc_actions.route.router import Router
 from sfmc_actions.route.subscriptions import Subscription, compile_subscriptions
 
 
 @dataclass(frozen=True)
 class Loaded:
     config: Config
-    subscriptions: list[Subscription]
+    subscriptions: list[Subscription]  # of every destination, each naming its own
     warnings: list[str]
+
+    def destination(self, name: str) -> Destination:
+        """The destination called `name`; KeyError when the config has none."""
+        for destination in self.config.destinations:
+            if destination.name == name:
+                return destination
+        raise KeyError(name)
+
+    def subscriptions_of(self, name: str) -> list[Subscription]:
+        return [s for s in self.subscriptions if s.destination == name]
+
+    def router(self) -> Router:
+        """Routes through every destination's subscriptions, each job tagged with its destination and tenant."""
+        return Router(self.subscriptions, {d.name: tenant_of(d) for d in self.config.destinations})
 
 
 def load(
@@ -21,19 +36,11 @@ def load(
     *,
     environ: dict[str, str] | None = None,
     text: str | None = None,
-    several_destinations: bool = False,
 ) -> Loaded:
-    """Load and fully check a config file. Raises ConfigError listing every problem.
-
-    The runtime delivers for one destination per config at this version, so a file with several is refused
-    (ConfigError naming them) unless `several_destinations` (check-config, the Segment import).
-    """
+    """Load and fully check a config file (every destination). Raises ConfigError listing every problem."""
     config = load_config(path, environ, text)
     subscriptions, warnings = compile_subscriptions(config)
-    warnings = [*config.warnings, *warnings]
-    if not several_destinations:
-        config.single_destination()
-    return Loaded(config, subscriptions, warnings)
+    return Loaded(config, subscriptions, [*config.warnings, *warnings])
 
 
 EMULATOR_TENANT = "emulator"
@@ -44,3 +51,11 @@ def tenant_key(settings: SfmcSettings | None) -> str:
     if settings is None:
         return EMULATOR_TENANT
     return f"{settings.subdomain}/{settings.account_id}/{settings.client_id}"
+
+
+def tenant_of(destination: Destination) -> str:
+    """The tenant key of a destination's jobs. Destinations without credentials each get their own business unit
+    of the built-in emulator, so each its own key ('emulator' for the top-level form's one destination)."""
+    if destination.settings is None and destination.name != DEFAULT_DESTINATION:
+        return f"{EMULATOR_TENANT}/{destination.name}"
+    return tenant_key(destination.settings)

@@ -19,7 +19,7 @@ import contextlib
 import functools
 import logging
 import signal
-from collections.abc import AsyncIterator, Callable, Generator
+from collections.abc import AsyncIterator, Callable, Generator, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,13 +27,14 @@ from typing import Any
 
 from starlette.applications import Starlette
 
-from sfmc_actions.config import SfmcSettings
+from sfmc_actions.config import DEFAULT_DESTINATION, SfmcSettings
 from sfmc_actions.deliver import (
     SendPlans,
     StoreTokenCache,
     TenantLimiter,
     Worker,
     WorkerOptions,
+    Workers,
     WorkerSetup,
     observed_http_client,
     policy_for,
@@ -47,10 +48,19 @@ from sfmc_actions.queue.history import destination_of
 from sfmc_actions.service.connections import ConnectionLimits, connection_limits, protocol_options
 from sfmc_actions.service.housekeeping import Housekeeping
 from sfmc_actions.service.http import StartError, bind, http_app, http_server, metrics_app, url_of
-from sfmc_actions.service.load import Loaded, load, tenant_key
+from sfmc_actions.service.load import Loaded, load, tenant_of
 from sfmc_actions.sfmc.client import SfmcClient
 
-__all__ = ["ServiceOptions", "StartError", "Started", "Stopper", "delivery", "emulator_settings", "run_service"]
+__all__ = [
+    "ServiceOptions",
+    "StartError",
+    "Started",
+    "Stopper",
+    "deliveries",
+    "delivery",
+    "emulator_settings",
+    "run_service",
+]
 
 log = logging.getLogger("sfmc_actions.service")
 
@@ -64,6 +74,7 @@ EMULATOR_SEED_NAME = "emulator-seed.yaml"
 EMULATOR_HOST = "127.0.0.1"
 STARTUP_WRITE_TIMEOUT = 10.0  # the store must commit a write this soon at start-up, or serve refuses to start
 METRICS_CONNECTIONS = 32  # the metrics port serves scrapers, a few at a time
+WAITING = ("pending", "claimed")  # job states not yet delivered nor dead
 
 
 @dataclass
@@ -89,15 +100,21 @@ class Started:
     database: str
     url: str | None = None  # the ingest API
     emulator_url: str | None = None
-    worker: Worker | None = None
+    worker: Worker | None = None  # the first destination's (the only one's in the top-level form)
+    workers: Workers | None = None  # one per destination
+    # Where each destination delivers: its settings (the emulator's package for one without credentials).
+    targets: dict[str, SfmcSettings] = field(default_factory=dict)
     metrics_url: str | None = None  # where /metrics is served (the metrics port, or the ingest port when public)
     max_connections: int | None = None  # the ingest API's connection cap
     housekeeping: Housekeeping | None = None  # history flushes and purge rounds
 
 
 # -- building blocks -------------------------------------------------------------------------------------------
-def emulator_settings(base_url: str, app: Starlette | None = None) -> SfmcSettings:
-    """Credentials of the emulator's first installed package (the demo tenant unless the seed says otherwise)."""
+def emulator_settings(base_url: str, app: Starlette | None = None, index: int = 0) -> SfmcSettings:
+    """Credentials of the emulator's installed package number `index` (in seed order, counting from the first
+    again past the last): the demo tenant unless the seed says otherwise. The built-in emulator gives the n-th
+    destination without credentials the n-th package, so each its own tenant or business unit when the seed
+    declares enough of them."""
     from sfmc_actions.emulator import DEMO_ACCOUNT_ID, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_SUBDOMAIN
 
     values = {
@@ -110,7 +127,7 @@ def emulator_settings(base_url: str, app: Starlette | None = None) -> SfmcSettin
     tenants = list(app.state.emulator.state.tenants.values()) if app is not None else []
     packages = [(tenant, package) for tenant in tenants for package in tenant.packages.values()]
     if packages:
-        tenant, package = packages[0]
+        tenant, package = packages[index % len(packages)]
         values |= {
             "subdomain": tenant.subdomain,
             "account_id": str(package.mid),
@@ -128,33 +145,57 @@ async def delivery(
     metrics: Metrics = METRICS,
     policy: RetryPolicy | None = None,
     http_timeout: float | None = None,
+    *,
+    destination: str | None = None,
     **overrides: Any,
 ) -> AsyncIterator[Worker]:
-    """A Worker for the config's subscriptions, delivering with `settings`; its HTTP client closes on exit.
+    """A Worker for one destination's subscriptions (`destination`, or the config's only one), delivering with
+    `settings`: its own SFMC client and OAuth token, tenant limiter (429 window) and `tenant_concurrency` tasks.
+    Its HTTP client closes on exit.
 
     `policy` replaces the retry policy built from `delivery`, `http_timeout` the client's timeouts (tests);
     `overrides` set WorkerOptions fields.
     """
     config = loaded.config
-    tenant = tenant_key(config.settings)
+    target = config.single_destination() if destination is None else loaded.destination(destination)
+    tenant = tenant_of(target)
     options = WorkerOptions.from_delivery(config.delivery, **overrides)
-    gauge = metrics.tenant_concurrency.labels(tenant)
+    gauge = metrics.tenant_concurrency.labels(tenant, target.name)
     limiter = TenantLimiter(tenant, config.delivery.tenant_concurrency, on_change=gauge.set)
-    batch_sizes = {s.name: s.batch_size for s in config.subscriptions}
+    batch_sizes = {s.name: s.batch_size for s in target.subscriptions}
     try:
-        plans = SendPlans.build(loaded.subscriptions, batch_sizes, options.lease_seconds)
+        plans = SendPlans.build(loaded.subscriptions_of(target.name), batch_sizes, options.lease_seconds)
     except BatchSizeError as exc:
         raise StartError(f"{config.path}: a subscription's batch_size does not suit its action: {exc}") from None
     # SFMC and token requests go to the history too (the destination's own row: they belong to the tenant)
-    tally = functools.partial(store.history.count, destination_of(None), "")
+    tally = functools.partial(store.history.count, target.name, "")
     http = observed_http_client(limiter, metrics, timeout=http_timeout, tally=tally)
     try:
-        client = SfmcClient(settings, http=http, token_cache=StoreTokenCache(store))
+        client = SfmcClient(settings, http=http, token_cache=StoreTokenCache(store, target.name))
         policy = policy or policy_for(config.delivery)
-        setup = WorkerSetup(tenant, policy, options, limiter, metrics)
+        setup = WorkerSetup(tenant, policy, options, limiter, metrics, destination=target.name)
         yield Worker(store, client, plans, setup)
     finally:
         await http.aclose()
+
+
+@asynccontextmanager
+async def deliveries(
+    loaded: Loaded,
+    store: JobStore,
+    settings: Mapping[str, SfmcSettings],
+    metrics: Metrics = METRICS,
+    **overrides: Any,
+) -> AsyncIterator[Workers]:
+    """One Worker per destination of the config (`settings` by destination name), as a group (workers.py)."""
+    async with AsyncExitStack() as stack:
+        workers = [
+            await stack.enter_async_context(
+                delivery(loaded, store, settings[d.name], metrics, destination=d.name, **overrides)
+            )
+            for d in loaded.config.destinations
+        ]
+        yield Workers(workers)
 
 
 # -- the commands ----------------------------------------------------------------------------------------------
@@ -199,19 +240,20 @@ async def run_service(
     """Run `serve` (serve_http=True) or `worker` until stopped. Raises ConfigError, StoreError, StartError."""
     loaded = load(options.config)
     _register_secrets(loaded, options.database)
-    settings = loaded.config.settings
-    if settings is None and not serve_http and options.emulator_url is None:
+    bare = [d.name for d in loaded.config.destinations if d.settings is None]
+    if bare and not serve_http and options.emulator_url is None:
+        which = "" if bare == [DEFAULT_DESTINATION] else f" for destination(s) {', '.join(map(repr, bare))}"
         raise StartError(
-            f"{options.config} has no SFMC credentials, and the built-in emulator runs only inside "
+            f"{options.config} has no SFMC credentials{which}, and the built-in emulator runs only inside "
             "`sfmc-actions serve`: pass --emulator-url with the emulator URL that serve printed, or add "
             "settings (subdomain, account_id, client_id, client_secret) to the config"
         )
     if stopper is None:  # the commands: this process's SIGTERM and SIGINT stop it
         stopper = Stopper()
         with stopper.installed():
-            await _run(options, serve_http, stopper, on_started, metrics, loaded, settings)
+            await _run(options, serve_http, stopper, on_started, metrics, loaded)
         return
-    await _run(options, serve_http, stopper, on_started, metrics, loaded, settings)
+    await _run(options, serve_http, stopper, on_started, metrics, loaded)
 
 
 async def _run(
@@ -221,21 +263,31 @@ async def _run(
     on_started: Callable[[Started], None] | None,
     metrics: Metrics,
     loaded: Loaded,
-    settings: SfmcSettings | None,
 ) -> None:
     started = Started(loaded, redact_url(options.database))
     async with AsyncExitStack() as stack:
         store = await _writable_store(options.database, loaded)
         stack.push_async_callback(store.close)
-        if settings is None:
-            settings, started.emulator_url = await _emulator_target(stack, options, serve_http)
-        worker = await stack.enter_async_context(delivery(loaded, store, settings, metrics, **options.worker))
+        await _warn_orphaned_destinations(store, loaded)
+        bare = [d for d in loaded.config.destinations if d.settings is None]
+        emulated: dict[str, SfmcSettings] = {}
+        if bare:
+            url, app = await _emulator_target(stack, options, serve_http)
+            started.emulator_url = url
+            # The n-th destination without credentials gets the emulator's n-th package (its own tenant or BU).
+            emulated = {d.name: emulator_settings(url, app, index) for index, d in enumerate(bare)}
+            _warn_shared_emulator_units(emulated)
+        started.targets = {
+            d.name: d.settings if d.settings is not None else emulated[d.name] for d in loaded.config.destinations
+        }
+        workers = await stack.enter_async_context(deliveries(loaded, store, started.targets, metrics, **options.worker))
         housekeeping = Housekeeping(store, loaded.config.retention, loaded.config.delivery, metrics)
         started.housekeeping = housekeeping
         housekeeping_task = asyncio.create_task(housekeeping.run(), name="sfmc-actions-housekeeping")
-        started.worker = worker
-        worker_task = asyncio.create_task(worker.run(), name="sfmc-actions-worker")
-        stopper.on_force.append(worker.stop)
+        worker = workers.workers[0]
+        started.worker, started.workers = worker, workers
+        worker_task = asyncio.create_task(workers.run(), name="sfmc-actions-worker")
+        stopper.on_force.append(workers.stop)
         try:
             # The HTTP servers close first (stop accepting, finish the requests in flight), then the worker.
             async with AsyncExitStack() as front:
@@ -266,28 +318,28 @@ async def _run(
                 await asyncio.wait([worker_task, stop], return_when=asyncio.FIRST_COMPLETED)
                 stop.cancel()
         finally:
-            worker.stop()
+            workers.stop()
             try:
-                await worker_task  # raises what ended the worker, if it ended on its own
+                await worker_task  # raises what ended a worker, if it ended on its own
             finally:
-                housekeeping_task.cancel()  # after the worker: its last outcomes' counts are flushed
+                housekeeping_task.cancel()  # after the workers: their last outcomes' counts are flushed
                 await asyncio.gather(housekeeping_task, return_exceptions=True)
 
 
-async def _emulator_target(
-    stack: AsyncExitStack, options: ServiceOptions, serve_http: bool
-) -> tuple[SfmcSettings, str]:
-    if not serve_http:
-        assert options.emulator_url is not None
-        return emulator_settings(options.emulator_url.rstrip("/")), options.emulator_url.rstrip("/")
+async def _emulator_target(stack: AsyncExitStack, options: ServiceOptions, serve_http: bool) -> tuple[str, Starlette]:
+    """The emulator's URL, and its app (to read its packages from): serve starts it; a worker delivers to the one
+    serve printed (--emulator-url), reading the packages from the same seed (not served)."""
     from sfmc_actions.emulator import SeedError, create_app, run_emulator
 
     seed = options.emulator_seed or default_emulator_seed(options.config)
-    log.info("built-in emulator seeded with %s", seed or "its demo tenant (no emulator-seed.yaml beside the config)")
     try:
         app = create_app(seed)
     except (SeedError, ValueError) as exc:
         raise StartError(f"the built-in emulator cannot start with the seed {seed}: {exc}") from None
+    if not serve_http:
+        assert options.emulator_url is not None
+        return options.emulator_url.rstrip("/"), app
+    log.info("built-in emulator seeded with %s", seed or "its demo tenant (no emulator-seed.yaml beside the config)")
     host = options.emulator_host or EMULATOR_HOST
     if options.emulator_host is not None:
         log.warning(
@@ -299,7 +351,42 @@ async def _emulator_target(
         url = await stack.enter_async_context(run_emulator(app, host, options.emulator_port))
     except OSError:  # the usual port is taken (another serve, a standalone emulator): any free one will do
         url = await stack.enter_async_context(run_emulator(app, host, 0))
-    return emulator_settings(url, app), url
+    return url, app
+
+
+async def _warn_orphaned_destinations(store: JobStore, loaded: Loaded) -> None:
+    """Workers claim only their destination's jobs, so the jobs of a destination the config no longer has (removed
+    or renamed) wait in the store, untouched, until it is back: say so at start-up rather than let them sit
+    unseen. (`status` lists them by destination.)"""
+    known = {d.name for d in loaded.config.destinations}
+    waiting: dict[str, int] = {}
+    for count in (await store.stats(last_errors=0)).counts:
+        if count.destination is not None and count.destination not in known and count.state.value in WAITING:
+            waiting[count.destination] = waiting.get(count.destination, 0) + count.count
+    for name, jobs in sorted(waiting.items()):
+        log.warning(
+            "%d job(s) of destination %r wait in the store: %s has no destination of that name (removed or "
+            "renamed?), so no worker delivers them; put it back in the config to deliver them",
+            jobs,
+            name,
+            loaded.config.path,
+        )
+
+
+def _warn_shared_emulator_units(emulated: Mapping[str, SfmcSettings]) -> None:
+    by_unit: dict[tuple[str, str, str], list[str]] = {}
+    for name, settings in emulated.items():
+        by_unit.setdefault((settings.subdomain, settings.account_id, settings.client_id), []).append(name)
+    for (subdomain, mid, _), names in by_unit.items():
+        if len(names) > 1:
+            log.warning(
+                "destinations %s have no credentials and share the built-in emulator's tenant %s (MID %s): its seed "
+                "has fewer installed packages than destinations; add tenants or packages to the emulator seed to "
+                "give each its own",
+                ", ".join(names),
+                subdomain,
+                mid,
+            )
 
 
 async def _writable_store(database: str, loaded: Loaded) -> JobStore:
@@ -333,8 +420,9 @@ def default_emulator_seed(config: Path) -> Path | None:
 
 def _register_secrets(loaded: Loaded, database: str) -> None:
     config = loaded.config
-    if config.settings is not None:
-        register_secret(config.settings.client_secret)
+    for destination in config.destinations:
+        if destination.settings is not None:
+            register_secret(destination.settings.client_secret)
     for source in config.sources:
         register_secret(source.write_key)
     if config.webhook is not None:

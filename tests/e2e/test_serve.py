@@ -74,7 +74,10 @@ def test_serve_delivers_events_from_the_segment_sdk(tmp_path: Path) -> None:
         entries = inspect("/journey-events")
         assert sorted(e["contact_key"] for e in entries) == sorted(f"user-{n}" for n in range(users))
         metrics = httpx.get(metrics_url, timeout=10).text
-        assert 'sfmc_actions_jobs_delivered_total{action="apiEvent",subscription="welcome-journey"} 20.0' in metrics
+        assert (
+            'sfmc_actions_jobs_delivered_total{action="apiEvent",destination="default",'
+            'subscription="welcome-journey"} 20.0' in metrics
+        )
         assert httpx.get(f"{url}/readyz", timeout=10).status_code == 200
 
         def dead_letters() -> list[dict[str, Any]]:

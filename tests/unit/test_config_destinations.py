@@ -86,20 +86,20 @@ def test_one_entry_in_destinations_serves_like_the_top_level_form(tmp_path: Path
     assert [(s.destination, s.name) for s in loaded.subscriptions] == [("emea", "contacts"), ("emea", "orders")]
 
 
-def test_several_destinations_are_refused_where_one_is_served(tmp_path: Path) -> None:
+def test_several_destinations_load_and_single_destination_shorthands_refuse(tmp_path: Path) -> None:
     path = write(tmp_path, TWO)
+    config = load_config(path, environ=ENV)
     with pytest.raises(ConfigError) as info:
-        load(path, environ=ENV)
+        config.single_destination()
     (problem,) = info.value.problems
     assert problem.path == "destinations" and problem.line == 4
-    assert "2 destinations ('emea', 'us')" in problem.message and "one destination per config" in problem.message
-    assert problem.hint is not None and "--database" in problem.hint
-    config = load_config(path, environ=ENV)
+    assert "2 destinations ('emea', 'us')" in problem.message
+    assert problem.hint is not None and "--destination" in problem.hint
     with pytest.raises(ConfigError, match="2 destinations"):
         _ = config.settings  # never one of them silently
     with pytest.raises(ConfigError, match="2 destinations"):
         _ = config.subscriptions
-    loaded = load(path, environ=ENV, several_destinations=True)
+    loaded = load(path, environ=ENV)
     assert [(s.destination, s.name) for s in loaded.subscriptions] == [
         ("emea", "contacts"),
         ("emea", "orders"),
@@ -154,26 +154,26 @@ def test_a_destination_without_credentials_delivers_to_the_emulator(tmp_path: Pa
 
 def test_trigger_warnings_name_the_destination(tmp_path: Path) -> None:
     text = TWO.replace('trigger: type = "track"\n', "trigger: type = 'track'\n")
-    loaded = load(write(tmp_path, text), environ=ENV, several_destinations=True)
+    loaded = load(write(tmp_path, text), environ=ENV)
     (warning,) = [w for w in loaded.warnings if "single quotes" in w or "'track'" in w]
     assert warning.startswith(f"{tmp_path / 'config.yaml'}:28: subscription 'orders' of destination 'us':")
 
 
 def test_two_destinations_writing_one_data_extension_of_one_business_unit_warn(tmp_path: Path) -> None:
     same_mid = TWO.replace("account_id: 100000002", "account_id: 100000001")
-    loaded = load(write(tmp_path, same_mid), environ=ENV, several_destinations=True)
+    loaded = load(write(tmp_path, same_mid), environ=ENV)
     (warning,) = loaded.warnings
     assert warning.startswith(f"{tmp_path / 'config.yaml'}:17: subscriptions 'orders' of destination 'emea', ")
     assert "'orders' of destination 'us' all write to data extension key:Orders in business unit 100000001" in warning
     # Another business unit, another (or a dynamic) key, or a disabled subscription: no warning.
-    assert load(write(tmp_path, TWO), environ=ENV, several_destinations=True).warnings == []
+    assert load(write(tmp_path, TWO), environ=ENV).warnings == []
     other_key = same_mid.replace(
         'mapping: {key: Orders, keys: {id: {"@path": "$.messageId"}}',
         'mapping: {key: {"@path": "$.properties.de"}, keys: {id: {"@path": "$.messageId"}}',
     )
-    assert load(write(tmp_path, other_key), environ=ENV, several_destinations=True).warnings == []
+    assert load(write(tmp_path, other_key), environ=ENV).warnings == []
     disabled = same_mid.replace('trigger: type = "track"\n', 'trigger: type = "track"\n        enabled: false\n')
-    assert load(write(tmp_path, disabled), environ=ENV, several_destinations=True).warnings == []
+    assert load(write(tmp_path, disabled), environ=ENV).warnings == []
 
 
 def test_v2_data_extension_ids_from_the_hook_are_compared_too(tmp_path: Path) -> None:
@@ -183,7 +183,7 @@ def test_v2_data_extension_ids_from_the_hook_are_compared_too(tmp_path: Path) ->
         return f"  - name: {name}\n    subscriptions:\n      - {sub}\n"
 
     text = "destinations:\n" + entry("a", "dataExtensionV2", "DE-1") + entry("b", "asyncDataExtension", "de-1")
-    loaded = load(write(tmp_path, text), environ={}, several_destinations=True)
+    loaded = load(write(tmp_path, text), environ={})
     (warning,) = loaded.warnings
     assert "data extension id:DE-1 in business unit the built-in emulator" in warning
 

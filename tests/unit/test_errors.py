@@ -33,6 +33,8 @@ BUILTIN_RAISES = {
     ("config.py", "ValueError"): "pydantic validators raise ValueError; loading turns it into ConfigError",
     ("deliver/tenants.py", "ValueError"): "a caller's programming error (limiter arguments)",
     ("deliver/worker_lifecycle.py", "NotImplementedError"): "Worker defines deliver",
+    ("deliver/workers.py", "ValueError"): "a caller's programming error (a group of no workers)",
+    ("service/load.py", "KeyError"): "a caller's programming error (a destination the config lacks)",
     ("ingest/webhook.py", "RuntimeError"): "a caller's programming error (signing without a secret)",
     ("ingest/json_text.py", "ValueError"): "json.loads's parse_constant hook refusing NaN; caught in json_text.loads",
     ("js/json.py", "ValueError"): "JSON.parse's SyntaxError, as json.loads raises it; caught by @json",

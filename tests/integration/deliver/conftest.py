@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -73,6 +74,22 @@ async def store(tmp_path: Path) -> AsyncIterator[JobStore]:
     opened = await open_store(f"sqlite:///{tmp_path}/jobs.db")
     yield opened
     await opened.close()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def any_store_urls(request: pytest.FixtureRequest, tmp_path: Path) -> Callable[[], AbstractAsyncContextManager[str]]:
+    """Both stores, as a maker of fresh store URLs (a new SQLite file, or a new PostgreSQL schema, each call)."""
+    counter = itertools.count()
+
+    @asynccontextmanager
+    async def fresh() -> AsyncIterator[str]:
+        if request.param == "sqlite":
+            yield f"sqlite:///{tmp_path}/jobs-{next(counter)}.db"
+            return
+        async with postgres_schema_url(request.getfixturevalue("postgres_dsn"), "test_deliver") as url:
+            yield url
+
+    return fresh
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -45,7 +45,8 @@ async def test_lost_answers_are_held_and_only_the_ones_that_did_not_arrive_are_r
     assert all((job.dead_reason or "").startswith("in doubt: the journey entry of contact ") for job in held)
     assert {"timed out waiting for the answer" in (j.dead_reason or "") for j in held} == {True, False}
     in_doubt = worker.metrics.registry.get_sample_value(  # type: ignore[union-attr]
-        "sfmc_actions_jobs_in_doubt_total", {"subscription": "welcome-journey", "action": "apiEvent"}
+        "sfmc_actions_jobs_in_doubt_total",
+        {"destination": "default", "subscription": "welcome-journey", "action": "apiEvent"},
     )
     assert in_doubt == 4
     entered = await entries(emulator)

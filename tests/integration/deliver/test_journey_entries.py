@@ -45,7 +45,7 @@ async def entered(emulator: Emulator) -> Counter[str]:
 
 
 def settled(worker: Any, how: str) -> float:
-    labels = {"subscription": "welcome-journey", "action": "apiEvent", "settled": how}
+    labels = {"destination": "default", "subscription": "welcome-journey", "action": "apiEvent", "settled": how}
     return worker.metrics.registry.get_sample_value("sfmc_actions_jobs_doubt_settled_total", labels) or 0.0
 
 
@@ -172,7 +172,7 @@ async def test_entries_sfmc_reports_errored_later_become_dead_letters(
     registry = worker.metrics.registry
     assert registry is not None
     sample = registry.get_sample_value(
-        "sfmc_actions_journey_entries_errored_total", {"subscription": "welcome-journey"}
+        "sfmc_actions_journey_entries_errored_total", {"destination": "default", "subscription": "welcome-journey"}
     )
     assert sample == 2
 

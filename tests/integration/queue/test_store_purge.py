@@ -41,7 +41,7 @@ async def test_each_kind_expires_by_its_own_retention(store: JobStore, clock: Fa
     clock.advance(600)
     report = await store.purge(cutoffs(clock, delivered=60, dead=600, rejected=600, entries=3600))
     assert report is not None and (report.delivered, report.dead, report.rejected) == (0, 2, 1)
-    assert report.expired == {("orders", "SFMC 400: bad row"): 2}
+    assert report.expired == {("default", "orders", "SFMC 400: bad row"): 2}
     assert await store.list_dead(include_rejected=True) == []
     clock.advance(3600)
     report = await store.purge(cutoffs(clock, delivered=60, dead=600, rejected=600, entries=3600))

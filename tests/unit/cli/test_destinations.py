@@ -1,5 +1,5 @@
-"""Several destinations through the real CLI: check-config reports them all; the one-destination commands
-refuse at start-up, naming the destinations, instead of serving one and ignoring the others."""
+"""Several destinations through the real CLI: check-config reports them all; route and send make jobs for every
+destination whose subscriptions match; status and dead-letters tell (and filter by) the destination."""
 
 from __future__ import annotations
 
@@ -44,7 +44,6 @@ def test_check_config_reports_every_destination_and_the_shared_data_extension(tw
     stderr = " ".join(result.stderr.split())
     assert f"warning: {two}:5: subscription 'orders' of destination 'emea':" in stderr  # single quotes
     assert "all write to data extension key:Orders in business unit 100000001" in stderr
-    assert "take a config with one destination" in stderr
 
 
 def test_check_config_reports_duplicate_subscription_names_with_line_and_fix(two: Path) -> None:
@@ -56,18 +55,44 @@ def test_check_config_reports_duplicate_subscription_names_with_line_and_fix(two
     assert "how to fix: give each subscription name once" in stderr
 
 
-@pytest.mark.parametrize("command", ["serve", "worker", "send", "route"])
-def test_one_destination_commands_refuse_several_at_start_up(two: Path, tmp_path: Path, command: str) -> None:
-    args = [command, "--config", str(two)]
-    if command in ("serve", "worker", "send"):
-        args += ["--database", f"sqlite:///{tmp_path}/store.db"]
-    if command in ("send", "route"):
-        args += ["-"]
-    result = runner.invoke(app, args, input="")
-    assert result.exit_code == 2
-    stderr = " ".join(result.stderr.split())
-    assert "2 destinations ('emea', 'us')" in stderr and "one destination per config" in stderr
-    assert not (tmp_path / "store.db").exists()  # refused before opening anything
+@pytest.fixture
+def both_match(two: Path) -> Path:
+    """TWO with emea's trigger in double quotes (single-quoted text matches nothing in FQL, as at Segment)."""
+    two.write_text(TWO.replace("trigger: type = 'track'", 'trigger: type = "track"'))
+    return two
+
+
+def test_route_makes_a_job_for_every_destination_whose_subscriptions_match(both_match: Path) -> None:
+    two = both_match
+    event = '{"type": "track", "event": "Order Completed", "userId": "u1", "messageId": "m1"}\n'
+    result = runner.invoke(app, ["route", "-c", str(two), "-"], input=event)
+    assert result.exit_code == 0, result.stderr
+    routed = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(r["destination"], r["subscription"], r["batch_key"]) for r in routed] == [
+        ("emea", "orders", "dataExtension:key:Orders"),
+        ("us", "orders", "dataExtension:key:orders"),
+    ]
+
+
+def test_send_stores_each_destinations_jobs_and_status_and_dead_letters_filter_by_destination(
+    both_match: Path, tmp_path: Path
+) -> None:
+    two = both_match
+    database = f"sqlite:///{tmp_path}/store.db"
+    good = '{"type": "track", "event": "Order Completed", "userId": "u1", "messageId": "m1"}\n'
+    result = runner.invoke(app, ["send", "-c", str(two), "--database", database, "-"], input=good)
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(runner.invoke(app, ["status", "--database", database, "--json"]).stdout)
+    rows = {(r["destination"], r["subscription"]): r["pending"] for r in report["subscriptions"]}
+    assert rows == {("emea", "orders"): 1, ("us", "orders"): 1}
+    table = runner.invoke(app, ["status", "--database", database]).stdout
+    assert "destination" in table and "emea" in table and "us" in table
+    only_us = json.loads(runner.invoke(app, ["status", "--database", database, "--json", "-d", "us"]).stdout)
+    assert [(r["destination"], r["pending"]) for r in only_us["subscriptions"]] == [("us", 1)]
+    listed = runner.invoke(app, ["dead-letters", "list", "--database", database, "--destination", "us", "--json"])
+    assert listed.exit_code == 0 and json.loads(listed.stdout) == []
+    unknown = runner.invoke(app, ["dead-letters", "replay", "-c", str(two), "--database", database, "-d", "eu"])
+    assert unknown.exit_code == 2 and "has no such destination" in " ".join(unknown.stderr.split())
 
 
 def test_a_config_with_one_entry_in_destinations_is_served_like_the_top_level_form(tmp_path: Path) -> None:

@@ -42,3 +42,20 @@ def test_status_report() -> None:
     assert rows["orders"]["oldest_waiting_seconds"] == 540
     assert rows["contacts"]["oldest_waiting_seconds"] is None
     assert stats.oldest_pending_at == NOW - timedelta(minutes=9)
+    assert {r["destination"] for r in queue} == {"default", None}  # rejected events reach no destination
+
+
+def test_queue_rows_are_per_destination_and_subscription() -> None:
+    stats = QueueStats(
+        counts=(
+            StateCount("orders", JobState.PENDING, 3, NOW - timedelta(minutes=5), "emea"),
+            StateCount("orders", JobState.PENDING, 7, NOW - timedelta(minutes=1), "us"),
+            StateCount(None, JobState.REJECTED, 1, NOW - timedelta(hours=2), None),
+        ),
+        last_errors=(ErrorSample(9, "orders", JobState.PENDING, "429", NOW, "us"),),
+    )
+    assert [(r["destination"], r["subscription"], r["pending"]) for r in queue_rows(stats, NOW)] == [
+        ("emea", "orders", 3),
+        ("us", "orders", 7),
+        (None, "(rejected at ingest)", 0),
+    ]

@@ -66,7 +66,12 @@ async def test_each_job_gets_its_own_outcome(store: JobStore) -> None:
     assert worker.counts == {"delivered": 1, "dead": 1, "retry": 1}
     registry = worker.metrics.registry
     assert registry is not None
-    assert registry.get_sample_value("sfmc_actions_jobs_dead_total", {"subscription": "s", "action": "fakeRows"}) == 1
+    assert (
+        registry.get_sample_value(
+            "sfmc_actions_jobs_dead_total", {"destination": "default", "subscription": "s", "action": "fakeRows"}
+        )
+        == 1
+    )
 
 
 async def test_throttled_jobs_are_given_back_with_their_attempt(store: JobStore) -> None:

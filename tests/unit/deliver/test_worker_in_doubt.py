@@ -73,7 +73,7 @@ async def claim(store: JobStore, lease: float = 120) -> Batch:
 def in_doubt_count(worker: Worker) -> float:
     registry = worker.metrics.registry
     assert registry is not None
-    labels = {"subscription": "j", "action": "fakeJourney"}
+    labels = {"destination": "default", "subscription": "j", "action": "fakeJourney"}
     return registry.get_sample_value("sfmc_actions_jobs_in_doubt_total", labels) or 0.0
 
 

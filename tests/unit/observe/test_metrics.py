@@ -17,17 +17,34 @@ def test_ingest_counts_by_source() -> None:
 
 def test_queue_depth_drops_states_that_emptied_to_zero() -> None:
     metrics = Metrics(CollectorRegistry())
-    metrics.record_queue([("orders", "pending", 4), ("orders", "delivered", 10), (None, "rejected", 1)], 12.5)
-    metrics.record_queue([("orders", "delivered", 14)], None)
+    metrics.record_queue(
+        [
+            ("default", "orders", "pending", 4),
+            ("default", "orders", "delivered", 10),
+            ("eu", "orders", "pending", 2),
+            (None, None, "rejected", 1),
+        ],
+        12.5,
+    )
+    metrics.record_queue([("default", "orders", "delivered", 14), ("eu", "orders", "pending", 3)], None)
     sample = metrics.registry.get_sample_value  # type: ignore[union-attr]
-    assert sample("sfmc_actions_queue_jobs", {"subscription": "orders", "state": "pending"}) == 0
-    assert sample("sfmc_actions_queue_jobs", {"subscription": "orders", "state": "delivered"}) == 14
-    assert sample("sfmc_actions_queue_jobs", {"subscription": "", "state": "rejected"}) == 0
+    assert (
+        sample("sfmc_actions_queue_jobs", {"destination": "default", "subscription": "orders", "state": "pending"}) == 0
+    )
+    assert sample("sfmc_actions_queue_jobs", {"destination": "eu", "subscription": "orders", "state": "pending"}) == 3
+    assert (
+        sample("sfmc_actions_queue_jobs", {"destination": "default", "subscription": "orders", "state": "delivered"})
+        == 14
+    )
+    assert sample("sfmc_actions_queue_jobs", {"destination": "", "subscription": "", "state": "rejected"}) == 0
     assert sample("sfmc_actions_queue_oldest_pending_seconds", {}) == 0
 
 
 def test_render_is_the_text_format() -> None:
     metrics = Metrics(CollectorRegistry())
-    metrics.jobs_delivered.labels("orders", "dataExtension").inc(3)
+    metrics.jobs_delivered.labels("default", "orders", "dataExtension").inc(3)
     text = metrics.render().decode()
-    assert 'sfmc_actions_jobs_delivered_total{action="dataExtension",subscription="orders"} 3.0' in text
+    assert (
+        'sfmc_actions_jobs_delivered_total{action="dataExtension",destination="default",subscription="orders"} 3.0'
+        in text
+    )

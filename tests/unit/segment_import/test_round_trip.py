@@ -42,7 +42,7 @@ def imported() -> Any:
     result = import_segment(PAIRS, SOURCES)
     environ = {v.name: f"value-of-{v.name}" for v in result.env_vars}
     environ["NOT_AN_ENV_VAR"] = "must-not-appear"  # a literal ${NOT_AN_ENV_VAR} in a Segment mapping stays
-    return load("imported.yaml", environ=environ, text=result.text, several_destinations=True)
+    return load("imported.yaml", environ=environ, text=result.text)
 
 
 def test_triggers_and_mappings_are_copied_unchanged(imported: Any) -> None:
