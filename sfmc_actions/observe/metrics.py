@@ -128,7 +128,10 @@ class Metrics:
         )
         self.purged = Counter(f"{_P}_purged", "Rows purged by retention, by kind", ["kind"], registry=r)
         self.dead_letters_expired = Counter(
-            f"{_P}_dead_letters_expired", "Dead letters purged after retention.dead", ["destination", "subscription"], registry=r
+            f"{_P}_dead_letters_expired",
+            "Dead letters purged after retention.dead",
+            ["destination", "subscription"],
+            registry=r,
         )
         self.purge_seconds = Histogram(
             f"{_P}_purge_seconds", "Duration of a purge round", buckets=PURGE_BUCKETS, registry=r

@@ -1,6 +1,6 @@
 """Delivery history: counters per minute that outlive the jobs they count, error groups, and the store's size.
 
-What is counted, and where (both dialects, migrations 0004-0006):
+What is counted, and where (both dialects, migration 0031_history):
 - Job outcomes are counted by triggers on `jobs`, in the transaction that records them, so every state-changing
   store method counts exactly once and a kill -9 loses no count: delivered (with the accept-to-delivered
   latency in `LATENCY_BOUNDS_MS` buckets), retried (claimed -> pending with the attempt kept: a retry, and a
@@ -16,7 +16,7 @@ What is counted, and where (both dialects, migrations 0004-0006):
   transaction, so nothing is grouped twice.
 
 Rows are keyed by `(destination, subscription)`; `destination_of` is the one place that says which destination
-a job belongs to (DEFAULT_DESTINATION until jobs carry one).
+a job belongs to (the job's own; DEFAULT_DESTINATION for rows without one).
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from sfmc_actions.config import DEFAULT_DESTINATION
 
 FLUSH_SECONDS = 10.0  # the longest a buffered count waits in memory
 # Upper bounds (ms) of the accept-to-delivered latency buckets; the last one stands for +Inf. The SQL of the
-# triggers (schema/*/0004_history.sql) spells the same list.
+# triggers (schema/*/0031_history.sql) spells the same list.
 LATENCY_BOUNDS_MS: tuple[float, ...] = (
     50,
     100,
@@ -60,9 +60,9 @@ OUTCOME_FIELDS = ("invalid", "delivered", "retried", "throttled", "dead", "in_do
 REQUEST_FIELDS = ("sfmc_requests", "token_requests")
 
 
-def destination_of(job: Any) -> str:
-    """The destination a job (or a row about one) belongs to. The one place to change when jobs carry one."""
-    return getattr(job, "destination", None) or DEFAULT_DESTINATION
+def destination_of(destination: str | None) -> str:
+    """The destination a job's row counts for: its own (migration 0030), else the top-level form's."""
+    return destination or DEFAULT_DESTINATION
 
 
 def bucket_bound(le_ms: float) -> float:

@@ -57,7 +57,7 @@ INSERT INTO history (minute, destination, subscription, {what}) VALUES ($1, $2, 
 ON CONFLICT (minute, destination, subscription) DO UPDATE SET {what} = history.{what} + excluded.{what}"""
 # FOR UPDATE SKIP LOCKED: two processes folding at once take different rows, so none is grouped twice.
 INBOX = """
-SELECT i.id, i.job_id, i.kind, i.at, i.error, j.subscription, j.sent_row::text, b.event::text
+SELECT i.id, i.job_id, i.kind, i.at, i.error, j.subscription, j.sent_row::text, b.event::text, j.destination
 FROM (SELECT * FROM error_inbox ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED) i
 LEFT JOIN jobs j ON j.id = i.job_id LEFT JOIN job_bodies b ON b.job_id = i.job_id ORDER BY i.id"""
 DELETE_INBOX = "DELETE FROM error_inbox WHERE id = ANY($1::bigint[])"
@@ -189,10 +189,10 @@ class PostgresHistory:
         async with self._db.pool.acquire() as conn, conn.transaction():
             rows = await conn.fetch(INBOX, FOLD_CHUNK)
             occurrences = []
-            for _, job_id, kind, at, error, subscription, sent_row, event in rows:
+            for _, job_id, kind, at, error, subscription, sent_row, event, job_destination in rows:
                 if subscription is None:  # purged before it was folded (or a rejected event): nothing to group
                     continue
-                destination = destination_of(None)
+                destination = destination_of(job_destination)
                 normalized = normalize_error(error or "(no reason given)")
                 gid = group_id(destination, subscription, normalized)
                 occurrences.append(

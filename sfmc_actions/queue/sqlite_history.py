@@ -56,7 +56,7 @@ COUNT = """
 INSERT INTO history (minute, destination, subscription, {what}) VALUES (?, ?, ?, ?)
 ON CONFLICT (minute, destination, subscription) DO UPDATE SET {what} = {what} + excluded.{what}"""
 INBOX = """
-SELECT i.id, i.job_id, i.kind, i.at, i.error, j.subscription, j.sent_row, b.event
+SELECT i.id, i.job_id, i.kind, i.at, i.error, j.subscription, j.sent_row, b.event, j.destination
 FROM error_inbox i LEFT JOIN jobs j ON j.id = i.job_id LEFT JOIN job_bodies b ON b.job_id = i.job_id
 ORDER BY i.id LIMIT ?"""
 DELETE_INBOX = "DELETE FROM error_inbox WHERE id <= ?"
@@ -213,7 +213,7 @@ class SqliteHistory:
                 sampled = newest_per_group([gid for gid, *_ in found])
                 touched: set[str] = set()
                 for index, (gid, destination, normalized, row) in enumerate(found):
-                    _, job_id, kind, at, error, subscription, sent_row, event = row
+                    _, job_id, kind, at, error, subscription, sent_row, event, _ = row
                     conn.execute(UPSERT_GROUP, (destination, subscription, normalized, gid, at, at))
                     if index in sampled:
                         request = sent_row if kind == "dead" else None
@@ -235,7 +235,7 @@ class SqliteHistory:
 
 def _occurrence(row: Any) -> tuple[str, str, str, Any]:
     """(group id, destination, normalized error, row) of an inbox row."""
-    destination = destination_of(None)
+    destination = destination_of(row[8])
     normalized = normalize_error(row[4] or "(no reason given)")
     return group_id(destination, row[5], normalized), destination, normalized, row
 

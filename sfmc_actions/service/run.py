@@ -44,7 +44,6 @@ from sfmc_actions.observe.logging import redact, register_secret
 from sfmc_actions.observe.metrics import METRICS, Metrics
 from sfmc_actions.observe.urls import url_secrets
 from sfmc_actions.queue import JobStore, RetryPolicy, open_store, redact_url
-from sfmc_actions.queue.history import destination_of
 from sfmc_actions.service.connections import ConnectionLimits, connection_limits, protocol_options
 from sfmc_actions.service.housekeeping import Housekeeping
 from sfmc_actions.service.http import StartError, bind, http_app, http_server, metrics_app, url_of

@@ -3,6 +3,7 @@ outcome exactly once, in the transaction that records it; error groups; totals o
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 
 import pytest
@@ -134,8 +135,27 @@ async def test_series_and_report(store: JobStore, clock: FakeClock) -> None:
         clock.advance(60)
     points = await store.history.series(start, clock.now, 120)
     assert [p.delivered for p in points] == [2, 1]
-    report = subscription_report(await store.history.totals(start), {"orders": 4})
+    report = subscription_report(await store.history.totals(start), {("default", "orders"): 4})
     assert report[0]["subscription"] == "orders" and report[0]["delivered"] == 3 and report[0]["waiting"] == 4
     assert report[0]["p99_ms"] is not None
     facts = await store.history.store_facts()
     assert facts.store_bytes > 0 and facts.oldest_job_at == start
+
+
+async def test_outcomes_and_error_groups_are_counted_for_the_jobs_destination(
+    store: JobStore, clock: FakeClock
+) -> None:
+    emea, us = (dataclasses.replace(job(n), destination=name) for n, name in ((1, "emea"), (2, "us")))
+    await store.enqueue([emea, us])
+    for destination, outcome in (("emea", JobDelivered()), ("us", JobDead("SFMC 400: bad row"))):
+        [claimed] = await store.claim_batch("w", 60, 10, destination=destination)
+        clock.advance(1)
+        await store.apply_outcomes("w", [(claimed.id, outcome)])
+    await store.history.fold_errors()
+    found = {
+        (t.destination, t.subscription): (t.delivered, t.dead)
+        for t in await store.history.totals(clock.now - timedelta(hours=1))
+    }
+    assert found == {("emea", "orders"): (1, 0), ("us", "orders"): (0, 1)}
+    [group] = await store.history.error_groups(clock.now - timedelta(hours=1))
+    assert (group.destination, group.subscription) == ("us", "orders")

@@ -83,12 +83,15 @@ def test_send_stores_each_destinations_jobs_and_status_and_dead_letters_filter_b
     result = runner.invoke(app, ["send", "-c", str(two), "--database", database, "-"], input=good)
     assert result.exit_code == 0, result.stderr
     report = json.loads(runner.invoke(app, ["status", "--database", database, "--json"]).stdout)
-    rows = {(r["destination"], r["subscription"]): r["pending"] for r in report["subscriptions"]}
+    rows = {(r["destination"], r["subscription"]): r["pending"] for r in report["queue"]}
     assert rows == {("emea", "orders"): 1, ("us", "orders"): 1}
+    waiting = {(r["destination"], r["subscription"]): r["waiting"] for r in report["subscriptions"]}
+    assert waiting == {("emea", "orders"): 1, ("us", "orders"): 1}
     table = runner.invoke(app, ["status", "--database", database]).stdout
     assert "destination" in table and "emea" in table and "us" in table
     only_us = json.loads(runner.invoke(app, ["status", "--database", database, "--json", "-d", "us"]).stdout)
-    assert [(r["destination"], r["pending"]) for r in only_us["subscriptions"]] == [("us", 1)]
+    assert [(r["destination"], r["pending"]) for r in only_us["queue"]] == [("us", 1)]
+    assert [(r["destination"], r["waiting"]) for r in only_us["subscriptions"]] == [("us", 1)]
     listed = runner.invoke(app, ["dead-letters", "list", "--database", database, "--destination", "us", "--json"])
     assert listed.exit_code == 0 and json.loads(listed.stdout) == []
     unknown = runner.invoke(app, ["dead-letters", "replay", "-c", str(two), "--database", database, "-d", "eu"])

@@ -83,11 +83,23 @@ def test_buffer_takes_once_and_takes_back_what_failed() -> None:
 def test_subscription_report() -> None:
     orders = SubscriptionTotals("default", "orders", delivered=10, dead=1, latency_buckets={100.0: 10})
     requests = SubscriptionTotals("default", "", sfmc_requests=4, token_requests=1)
-    rows = subscription_report([orders, requests], {"orders": 2, "idle": 5})
+    rows = subscription_report([orders, requests], {("default", "orders"): 2, ("default", "idle"): 5, ("us", "x"): 0})
     assert [r["subscription"] for r in rows] == ["", "orders", "idle"]
     assert rows[1]["delivered"] == 10 and rows[1]["waiting"] == 2 and rows[1]["p50_ms"] == 50.0
     assert rows[0]["sfmc_requests"] == 4 and rows[0]["waiting"] == 0
     assert rows[2]["delivered"] == 0 and rows[2]["waiting"] == 5 and rows[2]["p99_ms"] is None
+    assert len(rows) == 3  # nothing waiting and nothing counted: no row
+
+
+def test_subscription_report_keeps_destinations_apart() -> None:
+    emea = SubscriptionTotals("emea", "orders", delivered=3)
+    us = SubscriptionTotals("us", "orders", delivered=5)
+    rows = subscription_report([us, emea], {("us", "orders"): 1, ("eu", "orders"): 2})
+    assert [(r["destination"], r["subscription"], r["delivered"], r["waiting"]) for r in rows] == [
+        ("emea", "orders", 3, 0),
+        ("us", "orders", 5, 1),
+        ("eu", "orders", 0, 2),
+    ]
 
 
 def test_journey_entries_are_kept_at_least_as_long_as_doubt_settling_reads_them() -> None:

@@ -2,7 +2,7 @@
 -- in the statement that changes jobs' states, so every store method that records an outcome counts it once.
 -- Statement-level triggers with transition tables: one ordered upsert per statement (not one per job), so two
 -- workers' transactions touch counter rows in the same order and never deadlock on them.
--- destination: 'default' until jobs carry one (history.py's destination_of is the Python side of that rule).
+-- destination: the job's (migration 0030; 'default' for the top-level form), as history.py's destination_of says.
 CREATE TABLE history (
     minute          timestamptz NOT NULL,
     destination     text NOT NULL,
@@ -83,7 +83,7 @@ $$;
 CREATE FUNCTION jobs_history_insert() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     INSERT INTO history (minute, destination, subscription, invalid)
-    SELECT date_trunc('minute', created_at), 'default', coalesce(subscription, ''), count(*)
+    SELECT date_trunc('minute', created_at), coalesce(destination, 'default'), coalesce(subscription, ''), count(*)
     FROM new_rows WHERE state = 'dead' GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
     ON CONFLICT (minute, destination, subscription) DO UPDATE SET invalid = history.invalid + excluded.invalid;
     INSERT INTO error_inbox (job_id, kind, at, error)
@@ -98,7 +98,7 @@ CREATE FUNCTION jobs_history_update() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     -- One row per counted change: a job can be counted for two things at once (retried into doubt).
     WITH c AS (
-        SELECT n.id, coalesce(n.subscription, '') AS subscription, n.updated_at, n.created_at, n.delivered_at,
+        SELECT n.id, coalesce(n.destination, 'default') AS destination, coalesce(n.subscription, '') AS subscription, n.updated_at, n.created_at, n.delivered_at,
                o.delivered_at AS old_delivered_at, n.last_error, n.dead_reason,
                (n.state = 'delivered' AND o.state <> 'delivered') AS delivered,
                (n.state = 'dead' AND o.state <> 'dead') AS dead,
@@ -108,22 +108,22 @@ BEGIN
         FROM new_rows n JOIN old_rows o ON o.id = n.id
         WHERE n.state IS DISTINCT FROM o.state OR n.in_doubt IS DISTINCT FROM o.in_doubt
     ), counted AS (
-        SELECT date_trunc('minute', coalesce(delivered_at, updated_at)) AS minute, subscription, 1 AS delivered, 0 AS retried, 0 AS dead,
-               0 AS in_doubt FROM c WHERE delivered
-        UNION ALL SELECT date_trunc('minute', old_delivered_at), subscription, -1, 0, 0, 0 FROM c WHERE undelivered
-        UNION ALL SELECT date_trunc('minute', updated_at), subscription, 0, 1, 0, 0 FROM c WHERE retried
-        UNION ALL SELECT date_trunc('minute', updated_at), subscription, 0, 0, 1, 0 FROM c WHERE dead
-        UNION ALL SELECT date_trunc('minute', updated_at), subscription, 0, 0, 0, 1 FROM c WHERE in_doubt
+        SELECT date_trunc('minute', coalesce(delivered_at, updated_at)) AS minute, destination, subscription,
+               1 AS delivered, 0 AS retried, 0 AS dead, 0 AS in_doubt FROM c WHERE delivered
+        UNION ALL SELECT date_trunc('minute', old_delivered_at), destination, subscription, -1, 0, 0, 0 FROM c WHERE undelivered
+        UNION ALL SELECT date_trunc('minute', updated_at), destination, subscription, 0, 1, 0, 0 FROM c WHERE retried
+        UNION ALL SELECT date_trunc('minute', updated_at), destination, subscription, 0, 0, 1, 0 FROM c WHERE dead
+        UNION ALL SELECT date_trunc('minute', updated_at), destination, subscription, 0, 0, 0, 1 FROM c WHERE in_doubt
     ), summed AS (
         INSERT INTO history (minute, destination, subscription, delivered, retried, dead, in_doubt)
-        SELECT minute, 'default', subscription, sum(delivered), sum(retried), sum(dead), sum(in_doubt)
+        SELECT minute, destination, subscription, sum(delivered), sum(retried), sum(dead), sum(in_doubt)
         FROM counted WHERE minute IS NOT NULL GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
         ON CONFLICT (minute, destination, subscription) DO UPDATE SET
             delivered = history.delivered + excluded.delivered, retried = history.retried + excluded.retried,
             dead = history.dead + excluded.dead, in_doubt = history.in_doubt + excluded.in_doubt
     ), latency AS (
         INSERT INTO history_latency (minute, destination, subscription, le_ms, count)
-        SELECT date_trunc('minute', delivered_at), 'default', subscription,
+        SELECT date_trunc('minute', delivered_at), destination, subscription,
                history_latency_bucket(extract(epoch FROM delivered_at - created_at) * 1000), count(*)
         FROM c WHERE delivered AND delivered_at IS NOT NULL GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
         ON CONFLICT (minute, destination, subscription, le_ms) DO UPDATE SET count = history_latency.count + excluded.count

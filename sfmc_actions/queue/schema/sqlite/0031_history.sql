@@ -1,7 +1,7 @@
 -- Delivery history (queue/history.py): counters per minute that outlive the jobs they count, written by triggers
 -- in the transaction that changes a job's state, so every store method that records an outcome counts it once.
--- minute: Unix epoch seconds of the minute's start. destination: 'default' until jobs carry one (history.py's
--- destination_of is the Python side of the same rule).
+-- minute: Unix epoch seconds of the minute's start. destination: the job's (migration 0030; 'default' for the
+-- top-level form), as history.py's destination_of says.
 CREATE TABLE history (
     minute          INTEGER NOT NULL,
     destination     TEXT NOT NULL,
@@ -78,7 +78,7 @@ CREATE INDEX jobs_error_group ON jobs (error_group, updated_at) WHERE error_grou
 CREATE TRIGGER jobs_history_invalid AFTER INSERT ON jobs WHEN NEW.state = 'dead'
 BEGIN
     INSERT INTO history (minute, destination, subscription, invalid)
-    VALUES (CAST(NEW.created_at / 60 AS INTEGER) * 60, 'default', coalesce(NEW.subscription, ''), 1)
+    VALUES (CAST(NEW.created_at / 60 AS INTEGER) * 60, coalesce(NEW.destination, 'default'), coalesce(NEW.subscription, ''), 1)
     ON CONFLICT (minute, destination, subscription) DO UPDATE SET invalid = invalid + 1;
     INSERT INTO error_inbox (job_id, kind, at, error) VALUES (NEW.id, 'invalid', NEW.created_at, NEW.dead_reason);
 END;
@@ -87,11 +87,11 @@ CREATE TRIGGER jobs_history_delivered AFTER UPDATE OF state ON jobs
 WHEN NEW.state = 'delivered' AND OLD.state <> 'delivered'
 BEGIN
     INSERT INTO history (minute, destination, subscription, delivered)
-    VALUES (CAST(coalesce(NEW.delivered_at, NEW.updated_at) / 60 AS INTEGER) * 60, 'default',
+    VALUES (CAST(coalesce(NEW.delivered_at, NEW.updated_at) / 60 AS INTEGER) * 60, coalesce(NEW.destination, 'default'),
             coalesce(NEW.subscription, ''), 1)
     ON CONFLICT (minute, destination, subscription) DO UPDATE SET delivered = delivered + 1;
     INSERT INTO history_latency (minute, destination, subscription, le_ms, count)
-    SELECT CAST(NEW.delivered_at / 60 AS INTEGER) * 60, 'default', coalesce(NEW.subscription, ''),
+    SELECT CAST(NEW.delivered_at / 60 AS INTEGER) * 60, coalesce(NEW.destination, 'default'), coalesce(NEW.subscription, ''),
            CASE WHEN ms <= 50 THEN 50 WHEN ms <= 100 THEN 100 WHEN ms <= 250 THEN 250 WHEN ms <= 500 THEN 500
                 WHEN ms <= 1000 THEN 1000 WHEN ms <= 2500 THEN 2500 WHEN ms <= 5000 THEN 5000
                 WHEN ms <= 10000 THEN 10000 WHEN ms <= 30000 THEN 30000 WHEN ms <= 60000 THEN 60000
@@ -108,11 +108,11 @@ CREATE TRIGGER jobs_history_dead AFTER UPDATE OF state ON jobs
 WHEN NEW.state = 'dead' AND OLD.state <> 'dead'
 BEGIN
     INSERT INTO history (minute, destination, subscription, dead)
-    VALUES (CAST(NEW.updated_at / 60 AS INTEGER) * 60, 'default', coalesce(NEW.subscription, ''), 1)
+    VALUES (CAST(NEW.updated_at / 60 AS INTEGER) * 60, coalesce(NEW.destination, 'default'), coalesce(NEW.subscription, ''), 1)
     ON CONFLICT (minute, destination, subscription) DO UPDATE SET dead = dead + 1;
     UPDATE history SET delivered = delivered - 1
     WHERE OLD.state = 'delivered' AND minute = CAST(OLD.delivered_at / 60 AS INTEGER) * 60
-      AND destination = 'default' AND subscription = coalesce(NEW.subscription, '');
+      AND destination = coalesce(NEW.destination, 'default') AND subscription = coalesce(NEW.subscription, '');
     INSERT INTO error_inbox (job_id, kind, at, error) VALUES (NEW.id, 'dead', NEW.updated_at, NEW.dead_reason);
 END;
 
@@ -122,7 +122,7 @@ CREATE TRIGGER jobs_history_retried AFTER UPDATE OF state ON jobs
 WHEN OLD.state = 'claimed' AND NEW.state = 'pending' AND NEW.attempts = OLD.attempts
 BEGIN
     INSERT INTO history (minute, destination, subscription, retried)
-    VALUES (CAST(NEW.updated_at / 60 AS INTEGER) * 60, 'default', coalesce(NEW.subscription, ''), 1)
+    VALUES (CAST(NEW.updated_at / 60 AS INTEGER) * 60, coalesce(NEW.destination, 'default'), coalesce(NEW.subscription, ''), 1)
     ON CONFLICT (minute, destination, subscription) DO UPDATE SET retried = retried + 1;
     INSERT INTO error_inbox (job_id, kind, at, error) VALUES (NEW.id, 'retry', NEW.updated_at, NEW.last_error);
 END;
@@ -131,6 +131,6 @@ CREATE TRIGGER jobs_history_in_doubt AFTER UPDATE OF in_doubt ON jobs
 WHEN NEW.in_doubt AND NOT OLD.in_doubt
 BEGIN
     INSERT INTO history (minute, destination, subscription, in_doubt)
-    VALUES (CAST(NEW.updated_at / 60 AS INTEGER) * 60, 'default', coalesce(NEW.subscription, ''), 1)
+    VALUES (CAST(NEW.updated_at / 60 AS INTEGER) * 60, coalesce(NEW.destination, 'default'), coalesce(NEW.subscription, ''), 1)
     ON CONFLICT (minute, destination, subscription) DO UPDATE SET in_doubt = in_doubt + 1;
 END;
