@@ -1,0 +1,304 @@
+"""The console's data: one function per page or admin API answer, returning plain JSON-ready data.
+
+The JSON API (api.py) answers with these; the pages (pages.py) render the same data, so a user can script
+anything they can click.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sfmc_actions.console.context import ConsoleContext
+from sfmc_actions.console.hints import hint_for
+from sfmc_actions.errors import DeliveryError
+from sfmc_actions.events import parse_event
+from sfmc_actions.observe.logging import redact
+from sfmc_actions.observe.metrics import METRICS
+from sfmc_actions.queue.jobs import Job, JobState
+from sfmc_actions.route.replay import Replayer
+from sfmc_actions.route.subscriptions import Subscription
+from sfmc_actions.route.trial import send_trial, trial
+
+WINDOWS = {"15m": timedelta(minutes=15), "1h": timedelta(hours=1), "24h": timedelta(hours=24), "7d": timedelta(days=7)}
+DEAD_LETTER_LIMIT = 500
+IN_DOUBT = "in doubt"  # every in-doubt dead letter's reason starts so (deliver/outcomes.py)
+JOURNEY_ACTION = "apiEvent"
+JOURNEY_WARNING = (
+    "These include journey entries (apiEvent) or entries in doubt: SFMC may already have entered the contact, "
+    "so replaying them may make the contact enter the journey twice. Confirm to replay them anyway."
+)
+
+
+class BadRequest(ValueError):
+    """A request the console cannot answer as asked; the message says what to send instead."""
+
+
+def window(since: str | None) -> tuple[str, datetime]:
+    key = since or "1h"
+    if key not in WINDOWS:
+        raise BadRequest(f"since={key!r}: use one of {', '.join(WINDOWS)}")
+    return key, datetime.now(UTC) - WINDOWS[key]
+
+
+# -- overview --------------------------------------------------------------------------------------------------
+async def overview(ctx: ConsoleContext, since: str | None) -> dict[str, Any]:
+    key, start = window(since)
+    status = await ctx.status(start)
+    return {
+        "since": key,
+        "status": status,
+        "sfmc": sfmc_side(),
+        "emulator_url": ctx.emulator_url,
+    }
+
+
+def sfmc_side() -> dict[str, Any]:
+    """Since this process started: SFMC requests, 429s, token requests, and each tenant's adaptive window."""
+    requests = throttled = 0
+    for metric in METRICS.sfmc_requests.collect():
+        for sample in metric.samples:
+            if sample.name.endswith("_total"):
+                requests += int(sample.value)
+                throttled += int(sample.value) if sample.labels.get("status") == "429" else 0
+    tokens = sum(int(s.value) for m in METRICS.token_requests.collect() for s in m.samples if s.name.endswith("_total"))
+    windows = {s.labels["tenant"]: int(s.value) for m in METRICS.tenant_concurrency.collect() for s in m.samples}
+    return {"requests": requests, "throttled": throttled, "token_requests": tokens, "windows": windows}
+
+
+# -- errors ----------------------------------------------------------------------------------------------------
+_VARYING = re.compile(r"\d+")
+
+
+async def errors(ctx: ConsoleContext, since: str | None) -> dict[str, Any]:
+    """Error groups of the window: dead letters (and rejected events) grouped by reason, digits aside."""
+    key, start = window(since)
+    jobs = await ctx.store.list_dead(since=start, limit=DEAD_LETTER_LIMIT, include_rejected=True, include_replayed=True)
+    groups: dict[tuple[str | None, str], dict[str, Any]] = {}
+    for job in jobs:
+        reason = job.dead_reason or job.last_error or ""
+        pattern = _VARYING.sub("N", reason)[:300]
+        group = groups.get((job.subscription, pattern))
+        if group is None:
+            hint = hint_for(reason)
+            group = groups[(job.subscription, pattern)] = {
+                "subscription": job.subscription,
+                "reason": reason,
+                "count": 0,
+                "first_seen": job.updated_at,
+                "last_seen": job.updated_at,
+                "meaning": hint.meaning if hint else None,
+                "fix": hint.fix if hint else None,
+                "samples": [],
+            }
+        group["count"] += 1
+        group["first_seen"] = min(group["first_seen"], job.updated_at)
+        group["last_seen"] = max(group["last_seen"], job.updated_at)
+        if len(group["samples"]) < 3:
+            group["samples"].append(_sample(job))
+    listed = sorted(groups.values(), key=lambda g: g["last_seen"], reverse=True)
+    for group in listed:
+        group["first_seen"], group["last_seen"] = group["first_seen"].isoformat(), group["last_seen"].isoformat()
+    return {"since": key, "groups": listed}
+
+
+def _sample(job: Job) -> dict[str, Any]:
+    return {
+        "job_id": job.id,
+        "event_received": job.event or job.raw_body,
+        "request_to_sfmc": job.sent_row if job.sent_row is not None else job.payload,
+        "response_from_sfmc": job.dead_reason or job.last_error,
+    }
+
+
+# -- dead letters ----------------------------------------------------------------------------------------------
+def dead_letter(job: Job, full: bool = False) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "id": job.id,
+        "subscription": job.subscription,
+        "action": job.action or None,
+        "state": job.state.value,
+        "attempts": job.attempts,
+        "message_id": job.message_id,
+        "user_id": job.event.get("userId") if job.event else None,
+        "created_at": job.created_at.isoformat(),
+        "died_at": job.updated_at.isoformat(),
+        "reason": job.dead_reason or job.last_error,
+        "replayed_at": job.replayed_at.isoformat() if job.replayed_at else None,
+        "journey": needs_confirmation(job),
+        "in_doubt": in_doubt(job),
+    }
+    if full:
+        data |= {
+            "batch_key": job.batch_key or None,
+            "last_error": job.last_error,
+            "sent_row": job.sent_row,
+            "payload": job.payload,
+            "event": job.event,
+            "raw_body": job.raw_body,
+        }
+    return data
+
+
+def in_doubt(job: Job) -> bool:
+    return job.in_doubt or (job.dead_reason or "").startswith(IN_DOUBT)
+
+
+def needs_confirmation(job: Job) -> bool:
+    """A replay could make the contact enter a journey twice: a journey entry, or any entry in doubt."""
+    return job.action == JOURNEY_ACTION or in_doubt(job)
+
+
+async def find_dead_letters(
+    ctx: ConsoleContext,
+    subscription: str | None = None,
+    reason: str | None = None,
+    message_id: str | None = None,
+    user_id: str | None = None,
+    since: datetime | None = None,
+    limit: int = 100,
+    include_rejected: bool = False,
+) -> list[Job]:
+    """Dead letters matching every filter given, newest first. messageId and userId are matched exactly among
+    the newest DEAD_LETTER_LIMIT the other filters select (the store indexes neither)."""
+    if not 1 <= limit <= DEAD_LETTER_LIMIT:
+        raise BadRequest(f"limit={limit}: use 1 to {DEAD_LETTER_LIMIT}")
+    narrow = message_id or user_id
+    jobs = await ctx.store.list_dead(
+        subscription or None,
+        since,
+        reason or None,
+        DEAD_LETTER_LIMIT if narrow else limit,
+        include_rejected=include_rejected,
+    )
+    if message_id:
+        jobs = [j for j in jobs if j.message_id == message_id]
+    if user_id:
+        jobs = [j for j in jobs if j.event and j.event.get("userId") == user_id]
+    return jobs[:limit]
+
+
+async def replay(
+    ctx: ConsoleContext, ids: list[int], dry_run: bool, confirm_journey: bool = False
+) -> tuple[int, dict[str, Any]]:
+    """Preview (dry run) or replay dead letters through the CURRENT config: (HTTP status, answer).
+
+    Each item's preview says what would happen: would deliver, no longer matches, subscription gone, fails
+    again at routing. Journey entries and entries in doubt replay only with `confirm_journey` (409 otherwise)."""
+    if not ids:
+        raise BadRequest('give the dead letters to replay: {"ids": [1, 2], "dry_run": true}')
+    found = [await ctx.store.get_job(i) for i in ids]
+    missing = [i for i, job in zip(ids, found, strict=True) if job is None]
+    if missing:
+        raise BadRequest(f"no job with id {', '.join(map(str, missing))} in the store")
+    jobs = [job for job in found if job is not None]
+    replayer = Replayer(ctx.router)
+    plan = replayer.plan(jobs)
+    items = [_preview_item(job, plan.jobs.get(job.id), plan.skipped.get(job.id)) for job in jobs]
+    confirm = any(item["needs_confirmation"] for item in items if item["outcome"] == "would deliver")
+    answer: dict[str, Any] = {"dry_run": dry_run, "items": items, "needs_confirmation": confirm}
+    if confirm:
+        answer["warning"] = JOURNEY_WARNING
+    if dry_run:
+        return 200, answer
+    if confirm and not confirm_journey:
+        answer["error"] = JOURNEY_WARNING + ' Send "confirm_journey": true.'
+        return 409, answer
+    if plan.jobs:
+        result = await ctx.store.replay(list(plan.jobs), replayer)
+        answer |= {"replayed": len(plan.jobs), "jobs": result.accepted, "duplicates": result.duplicates}
+    else:
+        answer |= {"replayed": 0, "jobs": 0, "duplicates": 0}
+    return 200, answer
+
+
+def _preview_item(job: Job, new_jobs: list[Any] | None, skipped: str | None) -> dict[str, Any]:
+    item = {"id": job.id, "subscription": job.subscription, "needs_confirmation": needs_confirmation(job)}
+    if new_jobs:
+        failing = [j.dead_reason for j in new_jobs if j.dead_reason]
+        if failing:
+            return item | {"outcome": "fails again", "detail": failing[0]}
+        return item | {"outcome": "would deliver", "detail": f"{len(new_jobs)} job(s) queued"}
+    why = skipped or ""
+    if "not an enabled subscription" in why:
+        outcome = "subscription gone"
+    elif "no longer matches" in why or "matches no enabled" in why:
+        outcome = "no longer matches"
+    else:
+        outcome = "left as is"
+    return item | {"outcome": outcome, "detail": why}
+
+
+# -- subscriptions and the mapping tester ----------------------------------------------------------------------
+async def subscriptions(ctx: ConsoleContext) -> list[dict[str, Any]]:
+    stats = await ctx.store.stats(last_errors=0)
+    rows = []
+    for sub in ctx.subscriptions:
+        rows.append(
+            {
+                "name": sub.name,
+                "destination": sub.destination,
+                "action": sub.action.key,
+                "trigger": sub.trigger.fql,
+                "trigger_warnings": list(sub.trigger.warnings),
+                "target": _target(ctx.mapping_of(sub)),
+                "enabled": sub.enabled,
+                "delivered": stats.total(JobState.DELIVERED, sub.name),
+                "mapping": ctx.mapping_of(sub),
+            }
+        )
+    return rows
+
+
+def _target(mapping: dict[str, Any]) -> str | None:
+    for key in ("key", "id", "eventDefinitionKey"):
+        value = mapping.get(key)
+        if isinstance(value, str):
+            return value
+    return None
+
+
+def event_from(text: Any) -> dict[str, Any]:
+    """A pasted or picked event, normalised as ingest would (ids as text, messageId generated)."""
+    if not isinstance(text, dict):
+        raise BadRequest('"event" must be one Segment event as a JSON object')
+    try:
+        return parse_event(text).to_dict()
+    except Exception as exc:
+        raise BadRequest(f"the service would reject this event: {exc}") from None
+
+
+async def test_subscription(
+    ctx: ConsoleContext, name: str, destination: str | None, event: Any, send: bool
+) -> dict[str, Any]:
+    """What `test-mapping` shows for `event` through the subscription (with `send`: what `--send` does)."""
+    sub = find_subscription(ctx, name, destination)
+    raw = event_from(event)
+    target = ctx.targets[sub.destination]
+    report = await trial(sub, raw, target.settings, target.label, target.tenant)
+    if send:
+        try:
+            await send_trial(report, target.settings, sub)
+        except DeliveryError as error:
+            report.notes.append(f"not delivered: {redact(str(error))}")
+    return report.__dict__ | {"deliverable": report.deliverable, "destination": sub.destination, "event": raw}
+
+
+class NotFound(LookupError):
+    """No such subscription or dead letter; the message lists what there is."""
+
+
+def find_subscription(ctx: ConsoleContext, name: str, destination: str | None) -> Subscription:
+    found = [s for s in ctx.subscriptions if s.name == name and destination in (None, "", s.destination)]
+    if len(found) == 1:
+        return found[0]
+    if found:
+        where = ", ".join(s.destination for s in found)
+        raise BadRequest(f"subscription {name!r} is in destinations {where}: add ?destination=NAME")
+    names = ", ".join(s.name for s in ctx.subscriptions) or "none"
+    raise NotFound(f"no subscription named {name!r}; the config has: {names}")
+
+
+def live_events(ctx: ConsoleContext, after: int = 0) -> list[dict[str, Any]]:
+    return [event.to_dict() for event in ctx.live.newest_first(after)]
