@@ -12,7 +12,7 @@ from typing import Any
 
 from sfmc_actions.console.context import ConsoleContext
 from sfmc_actions.console.hints import hint_for
-from sfmc_actions.errors import DeliveryError
+from sfmc_actions.errors import DeliveryError, SfmcActionsError
 from sfmc_actions.events import parse_event
 from sfmc_actions.observe.logging import redact
 from sfmc_actions.observe.metrics import METRICS
@@ -31,7 +31,7 @@ JOURNEY_WARNING = (
 )
 
 
-class BadRequest(ValueError):
+class BadRequest(SfmcActionsError):
     """A request the console cannot answer as asked; the message says what to send instead."""
 
 
@@ -285,7 +285,7 @@ async def test_subscription(
     return report.__dict__ | {"deliverable": report.deliverable, "destination": sub.destination, "event": raw}
 
 
-class NotFound(LookupError):
+class NotFound(SfmcActionsError):
     """No such subscription or dead letter; the message lists what there is."""
 
 
