@@ -129,7 +129,10 @@ async def replay(request: Request) -> Response:
     if not ids:
         return html(request, "message.html", 400, title="Replay", message="Select at least one dead letter.")
     dry_run = form.get("do") != "replay"
-    status, answer = await reports.replay(ctx_of(request), ids, dry_run, form.get("confirm_journey") == "1")
+    try:
+        status, answer = await reports.replay(ctx_of(request), ids, dry_run, form.get("confirm_journey") == "1")
+    except BadRequest as exc:
+        return html(request, "message.html", 400, title="Replay", message=str(exc))
     return html(request, "replay.html", status, answer=answer, ids=ids)
 
 
