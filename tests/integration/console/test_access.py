@@ -29,7 +29,9 @@ def write_config(tmp_path: Path, token: str | None) -> Path:
     return path
 
 
-async def client_for(tmp_path: Path, token: str | None, host: str = "127.0.0.1:8089") -> AsyncIterator[httpx.AsyncClient]:
+async def client_for(
+    tmp_path: Path, token: str | None, host: str = "127.0.0.1:8089"
+) -> AsyncIterator[httpx.AsyncClient]:
     loaded = load(write_config(tmp_path, token))
     store = await open_store(f"sqlite:///{tmp_path / 'console.db'}")
     settings = emulator_settings("http://127.0.0.1:9")  # never called: nothing here sends
