@@ -166,6 +166,36 @@ class Ingest(_Strict):
     )
 
 
+DURATION_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd])\s*$")
+DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+DURATION_HINT = "write a number and a unit: 90s, 15m, 2h or 7d"
+
+
+def parse_duration(value: object) -> float:
+    """Seconds of a duration written `90s`, `15m`, `2h` or `7d` (a bare number is seconds)."""
+    if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
+        return float(value)
+    match = DURATION_RE.match(value) if isinstance(value, str) else None
+    if match is None or float(match.group(1)) <= 0:
+        raise ValueError("not a positive duration")
+    return float(match.group(1)) * DURATION_UNITS[match.group(2)]
+
+
+class Retention(_Strict):
+    """How long the store keeps what it no longer needs (queue/purge.py): delivered jobs (from when they were
+    accepted), dead letters (from when they died), events rejected at ingest, and the delivery history."""
+
+    delivered: float = Field(default=7 * 86400, description="delivered jobs are kept this long")
+    dead: float = Field(default=30 * 86400, description="dead letters, from when they died")
+    rejected: float = Field(default=30 * 86400, description="events rejected at ingest")
+    history: float = Field(default=90 * 86400, description="counters and error groups")
+
+    @field_validator("delivered", "dead", "rejected", "history", mode="before")
+    @classmethod
+    def _duration(cls, value: object) -> float:
+        return parse_duration(value)
+
+
 class MetricsExposure(_Strict):
     """Where /metrics is served: by default only on `--metrics-port` (loopback); `public` adds the ingest port."""
 
@@ -214,6 +244,7 @@ class _File(_Strict):
     ingest: Ingest = Field(default_factory=Ingest)
     metrics: MetricsExposure = Field(default_factory=MetricsExposure)
     console: ConsoleSettings = Field(default_factory=ConsoleSettings)
+    retention: Retention = Field(default_factory=Retention)
 
 
 @dataclass
@@ -242,6 +273,7 @@ class Config:
         ingest: Ingest | None = None,
         metrics: MetricsExposure | None = None,
         console: ConsoleSettings | None = None,
+        retention: Retention | None = None,
     ) -> None:
         if destinations is not None and (settings is not None or subscriptions):
             raise ValueError("give either destinations or settings + subscriptions")
@@ -252,6 +284,7 @@ class Config:
         self.ingest = ingest or Ingest()
         self.metrics = metrics or MetricsExposure()
         self.console = console or ConsoleSettings()
+        self.retention = retention or Retention()
         self.lines = lines or {}
         self.destinations = (
             destinations
@@ -336,7 +369,8 @@ def load_config(path: str | Path, environ: dict[str, str] | None = None, text: s
             _settings(raw_settings, where, config, problems)  # report those too
         raise ConfigError(_first_per_path(problems)) from None
     config.sources, config.webhook, config.delivery = parsed.sources, parsed.webhook, parsed.delivery
-    config.ingest, config.metrics, config.console = parsed.ingest, parsed.metrics, parsed.console
+    config.ingest, config.metrics = parsed.ingest, parsed.metrics
+    config.console, config.retention = parsed.console, parsed.retention
     if parsed.destinations is None:
         settings = _settings(parsed.settings, ("settings",), config, problems)
         config.destinations = [Destination(DEFAULT_DESTINATION, settings, parsed.subscriptions)]
@@ -491,6 +525,8 @@ def _problem_from_pydantic(config: Config, prefix: tuple[str | int, ...], err: A
         message = str(err["ctx"]["error"]) if "ctx" in err else message.removeprefix("Value error, ")
         if loc[-1] == "subdomain":
             hint = SUBDOMAIN_HINT
+        elif loc[0] == "retention":
+            hint = DURATION_HINT
     return config.problem(loc, message, hint)
 
 
@@ -510,6 +546,7 @@ def _known_keys(loc: tuple[str | int, ...]) -> list[str]:
         ("ingest",): Ingest,
         ("metrics",): MetricsExposure,
         ("console",): ConsoleSettings,
+        ("retention",): Retention,
     }
     model = models.get(tuple(names), _File)
     return list(model.model_fields)

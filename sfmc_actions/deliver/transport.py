@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
 
 import httpx
 
@@ -48,21 +49,30 @@ def route_of(path: str) -> str:
     return "other"
 
 
+# Counts one request in the delivery history: "sfmc_requests" or "token_requests" (store.history.count, bound
+# to the destination by the wiring).
+RequestTally = Callable[[str], None]
+
+
 class ObservedTransport(httpx.AsyncBaseTransport):
     def __init__(
         self,
         inner: httpx.AsyncBaseTransport | None = None,
         limiter: TenantLimiter | None = None,
         metrics: Metrics = METRICS,
+        tally: RequestTally | None = None,
     ) -> None:
         self._inner = inner or httpx.AsyncHTTPTransport(limits=httpx.Limits(max_connections=64))
         self._limiter = limiter
         self._metrics = metrics
+        self._tally = tally
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         route = route_of(request.url.path)
         if route == "token":
             self._metrics.token_requests.inc()
+        if self._tally is not None:
+            self._tally("token_requests" if route == "token" else "sfmc_requests")
         if self._limiter is None or route == "token":
             return await self._timed(route, request)
         async with self._limiter.request():
@@ -100,8 +110,9 @@ def observed_http_client(
     metrics: Metrics = METRICS,
     inner: httpx.AsyncBaseTransport | None = None,
     timeout: float | None = None,
+    tally: RequestTally | None = None,
 ) -> httpx.AsyncClient:
     """An `httpx.AsyncClient` for `SfmcClient(http=...)`: the client's timeouts (or `timeout` seconds) over an
     observed transport."""
     chosen = DEFAULT_TIMEOUT if timeout is None else httpx.Timeout(timeout)
-    return httpx.AsyncClient(transport=ObservedTransport(inner, limiter, metrics), timeout=chosen)
+    return httpx.AsyncClient(transport=ObservedTransport(inner, limiter, metrics, tally), timeout=chosen)

@@ -53,6 +53,7 @@ from sfmc_actions.deliver.worker_journeys import JourneyDelivery
 from sfmc_actions.deliver.worker_lifecycle import WorkerLifecycle
 from sfmc_actions.deliver.worker_observe import WorkerObservation
 from sfmc_actions.observe.metrics import METRICS, Metrics
+from sfmc_actions.queue.history import destination_of
 from sfmc_actions.queue.jobs import DoubtRetry, Job, JobRetry
 from sfmc_actions.queue.retry import RetryPolicy
 from sfmc_actions.queue.rows import utc_now
@@ -302,6 +303,10 @@ class Worker(JourneyDelivery, WorkerLifecycle, WorkerObservation):
             lost += (await self.store.entries.retry_in_doubt(owner, doubt)).lost
         if throttled:
             await self.store.release(owner, throttled)
+            given_back = set(throttled)
+            by_subscription = Counter(job.subscription or "" for job in batch.jobs if job.id in given_back)
+            for subscription, n in by_subscription.items():  # history: buffered, flushed by the housekeeping
+                self.store.history.count(destination_of(None), subscription, "throttled", n)
         if lost:
             log.warning(
                 "lost the lease of %d job(s) before recording their outcome; another worker has them",

@@ -24,6 +24,7 @@ from sfmc_actions.events import MAX_DEPTH, parse_event
 from sfmc_actions.js.values import json_text
 from sfmc_actions.observe.live import LIVE, LiveEvents
 from sfmc_actions.observe.metrics import METRICS
+from sfmc_actions.queue.history import SourceCount
 from sfmc_actions.queue.jobs import NewJob, RejectedEvent
 from sfmc_actions.queue.store import JobStore
 
@@ -269,9 +270,10 @@ class Ingest:
 
         `source` names where the events came from (the write key's source, "webhook", the file) in metrics.
         """
-        stored = await self.store.enqueue(batch.jobs, batch.rejected, timeout=self.store_timeout)
-        dead = sum(1 for job in batch.jobs if job.dead_reason is not None)
         accepted = batch.events - batch.rejections
+        counted = SourceCount(source, accepted, batch.rejections, batch.unmatched)  # history, with the jobs
+        stored = await self.store.enqueue(batch.jobs, batch.rejected, timeout=self.store_timeout, source=counted)
+        dead = sum(1 for job in batch.jobs if job.dead_reason is not None)
         METRICS.record_ingest(source, accepted, batch.rejections, batch.unmatched, batch.unstored)
         for event, matched, rejected in batch.seen[-self.live.size :]:  # committed: now they were received
             self.live.add(source, event, matched, rejected)

@@ -18,6 +18,7 @@ import asyncpg
 from pydantic import SecretStr
 
 from sfmc_actions.queue.bounded_write import CommitGate, busy, wait_bounded
+from sfmc_actions.queue.history import SourceCount
 from sfmc_actions.queue.jobs import (
     ApplyResult,
     EnqueueResult,
@@ -36,7 +37,9 @@ from sfmc_actions.queue.jobs import (
 )
 from sfmc_actions.queue.postgres_db import PostgresDatabase
 from sfmc_actions.queue.postgres_entries import PostgresEntries, PostgresRowOrder
+from sfmc_actions.queue.postgres_history import PostgresHistory, count_source
 from sfmc_actions.queue.postgres_tokens import PostgresTokens
+from sfmc_actions.queue.purge import PURGE_CHUNK, PurgeCutoffs, PurgeReport
 from sfmc_actions.queue.rows import JOB_COLUMNS, dump_json, job_from_row, utc_now
 from sfmc_actions.queue.store import Reroute
 
@@ -158,14 +161,37 @@ STATS_COUNTS = "SELECT subscription, state, count(*), min(created_at) FROM jobs 
 STATS_ERRORS = """
 SELECT id, subscription, state, last_error, updated_at FROM jobs WHERE last_error IS NOT NULL
 ORDER BY updated_at DESC LIMIT $1"""
+# Purge (purge.py): a chunk of ids through the partial index each kind has, jobs and bodies deleted together.
+# Journey entries stay while doubt settling may read them ($3).
 PURGE_DELIVERED = """
 WITH gone AS (
-    DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE state = 'delivered' AND created_at < $1 LIMIT $2)
-    RETURNING id)
-DELETE FROM job_bodies WHERE job_id IN (SELECT id FROM gone)"""
+    DELETE FROM jobs WHERE id IN (
+        SELECT id FROM jobs WHERE state = 'delivered' AND created_at < $1 AND (action <> 'apiEvent' OR created_at < $3)
+        LIMIT $2)
+    RETURNING id, subscription, dead_reason),
+bodies AS (DELETE FROM job_bodies WHERE job_id IN (SELECT id FROM gone))
+SELECT subscription, dead_reason FROM gone"""
+PURGE_DEAD = """
+WITH gone AS (
+    DELETE FROM jobs WHERE id IN (
+        SELECT id FROM jobs WHERE state IN ('dead', 'rejected') AND updated_at < $1 AND state = $3 LIMIT $2)
+    RETURNING id, subscription, dead_reason),
+bodies AS (DELETE FROM job_bodies WHERE job_id IN (SELECT id FROM gone))
+SELECT subscription, dead_reason FROM gone"""
 PURGE_DEDUPE = """
 DELETE FROM dedupe_keys WHERE ctid IN (SELECT ctid FROM dedupe_keys WHERE expires_at <= $1 LIMIT $2)"""
-PURGE_CHUNK = 5000
+PURGE_HISTORY = (
+    "DELETE FROM history WHERE minute < $1",
+    "DELETE FROM history_latency WHERE minute < $1",
+    "DELETE FROM history_sources WHERE minute < $1",
+    "DELETE FROM error_samples WHERE group_id IN (SELECT group_id FROM error_groups WHERE last_seen < $1)",
+    "DELETE FROM error_groups WHERE last_seen < $1",
+)
+# Autovacuum may be off (it is on this project's test server): a plain VACUUM (no exclusive lock) after a round
+# makes the purged rows' space reusable, so the tables stop growing. Never VACUUM FULL: it locks out ingest.
+VACUUM_PURGED = "VACUUM (ANALYZE) jobs, job_bodies, dedupe_keys, history, history_latency, error_inbox"
+TRY_PURGE_LOCK = "SELECT pg_try_advisory_lock(hashtext($1))"
+PURGE_UNLOCK = "SELECT pg_advisory_unlock(hashtext($1))"
 
 
 def _job(row: Sequence[Any]) -> Job:
@@ -187,6 +213,7 @@ class PostgresJobStore:
         self._tokens = PostgresTokens(self._db)
         self.entries = PostgresEntries(self._db, clock)  # journey entries' sends (postgres_entries.py)
         self.row_order = PostgresRowOrder(self._db, clock)
+        self.history = PostgresHistory(self._db, clock)  # counters, error groups (postgres_history.py)
         self._dedupe_window = timedelta(seconds=dedupe_window)
         self._clock = clock
 
@@ -201,13 +228,25 @@ class PostgresJobStore:
 
     # -- enqueue ---------------------------------------------------------------------------------------------
     async def enqueue(
-        self, jobs: Sequence[NewJob], rejected: Sequence[RejectedEvent] = (), *, timeout: float | None = None
+        self,
+        jobs: Sequence[NewJob],
+        rejected: Sequence[RejectedEvent] = (),
+        *,
+        timeout: float | None = None,
+        source: SourceCount | None = None,
     ) -> EnqueueResult:
+        async def insert(conn: asyncpg.Connection) -> EnqueueResult:
+            now = self._clock()
+            result = await self._insert(conn, jobs, rejected, now)
+            if source is not None:
+                await count_source(conn, source, now)
+            return result
+
         if timeout is not None:
-            result = await self._bounded_write(lambda conn: self._insert(conn, jobs, rejected, self._clock()), timeout)
-        elif any(job.deduplicated for job in jobs):  # taking keys, then inserting: one transaction
+            result = await self._bounded_write(insert, timeout)
+        elif source is not None or any(job.deduplicated for job in jobs):  # several statements: one transaction
             async with self._db.pool.acquire() as conn, conn.transaction():
-                result = await self._insert(conn, jobs, rejected, self._clock())
+                result = await insert(conn)
         else:  # INSERT_JOBS alone, a transaction by itself: no BEGIN and COMMIT round trips
             result = await self._insert(self._db.pool, jobs, rejected, self._clock())
         self._db.wake_local()
@@ -381,13 +420,47 @@ class PostgresJobStore:
             last_errors=tuple(ErrorSample(i, sub, JobState(st), err, at) for i, sub, st, err, at in errors),
         )
 
-    async def purge(self, delivered_before: datetime) -> int:
-        deleted = 0
-        while count := int((await self._db.pool.execute(PURGE_DELIVERED, delivered_before, PURGE_CHUNK)).split()[-1]):
-            deleted += count
-        while int((await self._db.pool.execute(PURGE_DEDUPE, self._clock(), PURGE_CHUNK)).split()[-1]):
-            pass
-        return deleted
+    async def purge(self, cutoffs: PurgeCutoffs) -> PurgeReport | None:
+        key = self._db.lock_key("purge")  # per schema: test schemas and other stores never block each other
+        async with self._db.pool.acquire() as lock:
+            if not await lock.fetchval(TRY_PURGE_LOCK, key):
+                return None  # another process is purging
+            try:
+                report = await self._purge(cutoffs)
+                if report.removed or report.dedupe_keys or report.history_rows:
+                    await lock.execute(VACUUM_PURGED)
+            finally:
+                await lock.fetchval(PURGE_UNLOCK, key)
+        return report
+
+    async def _purge(self, cutoffs: PurgeCutoffs) -> PurgeReport:
+        report = PurgeReport()
+        started = asyncio.get_running_loop().time()
+
+        async def drain(sql: str, *args: Any, expire: bool = False) -> int:
+            total = 0
+            while True:  # a chunk per transaction (a statement): a writer waits at most one chunk
+                began = asyncio.get_running_loop().time()
+                rows = await self._db.pool.fetch(sql, args[0], PURGE_CHUNK, *args[1:])
+                report.longest_chunk = max(report.longest_chunk, asyncio.get_running_loop().time() - began)
+                if expire:
+                    report.expired.update((sub or "", reason or "") for sub, reason in rows)
+                total += len(rows)
+                if len(rows) < PURGE_CHUNK:
+                    return total
+
+        report.delivered = await drain(PURGE_DELIVERED, cutoffs.delivered_before, cutoffs.entries_before)
+        report.dead = await drain(PURGE_DEAD, cutoffs.dead_before, "dead", expire=True)
+        report.rejected = await drain(PURGE_DEAD, cutoffs.rejected_before, "rejected")
+        while count := int((await self._db.pool.execute(PURGE_DEDUPE, self._clock(), PURGE_CHUNK)).split()[-1]):
+            report.dedupe_keys += count
+            if count < PURGE_CHUNK:
+                break
+        async with self._db.pool.acquire() as conn, conn.transaction():
+            for sql in PURGE_HISTORY:
+                report.history_rows += int((await conn.execute(sql, cutoffs.history_before)).split()[-1])
+        report.seconds = asyncio.get_running_loop().time() - started
+        return report
 
     async def wait_for_work(self, timeout: float) -> bool:
         return await self._db.wait(timeout)

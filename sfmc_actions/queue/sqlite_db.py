@@ -32,6 +32,7 @@ CREATE_MIGRATIONS = (
 )
 SELECT_MIGRATIONS = "SELECT version FROM schema_migrations"
 INSERT_MIGRATION = "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)"
+INCREMENTAL = 2  # PRAGMA auto_vacuum's value for INCREMENTAL
 
 
 # Row counts of the multi-row INSERTs: few distinct statements, so sqlite3's statement cache keeps them all.
@@ -105,9 +106,15 @@ class SqliteDatabase:
             try:
                 conn = sqlite3.connect(self.path, timeout=self._busy_timeout, isolation_level=None)
                 conn.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout * 1000)}")
+                # Before WAL, which writes the file's first page: a new file takes it for free (_incremental_vacuum).
+                if conn.execute("PRAGMA page_count").fetchone()[0] == 0:
+                    conn.execute(f"PRAGMA auto_vacuum = {INCREMENTAL}")
                 self._enable_wal(conn)
                 conn.execute(f"PRAGMA synchronous = {self._synchronous}")
                 conn.execute("PRAGMA cache_size = -32768")  # 32 MiB keeps a big backlog's hot index pages
+                # A checkpoint that empties the WAL truncates it to this size, so its high-water mark (a burst)
+                # does not stay on disk for ever: the store stays the same size under steady traffic.
+                conn.execute("PRAGMA journal_size_limit = 33554432")
             except sqlite3.Error as exc:
                 raise StoreError(f"cannot open the SQLite job store {self.path}: {exc}") from exc
             self._conn = conn
@@ -136,6 +143,7 @@ class SqliteDatabase:
         return bool(changed)
 
     def migrate(self, conn: sqlite3.Connection, now: float) -> None:
+        self._incremental_vacuum(conn)
         known = load_migrations("sqlite")
         with write_transaction(conn):  # the write lock serialises processes migrating at once
             conn.execute(CREATE_MIGRATIONS)
@@ -146,6 +154,17 @@ class SqliteDatabase:
                     for statement in sqlite_statements(migration.sql):
                         conn.execute(statement)
                     conn.execute(INSERT_MIGRATION, (migration.version, migration.name, now))
+
+    def _incremental_vacuum(self, conn: sqlite3.Connection) -> None:
+        """`auto_vacuum = INCREMENTAL`, so `PRAGMA incremental_vacuum` after a purge gives freed pages back to the
+        filesystem. A new file takes the setting before its first table; a store created before this version
+        changes it once with a VACUUM (it rewrites the file: seconds per GB, and twice the space while it runs),
+        taken under the write lock so processes starting together do it once."""
+        if conn.execute("PRAGMA auto_vacuum").fetchone()[0] == INCREMENTAL:
+            return
+        conn.execute(f"PRAGMA auto_vacuum = {INCREMENTAL}")
+        if conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
+            conn.execute("VACUUM")
 
     async def close(self) -> None:
         if self.closed:

@@ -18,6 +18,7 @@ from typing import Any, Literal
 from pydantic import SecretStr
 
 from sfmc_actions.queue.bounded_write import CommitGate, sqlite_write, wait_bounded
+from sfmc_actions.queue.history import SourceCount
 from sfmc_actions.queue.jobs import (
     ApplyResult,
     EnqueueResult,
@@ -34,9 +35,11 @@ from sfmc_actions.queue.jobs import (
     SharedToken,
     StateCount,
 )
+from sfmc_actions.queue.purge import PURGE_CHUNK, VACUUM_PAGES, PurgeCutoffs, PurgeReport
 from sfmc_actions.queue.rows import JOB_COLUMNS, JOB_STATE_COLUMNS, dump_json, job_from_row, utc_now
 from sfmc_actions.queue.sqlite_db import SqliteDatabase, insert_rows, to_time, write_transaction
 from sfmc_actions.queue.sqlite_entries import SqliteEntries, SqliteRowOrder
+from sfmc_actions.queue.sqlite_history import SqliteHistory, count_source
 from sfmc_actions.queue.sqlite_tokens import SqliteTokens
 from sfmc_actions.queue.store import Reroute
 
@@ -126,13 +129,26 @@ STATS_COUNTS = "SELECT subscription, state, count(*), min(created_at) FROM jobs 
 STATS_ERRORS = """
 SELECT id, subscription, state, last_error, updated_at FROM jobs WHERE last_error IS NOT NULL
 ORDER BY updated_at DESC LIMIT ?"""
-PURGEABLE = "SELECT id FROM jobs WHERE state = 'delivered' AND created_at < ? LIMIT ?"
+# Purge (purge.py): ids first (through the partial index each kind has), then jobs and bodies by id, a chunk per
+# transaction. Journey entries stay while doubt settling may read them (:entries).
+PURGE_DELIVERED = """
+SELECT id, NULL, NULL FROM jobs INDEXED BY jobs_delivered
+WHERE state = 'delivered' AND created_at < :before AND (action <> 'apiEvent' OR created_at < :entries) LIMIT :chunk"""
+PURGE_DEAD = """
+SELECT id, subscription, dead_reason FROM jobs INDEXED BY jobs_dead
+WHERE state IN ('dead', 'rejected') AND updated_at < :before AND state = :state LIMIT :chunk"""
 DELETE_BODIES = "DELETE FROM job_bodies WHERE job_id IN (SELECT value FROM json_each(?))"
 DELETE_JOBS = "DELETE FROM jobs WHERE id IN (SELECT value FROM json_each(?))"
 PURGE_DEDUPE = """
 DELETE FROM dedupe_keys WHERE (subscription, message_id) IN
     (SELECT subscription, message_id FROM dedupe_keys WHERE expires_at <= ? LIMIT ?)"""
-PURGE_CHUNK = 5000
+PURGE_HISTORY = (
+    "DELETE FROM history WHERE minute < :minute",
+    "DELETE FROM history_latency WHERE minute < :minute",
+    "DELETE FROM history_sources WHERE minute < :minute",
+    "DELETE FROM error_samples WHERE group_id IN (SELECT group_id FROM error_groups WHERE last_seen < :before)",
+    "DELETE FROM error_groups WHERE last_seen < :before",
+)
 PROBE_WRITE = """
 INSERT INTO store_probe (id, checked_at) VALUES (1, ?)
 ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at"""
@@ -166,6 +182,7 @@ class SqliteJobStore:
         self._tokens = SqliteTokens(self._db, clock, refresh_lock_lease)
         self.entries = SqliteEntries(self._db, clock)  # journey entries' sends (sqlite_entries.py)
         self.row_order = SqliteRowOrder(self._db, clock)
+        self.history = SqliteHistory(self.path, self._db, self._stats_db, clock)  # counters, error groups
         self._dedupe_window = dedupe_window
         self._poll_interval = poll_interval
         self._clock = clock
@@ -191,9 +208,21 @@ class SqliteJobStore:
 
     # -- enqueue ---------------------------------------------------------------------------------------------
     async def enqueue(
-        self, jobs: Sequence[NewJob], rejected: Sequence[RejectedEvent] = (), *, timeout: float | None = None
+        self,
+        jobs: Sequence[NewJob],
+        rejected: Sequence[RejectedEvent] = (),
+        *,
+        timeout: float | None = None,
+        source: SourceCount | None = None,
     ) -> EnqueueResult:
-        result = await self._ingest_write(lambda conn: self._insert(conn, jobs, rejected, self._now()), timeout)
+        def insert(conn: sqlite3.Connection) -> EnqueueResult:
+            now = self._now()
+            result = self._insert(conn, jobs, rejected, now)
+            if source is not None:
+                count_source(conn, source, now)
+            return result
+
+        result = await self._ingest_write(insert, timeout)
         self._wake_local()
         return result
 
@@ -361,25 +390,83 @@ class SqliteJobStore:
             last_errors=tuple(ErrorSample(i, sub, JobState(st), err, to_time(at)) for i, sub, st, err, at in errors),
         )
 
-    async def purge(self, delivered_before: datetime) -> int:
-        before = delivered_before.timestamp()
+    async def purge(self, cutoffs: PurgeCutoffs) -> PurgeReport:
+        report = PurgeReport()
+        started = time.monotonic()
 
-        def purge_jobs(conn: sqlite3.Connection) -> int:
-            with write_transaction(conn):
-                ids = dump_json([row[0] for row in conn.execute(PURGEABLE, (before, PURGE_CHUNK))])
+        def chunk(write: Callable[[sqlite3.Connection], int]) -> Callable[[sqlite3.Connection], tuple[int, float]]:
+            def timed(conn: sqlite3.Connection) -> tuple[int, float]:
+                began = time.monotonic()
+                with write_transaction(conn):
+                    count = write(conn)
+                return count, time.monotonic() - began
+
+            return timed
+
+        async def drain(write: Callable[[sqlite3.Connection], int]) -> int:
+            total = 0
+            while True:  # a chunk per transaction: a writer (ingest) waits at most one chunk
+                count, took = await self._db.run(chunk(write))
+                report.longest_chunk = max(report.longest_chunk, took)
+                total += count
+                if count < PURGE_CHUNK:
+                    return total
+
+        def jobs(sql: str, params: dict[str, Any]) -> Callable[[sqlite3.Connection], int]:
+            def delete(conn: sqlite3.Connection) -> int:
+                rows = conn.execute(sql, params | {"chunk": PURGE_CHUNK}).fetchall()
+                ids = dump_json([row[0] for row in rows])
                 conn.execute(DELETE_BODIES, (ids,))
-                return int(conn.execute(DELETE_JOBS, (ids,)).rowcount)
+                conn.execute(DELETE_JOBS, (ids,))
+                for _, subscription, reason in rows:
+                    if params.get("state") == "dead":
+                        report.expired[(subscription or "", reason or "")] += 1
+                return len(rows)
 
-        def purge_keys(conn: sqlite3.Connection) -> int:
-            with write_transaction(conn):
-                return int(conn.execute(PURGE_DEDUPE, (self._now(), PURGE_CHUNK)).rowcount)
+            return delete
 
-        deleted = 0
-        while (count := await self._db.run(purge_jobs)) > 0:  # in chunks: never hold the write lock for long
-            deleted += count
-        while await self._db.run(purge_keys) > 0:
-            pass
-        return deleted
+        entries = cutoffs.entries_before.timestamp()
+        report.delivered = await drain(
+            jobs(PURGE_DELIVERED, {"before": cutoffs.delivered_before.timestamp(), "entries": entries})
+        )
+        report.dead = await drain(jobs(PURGE_DEAD, {"before": cutoffs.dead_before.timestamp(), "state": "dead"}))
+        report.rejected = await drain(
+            jobs(PURGE_DEAD, {"before": cutoffs.rejected_before.timestamp(), "state": "rejected"})
+        )
+        now = self._now()
+        report.dedupe_keys = await drain(lambda conn: int(conn.execute(PURGE_DEDUPE, (now, PURGE_CHUNK)).rowcount))
+        history = {
+            "minute": int(cutoffs.history_before.timestamp()) // 60 * 60,
+            "before": cutoffs.history_before.timestamp(),
+        }
+
+        def purge_history(conn: sqlite3.Connection) -> int:
+            return sum(int(conn.execute(sql, history).rowcount) for sql in PURGE_HISTORY)
+
+        report.history_rows, took = await self._db.run(chunk(purge_history))
+        report.longest_chunk = max(report.longest_chunk, took)
+        await self._give_back_space(report)
+        report.seconds = time.monotonic() - started
+        return report
+
+    async def _give_back_space(self, report: PurgeReport) -> None:
+        """Freed pages back to the filesystem (auto_vacuum = INCREMENTAL), a few MB per step so that no writer
+        waits long; then a WAL checkpoint that truncates the WAL (journal_size_limit)."""
+
+        def step(conn: sqlite3.Connection) -> tuple[int, float]:
+            began = time.monotonic()
+            conn.execute(f"PRAGMA incremental_vacuum({VACUUM_PAGES})").fetchall()
+            left = conn.execute("PRAGMA freelist_count").fetchone()[0]
+            return int(left), time.monotonic() - began
+
+        for _ in range(10_000):
+            left, took = await self._db.run(step)
+            report.longest_chunk = max(report.longest_chunk, took)
+            if left == 0:
+                break
+        # In WAL mode the file shrinks when the vacuumed pages are checkpointed: PASSIVE never waits on readers
+        # or writers (what it cannot copy now, the next automatic checkpoint does).
+        await self._db.run(lambda conn: conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall())
 
     async def wait_for_work(self, timeout: float) -> bool:
         if self._wake is None:

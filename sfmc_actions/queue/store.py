@@ -29,6 +29,7 @@ from typing import Protocol
 
 from pydantic import SecretStr
 
+from sfmc_actions.queue.history import History, SourceCount
 from sfmc_actions.queue.jobs import (
     ApplyResult,
     DoubtRetry,
@@ -43,6 +44,7 @@ from sfmc_actions.queue.jobs import (
     RejectedEvent,
     SharedToken,
 )
+from sfmc_actions.queue.purge import PurgeCutoffs, PurgeReport
 
 # Re-routes one dead (or rejected) job's raw event with the current subscriptions (router.py supplies it).
 Reroute = Callable[[Job], Sequence[NewJob]]
@@ -92,13 +94,23 @@ class JobStore(Protocol):
     @property
     def row_order(self) -> RowOrder: ...
 
+    @property
+    def history(self) -> History:
+        """Delivery history: counters per minute, error groups, the store's size (history.py)."""
+
     async def migrate(self) -> None:
         """Apply the schema migrations not yet applied. Idempotent; safe when processes start together."""
 
     async def enqueue(
-        self, jobs: Sequence[NewJob], rejected: Sequence[RejectedEvent] = (), *, timeout: float | None = None
+        self,
+        jobs: Sequence[NewJob],
+        rejected: Sequence[RejectedEvent] = (),
+        *,
+        timeout: float | None = None,
+        source: SourceCount | None = None,
     ) -> EnqueueResult:
-        """Store routed jobs and rejected events in one transaction, committed when this returns.
+        """Store routed jobs and rejected events in one transaction, committed when this returns. `source`: what
+        the request did (accepted, rejected, unmatched), counted in the history in the same transaction.
 
         Jobs with `deduplicated` set are skipped (and counted) when a job with the same (subscription,
         message_id) was enqueued within the store's de-duplication window. With `timeout`, a transaction that
@@ -167,8 +179,10 @@ class JobStore(Protocol):
     async def wait_for_work(self, timeout: float) -> bool:
         """Sleep until new work may be available (True) or `timeout` seconds passed (False)."""
 
-    async def purge(self, delivered_before: datetime) -> int:
-        """Delete delivered jobs created before `delivered_before` and expired de-duplication keys."""
+    async def purge(self, cutoffs: PurgeCutoffs) -> PurgeReport | None:
+        """One purge round (purge.py): delivered jobs, dead letters, rejected events and history older than the
+        cut-offs, and expired de-duplication keys, a chunk per transaction; then the space goes back to the
+        filesystem. None when another process is purging this store right now (PostgreSQL)."""
 
     async def get_shared_token(self, tenant_key: str) -> SharedToken | None: ...
 

@@ -26,6 +26,7 @@ from sfmc_actions.queue import (
     RejectedEvent,
     open_store,
 )
+from sfmc_actions.queue.purge import PurgeCutoffs
 from tests.integration.queue.conftest import FakeClock, raw_execute
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
@@ -299,7 +300,10 @@ async def test_purge_deletes_old_delivered_jobs_only(store: JobStore, clock: Fak
     [new] = await store.claim_batch("w", 60, 10, KEY_A)
     await store.apply_outcomes("w", [(new.id, JobDelivered())])
 
-    assert await store.purge(delivered_before=clock.now - timedelta(seconds=50)) == 1
+    far = clock.now - timedelta(days=365)
+    cutoffs = PurgeCutoffs(clock.now - timedelta(seconds=50), clock.now - timedelta(seconds=50), far, far, far)
+    report = await store.purge(cutoffs)
+    assert report is not None and report.delivered == 1 and report.dead == 0
 
     assert await store.get_job(old_a.id) is None
     assert await store.get_job(old_b.id) is not None and await store.get_job(new.id) is not None

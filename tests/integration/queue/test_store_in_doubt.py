@@ -127,6 +127,8 @@ async def test_a_store_from_before_the_sending_marks_is_migrated(store_url: str,
     store = await open_store(store_url, clock=clock)
     try:
         await store.enqueue([journey(1)])
+        if store_url.startswith("sqlite"):  # SQLite refuses to drop a column a trigger names (history, 0004)
+            await raw_execute(store_url, "DROP TRIGGER jobs_history_in_doubt")
         for statement in (
             "ALTER TABLE jobs DROP COLUMN sending_at",
             "ALTER TABLE jobs DROP COLUMN in_doubt",
