@@ -55,6 +55,11 @@ async def overview(request: Request) -> Response:
 
 
 @answered
+async def series(request: Request) -> Response:
+    return json(await reports.series(ctx_of(request), request.query_params.get("since")))
+
+
+@answered
 async def errors(request: Request) -> Response:
     return json(await reports.errors(ctx_of(request), request.query_params.get("since", "24h")))
 
@@ -72,6 +77,7 @@ async def dead_letters(request: Request) -> Response:
         since=since,
         limit=_int(request, "limit", 100),
         include_rejected=q.get("include_rejected") in ("1", "true"),
+        group=q.get("group"),
     )
     return json([reports.dead_letter(job) for job in jobs])
 
@@ -122,6 +128,7 @@ async def live_events(request: Request) -> Response:
 def api_routes() -> list[Route]:
     return [
         Route(f"{PREFIX}/overview", overview),
+        Route(f"{PREFIX}/overview/series", series),
         Route(f"{PREFIX}/errors", errors),
         Route(f"{PREFIX}/dead-letters", dead_letters),
         Route(f"{PREFIX}/dead-letters/replay", replay, methods=["POST"]),

@@ -70,6 +70,9 @@ DOCUMENT: dict[str, Any] = {
             [_SINCE],
             _OBJECT,
         ),
+        "/admin/api/overview/series": _get(
+            "The overview's charts: delivered, not delivered and p95 latency per step of the window", [_SINCE], _OBJECT
+        ),
         "/admin/api/errors": _get("Error groups with hints and up to 3 samples each", [_SINCE], _OBJECT),
         "/admin/api/dead-letters": _get(
             "Dead letters, newest first",
@@ -81,6 +84,7 @@ DOCUMENT: dict[str, Any] = {
                 _SINCE,
                 _query("limit", "integer", "1 to 500 (default 100)"),
                 _query("include_rejected", "boolean", "also events rejected at ingest"),
+                _query("group", description="an error group's id (GET /admin/api/errors): its dead letters"),
             ],
             _LIST,
         ),

@@ -78,7 +78,8 @@ async def overview(request: Request) -> Response:
     except BadRequest as exc:
         return html(request, "message.html", 400, title="Overview", message=str(exc))
     view = "percent" if request.query_params.get("view") == "percent" else "counts"
-    return html(request, "overview.html", data=data, view=view, windows=list(reports.WINDOWS))
+    charts = reports.charts(await reports.series(ctx_of(request), data["since"]))
+    return html(request, "overview.html", data=data, view=view, windows=list(reports.WINDOWS), charts=charts)
 
 
 @page
@@ -93,7 +94,7 @@ async def errors(request: Request) -> Response:
 @page
 async def dead_letters(request: Request) -> Response:
     q = request.query_params
-    filters = {k: q.get(k, "") for k in ("subscription", "reason", "message_id", "user_id", "since")}
+    filters = {k: q.get(k, "") for k in ("subscription", "reason", "message_id", "user_id", "since", "group")}
     try:
         since = reports.window(filters["since"])[1] if filters["since"] else None
         jobs = await reports.find_dead_letters(
@@ -104,6 +105,7 @@ async def dead_letters(request: Request) -> Response:
             user_id=filters["user_id"],
             since=since,
             include_rejected=q.get("include_rejected") == "1",
+            group=filters["group"],
         )
     except BadRequest as exc:
         return html(request, "message.html", 400, title="Dead letters", message=str(exc))

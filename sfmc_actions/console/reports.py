@@ -6,16 +6,17 @@ anything they can click.
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from sfmc_actions.console.charts import Series, line_chart
 from sfmc_actions.console.context import ConsoleContext
 from sfmc_actions.console.hints import hint_for
 from sfmc_actions.errors import DeliveryError, SfmcActionsError
 from sfmc_actions.events import parse_event
 from sfmc_actions.observe.logging import redact
 from sfmc_actions.observe.metrics import METRICS
+from sfmc_actions.queue.history import percentile, source_report, subscription_report
 from sfmc_actions.queue.jobs import Job, JobState
 from sfmc_actions.route.replay import Replayer
 from sfmc_actions.route.subscriptions import Subscription
@@ -43,73 +44,145 @@ def window(since: str | None) -> tuple[str, datetime]:
 
 
 # -- overview --------------------------------------------------------------------------------------------------
+STEPS = {"15m": 60, "1h": 60, "24h": 900, "7d": 7200}  # chart resolution per window: 15 to 96 points
+
+
 async def overview(ctx: ConsoleContext, since: str | None) -> dict[str, Any]:
+    """The window's delivery, read from the history tables (never a scan of the jobs): `status` is the same
+    report `sfmc-actions status --json` prints for the window (the wiring passes the function it uses)."""
     key, start = window(since)
+    history = ctx.store.history
+    await history.flush()  # this process's buffered counts (SFMC and token requests, throttled) count too
     status = await ctx.status(start)
+    totals = await history.totals(start)
+    sources = source_report(await history.source_totals(start))
+    facts = await history.store_facts()
+    rows = subscription_report(totals, _waiting(status))
+    buckets: dict[float, int] = {}
+    for t in totals:
+        for bound, count in t.latency_buckets.items():
+            buckets[bound] = buckets.get(bound, 0) + count
+    ingest = {k: sum(s[k] for s in sources) for k in ("accepted", "rejected", "unmatched")}
+    subscriptions = [
+        row | {"retrying": row["waiting"], "rejected": None, "unmatched": None} for row in rows if row["subscription"]
+    ]
+    tenants = [row for row in rows if not row["subscription"]]
+    headline = {
+        "delivered": sum(r["delivered"] for r in subscriptions),
+        "not_delivered": sum(r["dead"] + r["in_doubt"] for r in subscriptions),
+        "waiting": sum(r["waiting"] for r in subscriptions),
+        "p95_ms": _round(percentile(buckets, 0.95)),
+    }
     return {
         "since": key,
+        "headline": headline,
+        "ingest": ingest | {"received": ingest["accepted"] + ingest["rejected"]},
+        "sources": sources,
+        "subscriptions": subscriptions,
+        "latency_ms": {q: _round(percentile(buckets, v)) for q, v in (("p50", 0.5), ("p95", 0.95), ("p99", 0.99))},
+        "sfmc": {
+            "requests": sum(r["sfmc_requests"] for r in tenants),
+            "token_requests": sum(r["token_requests"] for r in tenants),
+            "throttled": sum(r["throttled"] for r in subscriptions),
+            "windows": adaptive_windows(),
+        },
+        "store": {
+            "bytes": facts.store_bytes,
+            "oldest_job_at": _iso(facts.oldest_job_at),
+            "oldest_waiting_at": _iso(facts.oldest_waiting_at),
+        },
         "status": status,
-        "sfmc": sfmc_side(),
         "emulator_url": ctx.emulator_url,
     }
 
 
-def sfmc_side() -> dict[str, Any]:
-    """Since this process started: SFMC requests, 429s, token requests, and each tenant's adaptive window."""
-    requests = throttled = 0
-    for metric in METRICS.sfmc_requests.collect():
-        for sample in metric.samples:
-            if sample.name.endswith("_total"):
-                requests += int(sample.value)
-                throttled += int(sample.value) if sample.labels.get("status") == "429" else 0
-    tokens = sum(int(s.value) for m in METRICS.token_requests.collect() for s in m.samples if s.name.endswith("_total"))
-    windows = {s.labels["tenant"]: int(s.value) for m in METRICS.tenant_concurrency.collect() for s in m.samples}
-    return {"requests": requests, "throttled": throttled, "token_requests": tokens, "windows": windows}
+async def series(ctx: ConsoleContext, since: str | None) -> dict[str, Any]:
+    """The overview's charts: delivered vs not delivered, and p95 latency, per step of the window."""
+    key, start = window(since)
+    step = STEPS[key]
+    points = await ctx.store.history.series(start, datetime.now(UTC), step)
+    return {
+        "since": key,
+        "step_seconds": step,
+        "points": [
+            {
+                "at": p.at.isoformat(),
+                "delivered": p.delivered,
+                "not_delivered": p.dead + p.in_doubt,
+                "p95_ms": _round(p.p95),
+            }
+            for p in points
+        ],
+    }
+
+
+def charts(data: dict[str, Any]) -> list[str]:
+    points = data["points"]
+    times = [datetime.fromisoformat(p["at"]) for p in points]
+    counts = [
+        Series("delivered", "#1a7f37", [p["delivered"] for p in points]),
+        Series("not delivered", "#c62828", [p["not_delivered"] for p in points]),
+    ]
+    latency = [Series("p95 accept-to-delivered", "#0b5cad", [p["p95_ms"] for p in points])]
+    return [
+        line_chart(f"Delivered vs not delivered per {data['step_seconds'] // 60} min", times, counts),
+        line_chart("p95 latency (ms)", times, latency, " ms"),
+    ]
+
+
+def _waiting(status: dict[str, Any]) -> dict[str, int]:
+    """pending + claimed by subscription, from the status report's queue rows."""
+    rows = status.get("queue", status).get("subscriptions", [])
+    return {r["subscription"]: r.get("pending", 0) + r.get("claimed", 0) for r in rows if "pending" in r}
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
+
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def adaptive_windows() -> dict[str, int]:
+    """Each tenant's adaptive SFMC concurrency window, as this process's workers have it now."""
+    return {s.labels["tenant"]: int(s.value) for m in METRICS.tenant_concurrency.collect() for s in m.samples}
 
 
 # -- errors ----------------------------------------------------------------------------------------------------
-_VARYING = re.compile(r"\d+")
-
-
 async def errors(ctx: ConsoleContext, since: str | None) -> dict[str, Any]:
-    """Error groups of the window: dead letters (and rejected events) grouped by reason, digits aside."""
+    """Error groups of the window from the history (count, first and last seen, 3 samples), with a hint each."""
     key, start = window(since)
-    jobs = await ctx.store.list_dead(since=start, limit=DEAD_LETTER_LIMIT, include_rejected=True, include_replayed=True)
-    groups: dict[tuple[str | None, str], dict[str, Any]] = {}
-    for job in jobs:
-        reason = job.dead_reason or job.last_error or ""
-        pattern = _VARYING.sub("N", reason)[:300]
-        group = groups.get((job.subscription, pattern))
-        if group is None:
-            hint = hint_for(reason)
-            group = groups[(job.subscription, pattern)] = {
-                "subscription": job.subscription,
-                "reason": reason,
-                "count": 0,
-                "first_seen": job.updated_at,
-                "last_seen": job.updated_at,
+    history = ctx.store.history
+    await history.fold_errors()  # what the housekeeping has not folded yet
+    groups = []
+    for group in await history.error_groups(start):
+        hint = hint_for(group.error) or (hint_for(group.samples[0].error) if group.samples else None)
+        groups.append(
+            {
+                "id": group.id,
+                "destination": group.destination,
+                "subscription": group.subscription,
+                "error": group.error,
+                "count": group.count,
+                "first_seen": group.first_seen.isoformat(),
+                "last_seen": group.last_seen.isoformat(),
                 "meaning": hint.meaning if hint else None,
                 "fix": hint.fix if hint else None,
-                "samples": [],
+                "samples": [
+                    {
+                        "job_id": sample.job_id,
+                        "at": sample.at.isoformat(),
+                        "event_received": sample.event,
+                        "request_to_sfmc": sample.request,
+                        "response_from_sfmc": sample.response,
+                        "error": sample.error,
+                    }
+                    for sample in group.samples
+                ],
             }
-        group["count"] += 1
-        group["first_seen"] = min(group["first_seen"], job.updated_at)
-        group["last_seen"] = max(group["last_seen"], job.updated_at)
-        if len(group["samples"]) < 3:
-            group["samples"].append(_sample(job))
-    listed = sorted(groups.values(), key=lambda g: g["last_seen"], reverse=True)
-    for group in listed:
-        group["first_seen"], group["last_seen"] = group["first_seen"].isoformat(), group["last_seen"].isoformat()
-    return {"since": key, "groups": listed}
-
-
-def _sample(job: Job) -> dict[str, Any]:
-    return {
-        "job_id": job.id,
-        "event_received": job.event or job.raw_body,
-        "request_to_sfmc": job.sent_row if job.sent_row is not None else job.payload,
-        "response_from_sfmc": job.dead_reason or job.last_error,
-    }
+        )
+    return {"since": key, "groups": groups}
 
 
 # -- dead letters ----------------------------------------------------------------------------------------------
@@ -159,11 +232,16 @@ async def find_dead_letters(
     since: datetime | None = None,
     limit: int = 100,
     include_rejected: bool = False,
+    group: str | None = None,
 ) -> list[Job]:
     """Dead letters matching every filter given, newest first. messageId and userId are matched exactly among
-    the newest DEAD_LETTER_LIMIT the other filters select (the store indexes neither)."""
+    the newest DEAD_LETTER_LIMIT the other filters select (the store indexes neither). `group`: an error
+    group's dead letters (the Errors page links there)."""
     if not 1 <= limit <= DEAD_LETTER_LIMIT:
         raise BadRequest(f"limit={limit}: use 1 to {DEAD_LETTER_LIMIT}")
+    if group:
+        found = [await ctx.store.get_job(i) for i in await ctx.store.history.group_jobs(group, limit)]
+        return [job for job in found if job is not None]
     narrow = message_id or user_id
     jobs = await ctx.store.list_dead(
         subscription or None,
