@@ -189,8 +189,9 @@ class Retention(_Strict):
     dead: float = Field(default=30 * 86400, description="dead letters, from when they died")
     rejected: float = Field(default=30 * 86400, description="events rejected at ingest")
     history: float = Field(default=90 * 86400, description="counters and error groups")
+    purge_every: float = Field(default=60, description="how often serve and the workers run a purge round")
 
-    @field_validator("delivered", "dead", "rejected", "history", mode="before")
+    @field_validator("delivered", "dead", "rejected", "history", "purge_every", mode="before")
     @classmethod
     def _duration(cls, value: object) -> float:
         return parse_duration(value)

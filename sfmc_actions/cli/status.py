@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Annotated, Any
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 from rich import box
@@ -11,89 +12,87 @@ from rich.console import Group
 from rich.table import Table
 
 from sfmc_actions.cli.options import DEFAULT_DATABASE, DatabaseOption, JsonOption
-from sfmc_actions.cli.output import console, duration, print_json, shorten
+from sfmc_actions.cli.output import console, duration, fail, fail_config, print_json, shorten
 from sfmc_actions.cli.resources import with_store
 
-if TYPE_CHECKING:
-    from sfmc_actions.queue.jobs import QueueStats
-
-STATES = ("pending", "claimed", "delivered", "dead", "rejected")  # JobState's values, in the table's order
-REJECTED_ROW = "(rejected at ingest)"
+SinceWindow = Annotated[str, typer.Option("--since", help="the window the counts cover: 90s, 15m, 2h, 7d")]
+ConfigFile = Annotated[
+    Path | None, typer.Option("--config", "-c", help="config YAML file (for its retention; default: the defaults)")
+]
 
 
 def status(
     database: DatabaseOption = DEFAULT_DATABASE,
+    since: SinceWindow = "24h",
+    config: ConfigFile = None,
     errors: Annotated[int, typer.Option("--errors", help="how many recent errors to show")] = 10,
     json: JsonOption = False,
 ) -> None:
-    """Queue depth per subscription and state, the oldest waiting job, and the last errors."""
+    """Per subscription over a window (--since): delivered, dead, retried... and latency p50/p95/p99 from the
+    delivery history (right after a purge too); the live queue; the store's size; the last errors."""
+    from sfmc_actions.config import Retention, load_config, parse_duration
+    from sfmc_actions.errors import ConfigError
     from sfmc_actions.queue import redact_url
+    from sfmc_actions.queue.status_report import build_status
 
-    stats = with_store(database, lambda store: store.stats(last_errors=errors))
-    report = status_report(stats, redact_url(database))
+    try:
+        window = timedelta(seconds=parse_duration(since))
+    except ValueError:
+        fail(f"--since {since!r} is not a duration: write a number and a unit, like 90s, 15m, 2h or 7d")
+    try:
+        retention = load_config(config).retention if config is not None else Retention()
+    except ConfigError as exc:
+        fail_config(exc, "config")
+    report = with_store(
+        database,
+        lambda store: build_status(store, redact_url(database), window, retention.model_dump(), last_errors=errors),
+    )
     if json:
         print_json(report)
     else:
         console.print(status_tables(report))
 
 
-def status_report(stats: QueueStats, database: str, now: datetime | None = None) -> dict[str, Any]:
-    """The status as plain data (the --json output; the table is drawn from it)."""
-    from sfmc_actions.queue.jobs import JobState
-
-    now = now or datetime.now(UTC)
-    rows: dict[str, dict[str, Any]] = {}
-    for count in stats.counts:
-        name = count.subscription if count.subscription is not None else REJECTED_ROW
-        row = rows.setdefault(name, {"subscription": name, **dict.fromkeys(STATES, 0), "oldest_waiting_seconds": None})
-        row[count.state.value] += count.count
-        if count.state in (JobState.PENDING, JobState.CLAIMED):
-            waited = (now - count.oldest_created_at).total_seconds()
-            row["oldest_waiting_seconds"] = max(row["oldest_waiting_seconds"] or 0.0, waited)
-    oldest = stats.oldest_pending_at
-    return {
-        "database": database,
-        "subscriptions": sorted(rows.values(), key=lambda r: (r["subscription"] == REJECTED_ROW, r["subscription"])),
-        "totals": {state: stats.total(JobState(state)) for state in STATES},
-        "oldest_waiting_seconds": None if oldest is None else (now - oldest).total_seconds(),
-        "last_errors": [
-            {
-                "job_id": e.job_id,
-                "subscription": e.subscription,
-                "state": e.state.value,
-                "at": e.at.isoformat(),
-                "error": e.error,
-            }
-            for e in stats.last_errors
-        ],
-    }
-
-
 def status_tables(report: dict[str, Any]) -> Group:
-    table = Table(
-        title=f"Queue: {report['database']}",
+    window = duration(
+        (datetime.fromisoformat(report["until"]) - datetime.fromisoformat(report["since"])).total_seconds()
+    )
+    history = Table(
+        title=f"Since {window} ago: {report['database']} ({_bytes(report['store_bytes'])})",
         title_justify="left",
         box=box.SIMPLE_HEAD,
         collapse_padding=True,
         pad_edge=False,
     )
-    width = max([len(row["subscription"]) for row in report["subscriptions"]] + [len("subscription")])
-    table.add_column("subscription", no_wrap=True, min_width=min(width, 40))
-    for state in STATES:
-        table.add_column(state, justify="right", min_width=len(state))
-    table.add_column("waiting", justify="right", min_width=len("waiting"))  # how long the oldest pending job has waited
+    counted = ("delivered", "dead", "invalid", "retried", "throttled", "in_doubt", "waiting")
+    history.add_column("subscription", no_wrap=True)
+    for name in counted:
+        history.add_column(name.replace("_", " "), justify="right")
+    for name in ("p50", "p95", "p99"):
+        history.add_column(name, justify="right")
     for row in report["subscriptions"]:
-        cells = [_count(row[state], state) for state in STATES]
-        table.add_row(row["subscription"], *cells, duration(row["oldest_waiting_seconds"]))
+        if not row["subscription"]:
+            continue  # the destination's own row (requests) is shown below
+        cells = [_count(row[name], name) for name in counted]
+        history.add_row(row["subscription"], *cells, *(_ms(row[f"{q}_ms"]) for q in ("p50", "p95", "p99")))
     totals = report["totals"]
-    table.add_section()
-    table.add_row(
+    history.add_section()
+    history.add_row(
         "total",
-        *[_count(totals[state], state) for state in STATES],
-        duration(report["oldest_waiting_seconds"]),
+        *[_count(totals.get(name, 0), name) for name in counted[:-1]],
+        str(totals["pending"] + totals["claimed"]),
         style="bold",
     )
-    parts: list[Any] = [table]
+    parts: list[Any] = [history]
+    requests = [r for r in report["subscriptions"] if not r["subscription"]]
+    if requests or report["sources"]:
+        lines = [f"SFMC requests {r['sfmc_requests']}, token requests {r['token_requests']}" for r in requests]
+        lines += [
+            f"source {s['source']}: {s['accepted']} accepted, {s['rejected']} rejected, {s['unmatched']} unmatched"
+            for s in report["sources"]
+        ]
+        parts.append("\n".join(lines))
+    parts.append(queue_table(report))
     if report["last_errors"]:
         errors = Table(title="Last errors", title_justify="left")
         for name in ("job", "subscription", "state", "when", "error"):
@@ -104,6 +103,39 @@ def status_tables(report: dict[str, Any]) -> Group:
             errors.add_row(str(e["job_id"]), e["subscription"] or "-", e["state"], ago, shorten(e["error"], 300))
         parts.append(errors)
     return Group(*parts)
+
+
+def queue_table(report: dict[str, Any]) -> Table:
+    """Jobs stored now (what retention has not purged yet), per subscription and state."""
+    from sfmc_actions.queue.status_report import STATES
+
+    table = Table(title="Stored now", title_justify="left", box=box.SIMPLE_HEAD, collapse_padding=True, pad_edge=False)
+    table.add_column("subscription", no_wrap=True)
+    for state in STATES:
+        table.add_column(state, justify="right", min_width=len(state))
+    table.add_column("waiting", justify="right", min_width=len("waiting"))  # how long the oldest pending job has waited
+    for row in report["queue"]:
+        table.add_row(
+            row["subscription"], *[_count(row[s], s) for s in STATES], duration(row["oldest_waiting_seconds"])
+        )
+    table.add_section()
+    table.add_row("oldest waiting", *[""] * len(STATES), duration(report["oldest_waiting_seconds"]), style="bold")
+    return table
+
+
+def _ms(value: float | None) -> str:
+    if value is None:
+        return "-"
+    return f"{value:.0f}ms" if value < 10_000 else duration(value / 1000)
+
+
+def _bytes(size: int) -> str:
+    value = float(size)
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{size} B"
 
 
 def _count(value: int, state: str) -> str:

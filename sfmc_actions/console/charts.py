@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from html import escape
 
-WIDTH, HEIGHT, LEFT, BOTTOM, TOP = 640, 180, 48, 22, 10
+WIDTH, HEIGHT, LEFT, BOTTOM, TOP = 640, 180, 64, 22, 10
 
 
 @dataclass(frozen=True)
@@ -54,6 +54,9 @@ def line_chart(title: str, times: Sequence[datetime], series: Sequence[Series], 
             pen = "L"
         if path:
             parts.append(f'<path d="{" ".join(path)}" fill="none" stroke="{s.colour}" stroke-width="1.8"/>')
+        if len(path) == 1:  # a lone value draws no line: a dot then
+            cx, cy = path[0][1:].split(",")
+            parts.append(f'<circle cx="{cx}" cy="{cy}" r="3" fill="{s.colour}"/>')
         legend_x = LEFT + 10 + index * 150
         parts.append(f'<rect x="{legend_x}" y="{TOP}" width="10" height="10" fill="{s.colour}"/>')
         parts.append(f'<text x="{legend_x + 14}" y="{TOP + 9}" font-size="11">{escape(s.name)}</text>')

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from pydantic import SecretStr
@@ -16,10 +14,6 @@ if TYPE_CHECKING:
     from sfmc_actions.queue import JobStore
     from sfmc_actions.route.router import Router
     from sfmc_actions.route.subscriptions import Subscription
-
-# The `status --json` report for a window: the overview shows the same numbers, so it calls the same function
-# (the wiring passes the one `sfmc-actions status` uses). Its argument is the window's start.
-StatusReport = Callable[[datetime], Awaitable[dict[str, Any]]]
 
 
 @dataclass
@@ -38,11 +32,10 @@ class ConsoleContext:
     store: JobStore
     router: Router  # the current config's (replay re-routes through it)
     targets: dict[str, Target]  # by destination name
-    status: StatusReport
+    database: str  # the store's URL as shown (credentials masked)
     token: SecretStr | None = None
     emulator_url: str | None = None  # the built-in emulator, when it is the target
     live: LiveEvents = LIVE
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def several_destinations(self) -> bool:

@@ -16,8 +16,9 @@ from sfmc_actions.errors import DeliveryError, SfmcActionsError
 from sfmc_actions.events import parse_event
 from sfmc_actions.observe.logging import redact
 from sfmc_actions.observe.metrics import METRICS
-from sfmc_actions.queue.history import percentile, source_report, subscription_report
+from sfmc_actions.queue.history import percentile
 from sfmc_actions.queue.jobs import Job, JobState
+from sfmc_actions.queue.status_report import build_status
 from sfmc_actions.route.replay import Replayer
 from sfmc_actions.route.subscriptions import Subscription
 from sfmc_actions.route.trial import send_trial, trial
@@ -48,48 +49,48 @@ STEPS = {"15m": 60, "1h": 60, "24h": 900, "7d": 7200}  # chart resolution per wi
 
 
 async def overview(ctx: ConsoleContext, since: str | None) -> dict[str, Any]:
-    """The window's delivery, read from the history tables (never a scan of the jobs): `status` is the same
-    report `sfmc-actions status --json` prints for the window (the wiring passes the function it uses)."""
-    key, start = window(since)
+    """The window's delivery, read from the history tables (never a scan of the jobs). `status` is exactly what
+    `sfmc-actions status --since WINDOW --json` prints (the same function builds it); the rest is drawn from it."""
+    key, _ = window(since)
     history = ctx.store.history
     await history.flush()  # this process's buffered counts (SFMC and token requests, throttled) count too
-    status = await ctx.status(start)
-    totals = await history.totals(start)
-    sources = source_report(await history.source_totals(start))
-    facts = await history.store_facts()
-    rows = subscription_report(totals, _waiting(status))
+    retention = ctx.config.retention.model_dump()
+    status = await build_status(ctx.store, ctx.database, WINDOWS[key], retention)
+    rows = status["subscriptions"]
+    subscriptions = [
+        r | {"retrying": r["waiting"], "rejected": None, "unmatched": None} for r in rows if r["subscription"]
+    ]
+    tenants = [r for r in rows if not r["subscription"]]
+    totals = status["totals"]
     buckets: dict[float, int] = {}
-    for t in totals:
+    for t in await history.totals(datetime.fromisoformat(status["since"]), datetime.fromisoformat(status["until"])):
         for bound, count in t.latency_buckets.items():
             buckets[bound] = buckets.get(bound, 0) + count
-    ingest = {k: sum(s[k] for s in sources) for k in ("accepted", "rejected", "unmatched")}
-    subscriptions = [
-        row | {"retrying": row["waiting"], "rejected": None, "unmatched": None} for row in rows if row["subscription"]
-    ]
-    tenants = [row for row in rows if not row["subscription"]]
-    headline = {
-        "delivered": sum(r["delivered"] for r in subscriptions),
-        "not_delivered": sum(r["dead"] + r["in_doubt"] for r in subscriptions),
-        "waiting": sum(r["waiting"] for r in subscriptions),
-        "p95_ms": _round(percentile(buckets, 0.95)),
-    }
     return {
         "since": key,
-        "headline": headline,
-        "ingest": ingest | {"received": ingest["accepted"] + ingest["rejected"]},
-        "sources": sources,
+        "headline": {
+            "delivered": totals["delivered"],
+            "not_delivered": totals["dead"] + totals["in_doubt"],
+            "waiting": totals["pending"] + totals["claimed"],
+            "p95_ms": _round(percentile(buckets, 0.95)),
+        },
+        "ingest": {
+            "received": sum(s["accepted"] + s["rejected"] for s in status["sources"]),
+            "rejected": totals["rejected"],
+            "unmatched": totals["unmatched"],
+        },
         "subscriptions": subscriptions,
         "latency_ms": {q: _round(percentile(buckets, v)) for q, v in (("p50", 0.5), ("p95", 0.95), ("p99", 0.99))},
         "sfmc": {
             "requests": sum(r["sfmc_requests"] for r in tenants),
             "token_requests": sum(r["token_requests"] for r in tenants),
-            "throttled": sum(r["throttled"] for r in subscriptions),
+            "throttled": totals["throttled"],
             "windows": adaptive_windows(),
         },
         "store": {
-            "bytes": facts.store_bytes,
-            "oldest_job_at": _iso(facts.oldest_job_at),
-            "oldest_waiting_at": _iso(facts.oldest_waiting_at),
+            "bytes": status["store_bytes"],
+            "oldest_job_at": status["oldest_job_at"],
+            "oldest_waiting_seconds": status["oldest_waiting_seconds"],
         },
         "status": status,
         "emulator_url": ctx.emulator_url,
@@ -130,18 +131,8 @@ def charts(data: dict[str, Any]) -> list[str]:
     ]
 
 
-def _waiting(status: dict[str, Any]) -> dict[str, int]:
-    """pending + claimed by subscription, from the status report's queue rows."""
-    rows = status.get("queue", status).get("subscriptions", [])
-    return {r["subscription"]: r.get("pending", 0) + r.get("claimed", 0) for r in rows if "pending" in r}
-
-
 def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 1)
-
-
-def _iso(value: datetime | None) -> str | None:
-    return None if value is None else value.isoformat()
 
 
 def adaptive_windows() -> dict[str, int]:

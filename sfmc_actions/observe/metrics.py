@@ -41,6 +41,7 @@ from prometheus_client.exposition import generate_latest
 _P = "sfmc_actions"
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
 BATCH_BUCKETS = (1, 2, 5, 10, 20, 50, 100, 500, 1000, 5000, 30000)
+PURGE_BUCKETS = (0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300)
 
 
 class Metrics:
@@ -115,6 +116,14 @@ class Metrics:
         self.queue_jobs = Gauge(
             f"{_P}_queue_jobs", "Jobs in the store by subscription and state", ["subscription", "state"], registry=r
         )
+        self.purged = Counter(f"{_P}_purged", "Rows purged by retention, by kind", ["kind"], registry=r)
+        self.dead_letters_expired = Counter(
+            f"{_P}_dead_letters_expired", "Dead letters purged after retention.dead", ["subscription"], registry=r
+        )
+        self.purge_seconds = Histogram(
+            f"{_P}_purge_seconds", "Duration of a purge round", buckets=PURGE_BUCKETS, registry=r
+        )
+        self.store_bytes = Gauge(f"{_P}_store_bytes", "Size of the job store (file + WAL, or relations)", registry=r)
         self.queue_oldest_pending = Gauge(
             f"{_P}_queue_oldest_pending_seconds", "Age of the oldest job not yet delivered or dead", registry=r
         )

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
-
 from sfmc_actions.config import SfmcSettings, is_loopback
 from sfmc_actions.console import ConsoleContext, Target
 from sfmc_actions.queue import JobStore, redact_url
@@ -28,14 +25,7 @@ def console_context(
     loaded: Loaded, store: JobStore, database: str, delivering: SfmcSettings, emulator_url: str | None
 ) -> ConsoleContext:
     """`delivering`: the settings the workers use (the built-in emulator's when the config has none)."""
-    from sfmc_actions.cli.status import status_report  # the same report as `sfmc-actions status --json`
-
     config = loaded.config
-    shown = redact_url(database)
-
-    async def status(since: datetime) -> dict[str, Any]:
-        return status_report(await store.stats(), shown)
-
     targets = {}
     for destination in config.destinations:
         settings = destination.settings or delivering
@@ -52,7 +42,7 @@ def console_context(
         store,
         router,
         targets,
-        status,
+        redact_url(database),
         token=config.console.token,
         emulator_url=emulator_url,
     )

@@ -44,7 +44,9 @@ from sfmc_actions.observe.logging import redact, register_secret
 from sfmc_actions.observe.metrics import METRICS, Metrics
 from sfmc_actions.observe.urls import url_secrets
 from sfmc_actions.queue import JobStore, RetryPolicy, open_store, redact_url
+from sfmc_actions.queue.history import destination_of
 from sfmc_actions.service.connections import ConnectionLimits, connection_limits, protocol_options
+from sfmc_actions.service.housekeeping import Housekeeping
 from sfmc_actions.service.http import StartError, bind, http_app, http_server, metrics_app, url_of
 from sfmc_actions.service.load import Loaded, load, tenant_key
 from sfmc_actions.sfmc.client import SfmcClient
@@ -95,6 +97,7 @@ class Started:
     metrics_url: str | None = None  # where /metrics is served (the metrics port, or the ingest port when public)
     max_connections: int | None = None  # the ingest API's connection cap
     console_url: str | None = None  # the web console
+    housekeeping: Housekeeping | None = None  # history flushes and purge rounds
 
 
 # -- building blocks -------------------------------------------------------------------------------------------
@@ -147,7 +150,9 @@ async def delivery(
         plans = SendPlans.build(loaded.subscriptions, batch_sizes, options.lease_seconds)
     except BatchSizeError as exc:
         raise StartError(f"{config.path}: a subscription's batch_size does not suit its action: {exc}") from None
-    http = observed_http_client(limiter, metrics, timeout=http_timeout)
+    # SFMC and token requests go to the history too (the destination's own row: they belong to the tenant)
+    tally = functools.partial(store.history.count, destination_of(None), "")
+    http = observed_http_client(limiter, metrics, timeout=http_timeout, tally=tally)
     try:
         client = SfmcClient(settings, http=http, token_cache=StoreTokenCache(store))
         policy = policy or policy_for(config.delivery)
@@ -231,6 +236,9 @@ async def _run(
         if delivering is None:
             delivering, started.emulator_url = await _emulator_target(stack, options, serve_http)
         worker = await stack.enter_async_context(delivery(loaded, store, delivering, metrics, **options.worker))
+        housekeeping = Housekeeping(store, loaded.config.retention, loaded.config.delivery, metrics)
+        started.housekeeping = housekeeping
+        housekeeping_task = asyncio.create_task(housekeeping.run(), name="sfmc-actions-housekeeping")
         started.worker = worker
         worker_task = asyncio.create_task(worker.run(), name="sfmc-actions-worker")
         stopper.on_force.append(worker.stop)
@@ -277,7 +285,11 @@ async def _run(
                 stop.cancel()
         finally:
             worker.stop()
-            await worker_task  # raises what ended the worker, if it ended on its own
+            try:
+                await worker_task  # raises what ended the worker, if it ended on its own
+            finally:
+                housekeeping_task.cancel()  # after the worker: its last outcomes' counts are flushed
+                await asyncio.gather(housekeeping_task, return_exceptions=True)
 
 
 def _console_port(options: ServiceOptions, loaded: Loaded, serve_http: bool) -> int | None:

@@ -61,11 +61,17 @@ def test_the_overview_equals_status_json(console: Console, page: Any) -> None:
     wait_for(lambda: idle(api(console, "/admin/api/overview")["status"]["totals"]), 20, "an idle queue")
     log_in(page, console.url)
     page.goto(f"{console.url}/?since=1h")
-    status = sfmc_actions("status", "--json", "--database", str(console.database))
+    status = sfmc_actions("status", "--since", "1h", "--json", "--database", str(console.database))
     assert status.returncode == 0, status.stderr
-    expected = json.loads(status.stdout)["totals"]
+    report = json.loads(status.stdout)
+    expected = report["totals"]
     shown = {k: int(page.locator(f'#totals [data-key="{k}"]').inner_text()) for k in expected}
     assert shown == expected and expected["delivered"] >= 1
+    assert int(page.locator('#headline [data-key="delivered"]').inner_text()) == expected["delivered"]
+    for row in report["subscriptions"]:
+        if row["subscription"]:
+            cells = page.locator("#funnel tr", has=page.get_by_role("cell", name=row["subscription"], exact=True))
+            assert int(cells.locator('[data-key="delivered"]').inner_text()) == row["delivered"]
     screenshot(page, "overview")
 
 

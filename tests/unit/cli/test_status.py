@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from sfmc_actions.cli.output import duration
-from sfmc_actions.cli.status import STATES, status_report
 from sfmc_actions.queue.jobs import ErrorSample, JobState, QueueStats, StateCount
+from sfmc_actions.queue.status_report import STATES, queue_rows
 
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -35,18 +35,10 @@ def test_status_report() -> None:
         ),
         last_errors=(ErrorSample(9, "contacts", JobState.DEAD, "SFMC answered 400", NOW),),
     )
-    report = status_report(stats, "sqlite:///x.db", NOW)
-    rows = {r["subscription"]: r for r in report["subscriptions"]}
-    assert [r["subscription"] for r in report["subscriptions"]] == ["contacts", "orders", "(rejected at ingest)"]
+    queue = queue_rows(stats, NOW)
+    rows = {r["subscription"]: r for r in queue}
+    assert [r["subscription"] for r in queue] == ["contacts", "orders", "(rejected at ingest)"]
     assert rows["orders"]["pending"] == 3 and rows["orders"]["claimed"] == 1 and rows["orders"]["delivered"] == 40
     assert rows["orders"]["oldest_waiting_seconds"] == 540
     assert rows["contacts"]["oldest_waiting_seconds"] is None
-    assert report["totals"] == {"pending": 3, "claimed": 1, "delivered": 40, "dead": 2, "rejected": 1}
-    assert report["oldest_waiting_seconds"] == 540
-    assert report["last_errors"][0] == {
-        "job_id": 9,
-        "subscription": "contacts",
-        "state": "dead",
-        "at": NOW.isoformat(),
-        "error": "SFMC answered 400",
-    }
+    assert stats.oldest_pending_at == NOW - timedelta(minutes=9)

@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import SecretStr
 
 from sfmc_actions.config import Config, Source, Webhook
+from sfmc_actions.queue.history import SourceCount
 from sfmc_actions.queue.jobs import EnqueueResult, Job, NewJob, RejectedEvent
 
 WRITE_KEY = "unit-write-key"
@@ -51,13 +52,20 @@ class FakeStore:
     fail: bool = False
 
     timeouts: list[float | None] = field(default_factory=list)
+    sources: list[SourceCount | None] = field(default_factory=list)  # what each enqueue counted in the history
 
     async def enqueue(
-        self, jobs: Sequence[NewJob], rejected: Sequence[RejectedEvent] = (), *, timeout: float | None = None
+        self,
+        jobs: Sequence[NewJob],
+        rejected: Sequence[RejectedEvent] = (),
+        *,
+        timeout: float | None = None,
+        source: SourceCount | None = None,
     ) -> EnqueueResult:
         if self.fail:
             raise OSError("disk full")
         self.timeouts.append(timeout)
+        self.sources.append(source)
         self.calls.append((list(jobs), list(rejected)))
         return EnqueueResult(accepted=len(jobs), duplicates=0, rejected=len(rejected))
 

@@ -21,6 +21,7 @@ from sfmc_actions.ingest.http_api import IngestApi, create_ingest_app
 from sfmc_actions.ingest.rate_limit import RateLimits
 from sfmc_actions.ingest.request_batch import ERRORS_LISTED, REJECTED_KEPT
 from sfmc_actions.ingest.request_body import ITEM_LIMIT
+from sfmc_actions.queue.history import SourceCount
 from sfmc_actions.queue.jobs import EnqueueResult, NewJob, RejectedEvent
 from tests.unit.ingest.fakes import AUTH, WRITE_KEY, FakeRouter, FakeStore, config
 
@@ -187,7 +188,12 @@ async def test_without_a_rate_limit_nothing_is_throttled(client: httpx.AsyncClie
 # -- a store that cannot commit in time --------------------------------------------------------------------------
 class BusyStore(FakeStore):
     async def enqueue(
-        self, jobs: Sequence[NewJob], rejected: Sequence[RejectedEvent] = (), *, timeout: float | None = None
+        self,
+        jobs: Sequence[NewJob],
+        rejected: Sequence[RejectedEvent] = (),
+        *,
+        timeout: float | None = None,
+        source: SourceCount | None = None,
     ) -> EnqueueResult:
         self.timeouts.append(timeout)
         raise StoreBusyError("the job store did not commit within 5 s: nothing was stored")

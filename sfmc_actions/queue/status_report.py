@@ -1,0 +1,86 @@
+"""The status document: what `sfmc-actions status --json` prints and what the console's overview shows (both call
+`build_status`). Counts over the window come from the delivery history, so they stay right after a purge; the
+live queue (pending and claimed jobs, the oldest waiting) and the last errors come from the jobs themselves."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sfmc_actions.queue.history import source_report, subscription_report
+from sfmc_actions.queue.jobs import JobState, QueueStats
+from sfmc_actions.queue.store import JobStore
+
+STATES = ("pending", "claimed", "delivered", "dead", "rejected")  # JobState's values, in the queue table's order
+REJECTED_ROW = "(rejected at ingest)"
+LIVE = (JobState.PENDING, JobState.CLAIMED)
+
+
+async def build_status(
+    store: JobStore,
+    database: str,
+    since: timedelta,
+    retention: dict[str, float] | None = None,
+    now: datetime | None = None,
+    last_errors: int = 10,
+) -> dict[str, Any]:
+    """The status over the last `since` (history) plus the live queue. `retention`: seconds per kind (config)."""
+    now = now or datetime.now(UTC)
+    start = now - since
+    stats = await store.stats(last_errors=last_errors)
+    totals = await store.history.totals(start, now)
+    sources = await store.history.source_totals(start, now)
+    facts = await store.history.store_facts()
+    waiting: dict[str, int] = {}
+    for count in stats.counts:
+        if count.state in LIVE and count.subscription is not None:
+            waiting[count.subscription] = waiting.get(count.subscription, 0) + count.count
+    rows = subscription_report(totals, waiting)
+    oldest = stats.oldest_pending_at
+    return {
+        "database": database,
+        "since": start.isoformat(),
+        "until": now.isoformat(),
+        "subscriptions": rows,
+        "sources": source_report(sources),
+        "totals": {
+            "pending": stats.total(JobState.PENDING),
+            "claimed": stats.total(JobState.CLAIMED),
+            "delivered": sum(t.delivered for t in totals),
+            "dead": sum(t.dead + t.invalid for t in totals),  # every dead letter made in the window
+            "rejected": sum(s.rejected for s in sources),
+            "invalid": sum(t.invalid for t in totals),
+            "retried": sum(t.retried for t in totals),
+            "throttled": sum(t.throttled for t in totals),
+            "in_doubt": sum(t.in_doubt for t in totals),
+            "unmatched": sum(s.unmatched for s in sources),
+        },
+        "queue": queue_rows(stats, now),
+        "oldest_waiting_seconds": None if oldest is None else (now - oldest).total_seconds(),
+        "oldest_job_at": None if facts.oldest_job_at is None else facts.oldest_job_at.isoformat(),
+        "store_bytes": facts.store_bytes,
+        "retention": retention or {},
+        "last_errors": [
+            {
+                "job_id": e.job_id,
+                "subscription": e.subscription,
+                "state": e.state.value,
+                "at": e.at.isoformat(),
+                "error": e.error,
+            }
+            for e in stats.last_errors
+        ],
+    }
+
+
+def queue_rows(stats: QueueStats, now: datetime) -> list[dict[str, Any]]:
+    """Jobs stored now, per subscription and state (what retention has not purged yet), and the oldest waiting."""
+    rows: dict[str, dict[str, Any]] = {}
+    for count in stats.counts:
+        name = count.subscription if count.subscription is not None else REJECTED_ROW
+        row = rows.setdefault(name, {"subscription": name, **dict.fromkeys(STATES, 0), "oldest_waiting_seconds": None})
+        row[count.state.value] += count.count
+        if count.state in LIVE:
+            waited = (now - count.oldest_created_at).total_seconds()
+            row["oldest_waiting_seconds"] = max(row["oldest_waiting_seconds"] or 0.0, waited)
+    return sorted(rows.values(), key=lambda r: (r["subscription"] == REJECTED_ROW, r["subscription"]))
