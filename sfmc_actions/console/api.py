@@ -103,6 +103,14 @@ async def replay(request: Request) -> Response:
 
 
 @answered
+async def entered(request: Request) -> Response:
+    ids = (await _body(request)).get("ids")
+    if not isinstance(ids, list) or not all(isinstance(i, int) for i in ids):
+        raise BadRequest('"ids" must be a list of in-doubt dead letter ids, e.g. {"ids": [12]}')
+    return json(await reports.mark_entered(ctx_of(request), ids))
+
+
+@answered
 async def subscriptions(request: Request) -> Response:
     return json(await reports.subscriptions(ctx_of(request)))
 
@@ -132,6 +140,7 @@ def api_routes() -> list[Route]:
         Route(f"{PREFIX}/errors", errors),
         Route(f"{PREFIX}/dead-letters", dead_letters),
         Route(f"{PREFIX}/dead-letters/replay", replay, methods=["POST"]),
+        Route(f"{PREFIX}/dead-letters/entered", entered, methods=["POST"]),
         Route(f"{PREFIX}/dead-letters/{{id:int}}", dead_letter),
         Route(f"{PREFIX}/subscriptions", subscriptions),
         Route(f"{PREFIX}/subscriptions/{{name}}/test", test_subscription, methods=["POST"]),

@@ -78,7 +78,8 @@ def guarded(kind: str) -> Callable[[Handler], Handler]:
                 if kind == "api":
                     return _refuse(kind, 401, "log in, or send Authorization: Bearer <console.token>")
                 return RedirectResponse(f"/login?next={request.url.path}", 303)
-            if request.method in STATE_CHANGING and not await _may_change(kind, request, session, fresh is not None):
+            scripted = kind == "api" and ctx.token is None  # no token: any process on this machine may script it
+            if request.method in STATE_CHANGING and not await _may_change(request, session, scripted):
                 return _refuse(kind, 403, "missing or wrong CSRF token (reload the page and try again)")
             request.state.session = session
             response = await handler(request)
@@ -91,11 +92,11 @@ def guarded(kind: str) -> Callable[[Handler], Handler]:
     return wrap
 
 
-async def _may_change(kind: str, request: Request, session: Session, fresh: bool) -> bool:
-    """A script on this machine (no token set, no cookie) may POST JSON to the API: a web page cannot send
-    `Content-Type: application/json` to another origin without a CORS preflight, which is never answered."""
-    if fresh:
-        return kind == "api" and request.headers.get("content-type", "").startswith("application/json")
+async def _may_change(request: Request, session: Session, scripted: bool) -> bool:
+    """The session's CSRF token, or, for a script on this machine (no token set), a JSON body: a web page cannot
+    send `Content-Type: application/json` to another origin without a CORS preflight, which is never answered."""
+    if scripted and request.headers.get("content-type", "").startswith("application/json"):
+        return True
     return await _csrf_ok(request, session)
 
 

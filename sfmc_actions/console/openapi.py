@@ -108,6 +108,14 @@ DOCUMENT: dict[str, Any] = {
                 },
             },
         ),
+        "/admin/api/dead-letters/entered": _post(
+            "Resolve journey entries held in doubt as entered, without sending (the contact is in the journey)",
+            {
+                "type": "object",
+                "required": ["ids"],
+                "properties": {"ids": {"type": "array", "items": {"type": "integer"}}},
+            },
+        ),
         "/admin/api/subscriptions": _get("Subscriptions with action, trigger, target and mapping", [], _LIST),
         "/admin/api/subscriptions/{name}/test": _post(
             "The mapping tester: trigger, mapped payload, validation, batch key and the exact request; send: true "

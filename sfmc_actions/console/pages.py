@@ -78,7 +78,7 @@ async def overview(request: Request) -> Response:
     except BadRequest as exc:
         return html(request, "message.html", 400, title="Overview", message=str(exc))
     view = "percent" if request.query_params.get("view") == "percent" else "counts"
-    charts = reports.charts(await reports.series(ctx_of(request), data["since"]))
+    charts = reports.charts(data["series"])
     return html(request, "overview.html", data=data, view=view, windows=list(reports.WINDOWS), charts=charts)
 
 
@@ -136,6 +136,16 @@ async def replay(request: Request) -> Response:
     except BadRequest as exc:
         return html(request, "message.html", 400, title="Replay", message=str(exc))
     return html(request, "replay.html", status, answer=answer, ids=ids)
+
+
+@page
+async def entered(request: Request) -> Response:
+    job_id = request.path_params["id"]
+    answer = await reports.mark_entered(ctx_of(request), [job_id])
+    if not answer["entered"]:
+        message = "Only a journey entry in doubt, not replayed, can be marked entered."
+        return html(request, "message.html", 409, title="Mark entered", message=message)
+    return RedirectResponse(f"/dead-letters/{job_id}", 303)
 
 
 @page
@@ -210,6 +220,7 @@ def page_routes() -> list[Route]:
         Route("/dead-letters", dead_letters),
         Route("/dead-letters/replay", replay, methods=["POST"]),
         Route("/dead-letters/{id:int}", dead_letter),
+        Route("/dead-letters/{id:int}/entered", entered, methods=["POST"]),
         Route("/subscriptions", subscriptions),
         Route("/subscriptions/pick", pick),
         Route("/subscriptions/{destination}/{name}", subscription, methods=["GET", "POST"]),

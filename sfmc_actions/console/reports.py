@@ -16,7 +16,7 @@ from sfmc_actions.errors import DeliveryError, SfmcActionsError
 from sfmc_actions.events import parse_event
 from sfmc_actions.observe.logging import redact
 from sfmc_actions.observe.metrics import METRICS
-from sfmc_actions.queue.history import percentile
+from sfmc_actions.queue.history import SeriesPoint, percentile
 from sfmc_actions.queue.jobs import Job, JobState
 from sfmc_actions.queue.status_report import build_status
 from sfmc_actions.route.replay import Replayer
@@ -62,9 +62,12 @@ async def overview(ctx: ConsoleContext, since: str | None) -> dict[str, Any]:
     ]
     tenants = [r for r in rows if not r["subscription"]]
     totals = status["totals"]
-    buckets: dict[float, int] = {}
-    for t in await history.totals(datetime.fromisoformat(status["since"]), datetime.fromisoformat(status["until"])):
-        for bound, count in t.latency_buckets.items():
+    points = await history.series(
+        datetime.fromisoformat(status["since"]), datetime.fromisoformat(status["until"]), STEPS[key]
+    )
+    buckets: dict[float, int] = {}  # the window's latency, all subscriptions: the charts' points added up
+    for point in points:
+        for bound, count in point.latency_buckets.items():
             buckets[bound] = buckets.get(bound, 0) + count
     return {
         "since": key,
@@ -94,17 +97,20 @@ async def overview(ctx: ConsoleContext, since: str | None) -> dict[str, Any]:
         },
         "status": status,
         "emulator_url": ctx.emulator_url,
+        "series": _series(key, points),
     }
 
 
 async def series(ctx: ConsoleContext, since: str | None) -> dict[str, Any]:
     """The overview's charts: delivered vs not delivered, and p95 latency, per step of the window."""
     key, start = window(since)
-    step = STEPS[key]
-    points = await ctx.store.history.series(start, datetime.now(UTC), step)
+    return _series(key, await ctx.store.history.series(start, datetime.now(UTC), STEPS[key]))
+
+
+def _series(key: str, points: list[SeriesPoint]) -> dict[str, Any]:
     return {
         "since": key,
-        "step_seconds": step,
+        "step_seconds": STEPS[key],
         "points": [
             {
                 "at": p.at.isoformat(),
@@ -280,6 +286,14 @@ async def replay(
     else:
         answer |= {"replayed": 0, "jobs": 0, "duplicates": 0}
     return 200, answer
+
+
+async def mark_entered(ctx: ConsoleContext, ids: list[int]) -> dict[str, Any]:
+    """Resolve in-doubt journey entries as entered (the operator saw the contact in the journey): no send."""
+    if not ids:
+        raise BadRequest('give the in-doubt dead letters that entered: {"ids": [12]}')
+    marked = await ctx.store.mark_entered(ids)
+    return {"entered": marked, "left": [i for i in ids if i not in marked]}
 
 
 def _preview_item(job: Job, new_jobs: list[Any] | None, skipped: str | None) -> dict[str, Any]:

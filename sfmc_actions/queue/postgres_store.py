@@ -151,6 +151,11 @@ WHERE j.state IN ('dead', 'rejected') AND (j.state = 'dead' OR $1)
   AND ($4::text IS NULL OR strpos(lower(j.dead_reason), lower($4)) > 0)
   AND ($5 OR j.replayed_at IS NULL)
 ORDER BY j.updated_at DESC, j.id DESC LIMIT $6"""
+# delivered_at stays NULL: no accept-to-delivered latency is counted for an entry nobody saw delivered.
+MARK_ENTERED = """
+UPDATE jobs SET state = 'delivered', updated_at = $1, in_doubt = false
+WHERE id = ANY($2::bigint[]) AND state = 'dead' AND replayed_at IS NULL AND dead_reason LIKE 'in doubt%'
+RETURNING id"""
 TAKE_FOR_REPLAY = f"""
 WITH taken AS (
     UPDATE jobs SET replayed_at = $1
@@ -409,6 +414,10 @@ class PostgresJobStore:
             result = await self._insert(conn, new_jobs, (), now)
         self._db.wake_local()
         return result
+
+    async def mark_entered(self, job_ids: Collection[int]) -> list[int]:
+        rows = await self._db.pool.fetch(MARK_ENTERED, self._clock(), sorted(set(job_ids)))
+        return sorted(row[0] for row in rows)
 
     # -- status, housekeeping, wake-ups ----------------------------------------------------------------------
     async def stats(self, last_errors: int = 10) -> QueueStats:

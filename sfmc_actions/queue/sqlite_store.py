@@ -121,6 +121,12 @@ WHERE j.state IN ('dead', 'rejected') AND (j.state = 'dead' OR :rejected)
   AND (:reason IS NULL OR instr(lower(j.dead_reason), lower(:reason)) > 0)
   AND (:replayed OR j.replayed_at IS NULL)
 ORDER BY j.updated_at DESC, j.id DESC LIMIT :limit"""
+# delivered_at stays NULL: no accept-to-delivered latency is counted for an entry nobody saw delivered.
+MARK_ENTERED = """
+UPDATE jobs SET state = 'delivered', updated_at = ?, in_doubt = 0
+WHERE id IN (SELECT value FROM json_each(?)) AND state = 'dead' AND replayed_at IS NULL
+  AND dead_reason LIKE 'in doubt%'
+RETURNING id"""
 TAKE_FOR_REPLAY = """
 UPDATE jobs SET replayed_at = ?
 WHERE id IN (SELECT value FROM json_each(?)) AND state IN ('dead', 'rejected') AND replayed_at IS NULL
@@ -374,6 +380,14 @@ class SqliteJobStore:
         result = await self._db.run(replay)
         self._wake_local()
         return result
+
+    async def mark_entered(self, job_ids: Collection[int]) -> list[int]:
+        def mark(conn: sqlite3.Connection) -> list[int]:
+            with write_transaction(conn):
+                rows = conn.execute(MARK_ENTERED, (self._now(), dump_json(sorted(set(job_ids))))).fetchall()
+            return sorted(row[0] for row in rows)
+
+        return await self._db.run(mark)
 
     # -- status, housekeeping, wake-ups ----------------------------------------------------------------------
     async def stats(self, last_errors: int = 10) -> QueueStats:

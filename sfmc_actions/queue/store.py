@@ -174,6 +174,11 @@ class JobStore(Protocol):
         not dead/rejected are skipped. `reroute` runs inside the transaction: keep it pure and quick.
         """
 
+    async def mark_entered(self, job_ids: Collection[int]) -> list[int]:
+        """Resolve journey entries held in doubt as entered, without sending: an operator saw the contact in the
+        journey. Only dead letters whose reason starts "in doubt" and not replayed are changed, to delivered
+        (counted delivered in the history, without a latency). Returns the ids changed."""
+
     async def stats(self, last_errors: int = 10) -> QueueStats: ...
 
     async def wait_for_work(self, timeout: float) -> bool:

@@ -39,6 +39,7 @@ async def client_for(
     transport = httpx.ASGITransport(create_console_app(context), client=("127.0.0.1", 50000))
     try:
         async with httpx.AsyncClient(transport=transport, base_url=f"http://{host}") as client:
+            client.store = store  # type: ignore[attr-defined]  # for tests that seed it
             yield client
     finally:
         await store.close()
@@ -134,3 +135,24 @@ def test_serve_refuses_a_console_on_another_interface_without_a_token(tmp_path: 
         check_console_host(loaded, "0.0.0.0")
     check_console_host(loaded, "127.0.0.1")
     check_console_host(load(write_config(tmp_path, TOKEN)), "0.0.0.0")
+
+
+async def test_an_in_doubt_journey_entry_is_marked_entered_without_sending(without_token: httpx.AsyncClient) -> None:
+    from sfmc_actions.queue import JobDead, NewJob
+
+    store = without_token.store  # type: ignore[attr-defined]
+    event = {"type": "track", "event": "Signed Up", "messageId": "m-1", "userId": "u1"}
+    entry = NewJob("welcome-journey", "apiEvent", "apiEvent", "emulator", "m-1", event, {"contactKey": "u1"})
+    await store.enqueue([entry, entry.__class__(**{**entry.__dict__, "message_id": "m-2"})])
+    first, second = await store.claim_batch("w", 10, 10)
+    await store.apply_outcomes("w", [(first.id, JobDead("in doubt: the answer was lost")), (second.id, JobDead("no"))])
+    detail = (await without_token.get(f"/dead-letters/{first.id}")).text
+    assert (
+        "Mark entered" in detail and "Mark entered" not in (await without_token.get(f"/dead-letters/{second.id}")).text
+    )
+    preview = await without_token.post("/admin/api/dead-letters/replay", json={"ids": [first.id], "dry_run": True})
+    assert preview.json()["needs_confirmation"] is True and "journey twice" in preview.json()["warning"]
+    answer = await without_token.post("/admin/api/dead-letters/entered", json={"ids": [first.id, second.id]})
+    assert answer.status_code == 200 and answer.json() == {"entered": [first.id], "left": [second.id]}
+    job = await store.get_job(first.id)
+    assert job is not None and job.state.value == "delivered"
