@@ -78,8 +78,17 @@ async def overview(request: Request) -> Response:
     except BadRequest as exc:
         return html(request, "message.html", 400, title="Overview", message=str(exc))
     view = "percent" if request.query_params.get("view") == "percent" else "counts"
-    charts = reports.charts(data["series"])
-    return html(request, "overview.html", data=data, view=view, windows=list(reports.WINDOWS), charts=charts)
+    return html(request, "overview.html", data=data, view=view, windows=list(reports.WINDOWS))
+
+
+@page
+async def overview_charts(request: Request) -> Response:
+    """The overview's charts, loaded after the page (htmx): the page itself answers without waiting for them."""
+    try:
+        charts = reports.charts(await reports.series(ctx_of(request), request.query_params.get("since")))
+    except BadRequest as exc:
+        return html(request, "message.html", 400, title="Charts", message=str(exc))
+    return html(request, "charts.html", charts=charts)
 
 
 @page
@@ -216,6 +225,7 @@ def page_routes() -> list[Route]:
         Route("/login", login, methods=["POST"]),
         Route("/logout", logout, methods=["POST"]),
         Route("/", overview),
+        Route("/overview/charts", overview_charts),
         Route("/errors", errors),
         Route("/dead-letters", dead_letters),
         Route("/dead-letters/replay", replay, methods=["POST"]),

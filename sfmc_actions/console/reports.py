@@ -16,8 +16,8 @@ from sfmc_actions.errors import DeliveryError, SfmcActionsError
 from sfmc_actions.events import parse_event
 from sfmc_actions.observe.logging import redact
 from sfmc_actions.observe.metrics import METRICS
-from sfmc_actions.queue.history import SeriesPoint, percentile
-from sfmc_actions.queue.jobs import Job, JobState
+from sfmc_actions.queue.history import SeriesPoint
+from sfmc_actions.queue.jobs import Job
 from sfmc_actions.queue.status_report import build_status
 from sfmc_actions.route.replay import Replayer
 from sfmc_actions.route.subscriptions import Subscription
@@ -55,27 +55,23 @@ async def overview(ctx: ConsoleContext, since: str | None) -> dict[str, Any]:
     history = ctx.store.history
     await history.flush()  # this process's buffered counts (SFMC and token requests, throttled) count too
     retention = ctx.config.retention.model_dump()
-    status = await build_status(ctx.store, ctx.database, WINDOWS[key], retention)
+    # The same function as `status --since WINDOW --json`, given only the waiting jobs: the queue table of
+    # stored jobs per state (a scan of every job) is the one part of status the overview does not show.
+    waiting = await ctx.store.waiting()
+    status = await build_status(ctx.store, ctx.database, WINDOWS[key], retention, stats=waiting)
     rows = status["subscriptions"]
     subscriptions = [
         r | {"retrying": r["waiting"], "rejected": None, "unmatched": None} for r in rows if r["subscription"]
     ]
     tenants = [r for r in rows if not r["subscription"]]
     totals = status["totals"]
-    points = await history.series(
-        datetime.fromisoformat(status["since"]), datetime.fromisoformat(status["until"]), STEPS[key]
-    )
-    buckets: dict[float, int] = {}  # the window's latency, all subscriptions: the charts' points added up
-    for point in points:
-        for bound, count in point.latency_buckets.items():
-            buckets[bound] = buckets.get(bound, 0) + count
     return {
         "since": key,
         "headline": {
             "delivered": totals["delivered"],
             "not_delivered": totals["dead"] + totals["in_doubt"],
             "waiting": totals["pending"] + totals["claimed"],
-            "p95_ms": _round(percentile(buckets, 0.95)),
+            "p95_ms": status["latency_ms"]["p95"],
         },
         "ingest": {
             "received": sum(s["accepted"] + s["rejected"] for s in status["sources"]),
@@ -83,7 +79,7 @@ async def overview(ctx: ConsoleContext, since: str | None) -> dict[str, Any]:
             "unmatched": totals["unmatched"],
         },
         "subscriptions": subscriptions,
-        "latency_ms": {q: _round(percentile(buckets, v)) for q, v in (("p50", 0.5), ("p95", 0.95), ("p99", 0.99))},
+        "latency_ms": status["latency_ms"],
         "sfmc": {
             "requests": sum(r["sfmc_requests"] for r in tenants),
             "token_requests": sum(r["token_requests"] for r in tenants),
@@ -97,7 +93,6 @@ async def overview(ctx: ConsoleContext, since: str | None) -> dict[str, Any]:
         },
         "status": status,
         "emulator_url": ctx.emulator_url,
-        "series": _series(key, points),
     }
 
 
@@ -315,9 +310,11 @@ def _preview_item(job: Job, new_jobs: list[Any] | None, skipped: str | None) -> 
 
 # -- subscriptions and the mapping tester ----------------------------------------------------------------------
 async def subscriptions(ctx: ConsoleContext) -> list[dict[str, Any]]:
-    stats = await ctx.store.stats(last_errors=0)
+    """Every subscription with its deliveries of the last 24 hours (from the history: no scan of the jobs)."""
+    totals = {(t.destination, t.subscription): t for t in await ctx.store.history.totals(window("24h")[1])}
     rows = []
     for sub in ctx.subscriptions:
+        day = totals.get((sub.destination, sub.name))
         rows.append(
             {
                 "name": sub.name,
@@ -327,7 +324,8 @@ async def subscriptions(ctx: ConsoleContext) -> list[dict[str, Any]]:
                 "trigger_warnings": list(sub.trigger.warnings),
                 "target": _target(ctx.mapping_of(sub)),
                 "enabled": sub.enabled,
-                "delivered": stats.total(JobState.DELIVERED, sub.name),
+                "delivered_24h": day.delivered if day else 0,
+                "dead_24h": day.dead + day.invalid if day else 0,
                 "mapping": ctx.mapping_of(sub),
             }
         )

@@ -163,6 +163,9 @@ WITH taken AS (
     RETURNING *)
 SELECT {JOB_COLUMNS} FROM taken j JOIN job_bodies b ON b.job_id = j.id ORDER BY j.id"""
 STATS_COUNTS = "SELECT subscription, state, count(*), min(created_at) FROM jobs GROUP BY state, subscription"
+WAITING_COUNTS = """
+SELECT subscription, state, count(*), min(created_at) FROM jobs WHERE state IN ('pending', 'claimed')
+GROUP BY state, subscription"""
 STATS_ERRORS = """
 SELECT id, subscription, state, last_error, updated_at FROM jobs WHERE last_error IS NOT NULL
 ORDER BY updated_at DESC LIMIT $1"""
@@ -427,6 +430,13 @@ class PostgresJobStore:
         return QueueStats(
             counts=tuple(StateCount(sub, JobState(state), n, oldest) for sub, state, n, oldest in counts),
             last_errors=tuple(ErrorSample(i, sub, JobState(st), err, at) for i, sub, st, err, at in errors),
+        )
+
+    async def waiting(self) -> QueueStats:
+        counts = await self._db.pool.fetch(WAITING_COUNTS)
+        return QueueStats(
+            counts=tuple(StateCount(sub, JobState(state), n, oldest) for sub, state, n, oldest in counts),
+            last_errors=(),
         )
 
     async def purge(self, cutoffs: PurgeCutoffs) -> PurgeReport | None:

@@ -132,6 +132,9 @@ UPDATE jobs SET replayed_at = ?
 WHERE id IN (SELECT value FROM json_each(?)) AND state IN ('dead', 'rejected') AND replayed_at IS NULL
 RETURNING id"""
 STATS_COUNTS = "SELECT subscription, state, count(*), min(created_at) FROM jobs GROUP BY state, subscription"
+WAITING_COUNTS = """
+SELECT subscription, state, count(*), min(created_at) FROM jobs WHERE state IN ('pending', 'claimed')
+GROUP BY state, subscription"""
 STATS_ERRORS = """
 SELECT id, subscription, state, last_error, updated_at FROM jobs WHERE last_error IS NOT NULL
 ORDER BY updated_at DESC LIMIT ?"""
@@ -402,6 +405,13 @@ class SqliteJobStore:
         return QueueStats(
             counts=tuple(StateCount(sub, JobState(state), n, to_time(oldest)) for sub, state, n, oldest in counts),
             last_errors=tuple(ErrorSample(i, sub, JobState(st), err, to_time(at)) for i, sub, st, err, at in errors),
+        )
+
+    async def waiting(self) -> QueueStats:
+        counts = await self._stats_db.run(lambda conn: conn.execute(WAITING_COUNTS).fetchall())
+        return QueueStats(
+            counts=tuple(StateCount(sub, JobState(state), n, to_time(oldest)) for sub, state, n, oldest in counts),
+            last_errors=(),
         )
 
     async def purge(self, cutoffs: PurgeCutoffs) -> PurgeReport:

@@ -181,6 +181,10 @@ class JobStore(Protocol):
 
     async def stats(self, last_errors: int = 10) -> QueueStats: ...
 
+    async def waiting(self) -> QueueStats:
+        """The waiting jobs only (pending and claimed), per subscription and state: read through the claim index,
+        so it costs what is waiting, not what is stored (the console's overview). No errors listed."""
+
     async def wait_for_work(self, timeout: float) -> bool:
         """Sleep until new work may be available (True) or `timeout` seconds passed (False)."""
 

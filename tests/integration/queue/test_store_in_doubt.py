@@ -172,3 +172,15 @@ async def test_an_in_doubt_dead_letter_can_be_marked_entered(store: JobStore, cl
     assert entered is not None and entered.state is JobState.DELIVERED and entered.delivered_at is None
     assert [d.id for d in await store.list_dead()] == [jobs[1].id]
     assert await store.mark_entered([jobs[0].id]) == []  # once
+
+
+async def test_waiting_counts_only_pending_and_claimed_jobs(store: JobStore) -> None:
+    await store.enqueue([journey(1), journey(2), journey(3)])
+    [first, *_] = await store.claim_batch("w", 10, 1)
+    await store.apply_outcomes("w", [(first.id, JobDelivered())])
+    await store.claim_batch("w", 10, 1)
+    waiting = await store.waiting()
+    assert sorted((c.state.value, c.count) for c in waiting.counts) == [("claimed", 1), ("pending", 1)]
+    assert waiting.last_errors == () and waiting.oldest_pending_at is not None
+    full = await store.stats()
+    assert full.total(JobState.PENDING) == 1 and full.total(JobState.DELIVERED) == 1
