@@ -24,6 +24,19 @@ from sfmc_actions.observe.logging import redact
 
 HERE = Path(__file__).parent
 TEMPLATES = Jinja2Templates(directory=str(HERE / "templates"))
+
+
+def age(seconds: float | None) -> str:
+    """A duration for people: 42 s, 17 min, 5 h, 90 d."""
+    if seconds is None:
+        return "none"
+    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= size:
+            return f"{seconds / size:.0f} {unit}"
+    return f"{seconds:.0f} s"
+
+
+TEMPLATES.env.filters["age"] = age
 STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 Handler = Callable[[Request], Awaitable[Response]]

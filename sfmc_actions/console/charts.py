@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from html import escape
 
-WIDTH, HEIGHT, LEFT, BOTTOM, TOP = 640, 180, 64, 22, 10
+WIDTH, HEIGHT, LEFT, BOTTOM, TOP = 640, 190, 64, 22, 24  # TOP: room for the legend
 
 
 @dataclass(frozen=True)
@@ -58,8 +58,8 @@ def line_chart(title: str, times: Sequence[datetime], series: Sequence[Series], 
             cx, cy = path[0][1:].split(",")
             parts.append(f'<circle cx="{cx}" cy="{cy}" r="3" fill="{s.colour}"/>')
         legend_x = LEFT + 10 + index * 150
-        parts.append(f'<rect x="{legend_x}" y="{TOP}" width="10" height="10" fill="{s.colour}"/>')
-        parts.append(f'<text x="{legend_x + 14}" y="{TOP + 9}" font-size="11">{escape(s.name)}</text>')
+        parts.append(f'<rect x="{legend_x}" y="4" width="10" height="10" fill="{s.colour}"/>')
+        parts.append(f'<text x="{legend_x + 14}" y="13" font-size="11">{escape(s.name)}</text>')
     parts.append("</svg>")
     return "".join(parts)
 
