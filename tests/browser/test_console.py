@@ -153,3 +153,41 @@ def test_fix_a_mapping_restart_replay_from_the_page_and_the_row_arrives(console:
         return any("ann@example.com" in json.dumps(row) and "fix-1" in json.dumps(row) for row in rows)
 
     wait_for(arrived, 20, "the replayed row in the emulator")
+
+
+UNLABELLED = """() => Array.from(document.querySelectorAll('input:not([type=hidden]), select, textarea, button'))
+  .filter(el => !(el.labels && el.labels.length) && !el.getAttribute('aria-label') && !el.textContent.trim())
+  .map(el => el.outerHTML.slice(0, 120))"""
+
+
+def test_every_page_is_small_labelled_and_keyboard_usable(console: Console, page: Any) -> None:
+    send(console, "track", {"userId": "size-1", "event": "Order Completed", "properties": {"order_id": "s-1"}})
+    log_in(page, console.url)
+    pages = {
+        "overview": "/?since=24h",
+        "errors": "/errors",
+        "dead-letters": "/dead-letters?include_rejected=1",
+        "subscriptions": "/subscriptions",
+        "subscription": "/subscriptions/default/orders-de",
+        "live": "/live",
+    }
+    for name, path in pages.items():
+        sizes: list[int] = []
+
+        def count(response: Any, sizes: list[int] = sizes) -> None:
+            sizes.append(int(response.headers.get("content-length") or len(response.body())))
+
+        page.on("response", count)
+        page.goto(f"{console.url}{path}", wait_until="networkidle")
+        page.remove_listener("response", count)
+        assert 0 < sum(sizes) <= 300_000, (name, sum(sizes))  # the first load, every asset included
+        assert page.evaluate(UNLABELLED) == [], name
+        screenshot(page, f"page-{name}")
+    page.goto(f"{console.url}/")
+    page.keyboard.press("Tab")  # the skip link first, then the navigation: all of it reachable without a mouse
+    assert page.evaluate("document.activeElement.textContent") == "Skip to content"
+    for _ in range(3):  # Overview, Errors, Dead letters
+        page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Dead letters"
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{console.url}/dead-letters")
