@@ -19,8 +19,10 @@ batches of 100 realistic identify/page/track events over several keep-alive conn
    peak_rss_mb: serve's VmHWM (high-water mark) at the end, which covers the whole run.
 
 `--workers N` adds N `sfmc-actions worker` processes on the same store (scale-out); their CPU is reported apart.
-Also reported: serve's CPU per accepted event and per delivered row (utime+stime from /proc), the 1-minute load
-average before the run (the machine is shared), and the expected and delivered row totals (they must match).
+Also reported: store_bytes_start / store_bytes_end (the store's size once serve started and at the end, as
+`status --json` gives it), serve's CPU per accepted event and per delivered row (utime+stime from /proc), the
+1-minute load average before the run (the machine is shared), and the expected and delivered row totals (they
+must match).
 """
 
 from __future__ import annotations
@@ -65,6 +67,8 @@ from e2e_setup import (
     write_config,
     write_seed,
 )
+
+from sfmc_actions.queue import open_store
 
 INGEST_URL = re.compile(r"ingest API on (http://\S+?),")
 STARTED = re.compile(r"(Ctrl\+C to stop)")
@@ -280,6 +284,15 @@ class Run:
             self.result["postgres_cpu_share_drain"] = share(postgres_cpu_seconds() - pg, elapsed)
 
 
+async def store_bytes(database: str) -> int:
+    """The store's size (SQLite file + WAL, or the PostgreSQL relations of its schema), as `status --json` says."""
+    opened = await open_store(database, migrate=False)
+    try:
+        return (await opened.history.store_facts()).store_bytes
+    finally:
+        await opened.close()
+
+
 async def bench_store(store: str, args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     seed = write_seed(workdir / "seed.yaml", journal_size=200_000)
     port = free_port()
@@ -317,6 +330,7 @@ async def bench_store(store: str, args: argparse.Namespace, workdir: Path) -> di
                 processes.append(run.workers[-1])
                 run.workers[-1].wait_for(STARTED)
             run.result = {"store": store, "load_avg_1m_before": round(os.getloadavg()[0], 2)}
+            run.result["store_bytes_start"] = await store_bytes(database)
             if args.workers:
                 run.result["worker_processes"] = args.workers
             sampler, profiler = RssSampler(run.pid), Profiler(args.profile, store, run.pid)
@@ -328,6 +342,7 @@ async def bench_store(store: str, args: argparse.Namespace, workdir: Path) -> di
             await run.drain(await run.backlog(sampler, profiler), profiler)
             run.result["peak_rss_mb"] = round(proc_status(run.pid)["VmHWM"] / 1024, 1)
             run.result["rows_expected"], run.result["rows_delivered"] = run.expected, await delivered_rows(http)
+            run.result["store_bytes_end"] = await store_bytes(database)
             sampler.stop()
             run.result["serve_exit_code"] = serve.stop()
             return run.result

@@ -18,7 +18,7 @@ from rich.table import Table
 from rich.text import Text
 
 from sfmc_actions.cli.options import DEFAULT_DATABASE, DatabaseOption, JsonOption
-from sfmc_actions.cli.output import console, duration, fail, json_text, print_json, shorten
+from sfmc_actions.cli.output import console, duration, fail, fail_config, json_text, print_json, shorten
 from sfmc_actions.cli.resources import load_router, with_store
 
 if TYPE_CHECKING:
@@ -51,10 +51,14 @@ def list_dead(
     include_rejected: RejectedOption = False,
     include_replayed: Annotated[bool, typer.Option("--include-replayed", help="also those replayed already")] = False,
     limit: Annotated[int, typer.Option(help="at most this many, newest first")] = 50,
+    config: Annotated[
+        Path | None, typer.Option("--config", "-c", help="config YAML file, for its retention (default: 30d)")
+    ] = None,
     json: JsonOption = False,
 ) -> None:
-    """List dead letters, newest first."""
+    """List dead letters, newest first, with when each expires (retention.dead, or retention.rejected)."""
     after = _since(since)
+    keep = _retention(config)
     jobs = with_store(
         database,
         lambda store: store.list_dead(
@@ -62,9 +66,9 @@ def list_dead(
         ),
     )
     if json:
-        print_json([job_dict(job, full=False) for job in jobs])
+        print_json([job_dict(job, full=False) | {"expires_at": expires_at(job, keep).isoformat()} for job in jobs])
     else:
-        console.print(dead_letter_table(jobs))
+        console.print(dead_letter_table(jobs, keep))
 
 
 @app.command()
@@ -130,6 +134,23 @@ def _since(text: str | None) -> datetime | None:
         fail(str(exc))
 
 
+def _retention(config: Path | None) -> dict[str, float]:
+    """Seconds dead letters and rejected events are kept: the config's retention, or the defaults."""
+    from sfmc_actions.config import Retention, load_config
+    from sfmc_actions.errors import ConfigError
+
+    try:
+        retention = load_config(config).retention if config is not None else Retention()
+    except ConfigError as exc:
+        fail_config(exc, "config")
+    return {"dead": retention.dead, "rejected": retention.rejected}
+
+
+def expires_at(job: Job, keep: dict[str, float]) -> datetime:
+    """When the purge removes this dead letter (or rejected event): retention counted from when it died."""
+    return job.updated_at + timedelta(seconds=keep["rejected" if job.state.value == "rejected" else "dead"])
+
+
 def parse_since(text: str, now: datetime | None = None) -> datetime:
     """`2h` -> two hours ago; an ISO 8601 time as is (UTC when it names no zone). ValueError otherwise."""
     now = now or datetime.now(UTC)
@@ -169,7 +190,7 @@ def job_dict(job: Job, full: bool = True) -> dict[str, Any]:
     return data
 
 
-def dead_letter_table(jobs: Sequence[Job]) -> Table:
+def dead_letter_table(jobs: Sequence[Job], keep: dict[str, float] | None = None) -> Table:
     table = Table(title=f"{len(jobs)} dead letter(s), newest first", title_justify="left")
     for name, justify in (
         ("id", "right"),
@@ -177,6 +198,7 @@ def dead_letter_table(jobs: Sequence[Job]) -> Table:
         ("state", "left"),
         ("died", "right"),
         ("attempts", "right"),
+        ("expires", "right"),
         ("reason", "left"),
     ):
         table.add_column(name, justify=justify, overflow="fold")  # type: ignore[arg-type]
@@ -184,7 +206,9 @@ def dead_letter_table(jobs: Sequence[Job]) -> Table:
     for job in jobs:
         died = duration((now - job.updated_at).total_seconds()) + " ago"
         reason = shorten(job.dead_reason or job.last_error or "", REASON_WIDTH)
-        table.add_row(str(job.id), job.subscription or "-", job.state.value, died, str(job.attempts), reason)
+        left = (expires_at(job, keep or {"dead": 30 * 86400, "rejected": 30 * 86400}) - now).total_seconds()
+        expires = "in " + duration(max(left, 0))
+        table.add_row(str(job.id), job.subscription or "-", job.state.value, died, str(job.attempts), expires, reason)
     return table
 
 

@@ -123,6 +123,7 @@ class Metrics:
         self.purge_seconds = Histogram(
             f"{_P}_purge_seconds", "Duration of a purge round", buckets=PURGE_BUCKETS, registry=r
         )
+        self.purge_running = Gauge(f"{_P}_purge_running", "1 while this process runs a purge round", registry=r)
         self.store_bytes = Gauge(f"{_P}_store_bytes", "Size of the job store (file + WAL, or relations)", registry=r)
         self.queue_oldest_pending = Gauge(
             f"{_P}_queue_oldest_pending_seconds", "Age of the oldest job not yet delivered or dead", registry=r

@@ -51,6 +51,7 @@ class PurgeReport:
     expired: Counter[tuple[str, str]] = field(default_factory=Counter)
     seconds: float = 0.0
     longest_chunk: float = 0.0  # seconds: the longest a writer waited behind this round
+    pages_returned: int = 0  # SQLite: free pages given back to the filesystem
 
     @property
     def removed(self) -> int:

@@ -417,6 +417,11 @@ class SqliteJobStore:
     async def purge(self, cutoffs: PurgeCutoffs) -> PurgeReport:
         report = PurgeReport()
         started = time.monotonic()
+        # Pages free since the last round were not needed by a whole round's traffic: those go back to the
+        # filesystem. The pages this round frees stay for the next round's traffic to reuse, so under steady
+        # traffic the file neither grows nor shrinks and regrows every round; when traffic stops, the next round
+        # gives them back too.
+        surplus = await self._db.run(lambda conn: int(conn.execute("PRAGMA freelist_count").fetchone()[0]))
 
         def chunk(write: Callable[[sqlite3.Connection], int]) -> Callable[[sqlite3.Connection], tuple[int, float]]:
             def timed(conn: sqlite3.Connection) -> tuple[int, float]:
@@ -469,27 +474,28 @@ class SqliteJobStore:
 
         report.history_rows, took = await self._db.run(chunk(purge_history))
         report.longest_chunk = max(report.longest_chunk, took)
-        await self._give_back_space(report)
+        await self._give_back_space(report, surplus)
         report.seconds = time.monotonic() - started
         return report
 
-    async def _give_back_space(self, report: PurgeReport) -> None:
-        """Freed pages back to the filesystem (auto_vacuum = INCREMENTAL), a few MB per step so that no writer
-        waits long; then a WAL checkpoint that truncates the WAL (journal_size_limit)."""
+    async def _give_back_space(self, report: PurgeReport, pages: int) -> None:
+        """`pages` free pages back to the filesystem (auto_vacuum = INCREMENTAL), VACUUM_PAGES per step so that no
+        writer waits long; then a checkpoint, which is when a WAL-mode file actually shrinks."""
 
-        def step(conn: sqlite3.Connection) -> tuple[int, float]:
+        def step(conn: sqlite3.Connection, count: int) -> float:
             began = time.monotonic()
-            conn.execute(f"PRAGMA incremental_vacuum({VACUUM_PAGES})").fetchall()
-            left = conn.execute("PRAGMA freelist_count").fetchone()[0]
-            return int(left), time.monotonic() - began
+            # executescript steps the pragma to its end: execute() would free one page (one step) and stop
+            conn.executescript(f"PRAGMA incremental_vacuum({count})")
+            return time.monotonic() - began
 
-        for _ in range(10_000):
-            left, took = await self._db.run(step)
+        left = pages
+        while left > 0:
+            count = min(left, VACUUM_PAGES)
+            took = await self._db.run(lambda conn: step(conn, count))  # noqa: B023 (awaited at once)
             report.longest_chunk = max(report.longest_chunk, took)
-            if left == 0:
-                break
-        # In WAL mode the file shrinks when the vacuumed pages are checkpointed: PASSIVE never waits on readers
-        # or writers (what it cannot copy now, the next automatic checkpoint does).
+            left -= count
+        report.pages_returned = pages
+        # PASSIVE never waits on readers or writers (what it cannot copy now, the next automatic checkpoint does).
         await self._db.run(lambda conn: conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall())
 
     async def wait_for_work(self, timeout: float) -> bool:

@@ -66,7 +66,11 @@ class Housekeeping:
             now or utc_now(), r.delivered, r.dead, r.rejected, r.history, entries_kept(self.delivery)
         )
         await self.store.history.fold_errors()  # group dead letters before any of them can expire
-        report = await self.store.purge(cutoffs)
+        self.metrics.purge_running.set(1)
+        try:
+            report = await self.store.purge(cutoffs)
+        finally:
+            self.metrics.purge_running.set(0)
         if report is None:
             return None  # another process is purging
         self.rounds += 1

@@ -6,20 +6,24 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import os
 import re
 import subprocess
 import sys
 import threading
 import time
+import uuid
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import httpx
 import orjson
+import pytest
 
 from bench import e2e_setup as setup
 from bench.e2e_setup import customers, free_port, orders, page_views, path, secret_env
@@ -279,6 +283,31 @@ def wait_until_drained(database: str, timeout: float) -> QueueStats:
             return stats
         assert time.monotonic() < deadline, f"jobs still waiting after {timeout} s: {stats.counts}"
         time.sleep(0.5)
+
+
+@contextlib.contextmanager
+def store_database(request: pytest.FixtureRequest, tmp_path: Path, store: str) -> Iterator[str]:
+    """A store URL: a SQLite file in `tmp_path`, or a fresh schema of the real PostgreSQL (dropped afterwards)."""
+    if store == "sqlite":
+        yield f"sqlite:///{tmp_path}/jobs.db"
+        return
+    dsn = request.getfixturevalue("postgres_dsn")
+    schema = f"test_e2e_{uuid.uuid4().hex[:12]}"
+    try:
+        yield f"{dsn}?schema={schema}"
+    finally:
+
+        async def drop() -> None:
+            conn = await asyncpg.connect(dsn)
+            try:
+                await conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+            finally:
+                await conn.close()
+
+        asyncio.run(drop())
+
+
+STORES = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
 
 def chunks(items: list[Any], size: int) -> Iterator[list[Any]]:

@@ -19,6 +19,7 @@ from sfmc_actions.queue import JobState
 from tests.e2e.load import (
     ORDER_JOURNEY,
     SECRET_ENV,
+    STORES,
     WELCOME_JOURNEY,
     EmulatorProcess,
     Expected,
@@ -26,6 +27,7 @@ from tests.e2e.load import (
     free_port,
     journey_entries,
     missing_rows,
+    store_database,
     user_events,
     wait_until_drained,
     write_config,
@@ -79,14 +81,21 @@ class KilledUnderLoad:
 
 
 @pytest.mark.slow
-def test_kill_9_twice_under_load_loses_nothing_and_enters_no_contact_twice(tmp_path: Path) -> None:
+@pytest.mark.parametrize("store", STORES)
+def test_kill_9_twice_under_load_loses_nothing_and_enters_no_contact_twice(
+    tmp_path: Path, store: str, request: pytest.FixtureRequest
+) -> None:
+    with store_database(request, tmp_path, store) as database:
+        kill_9_twice(tmp_path, database)
+
+
+def kill_9_twice(tmp_path: Path, database: str) -> None:
     started = time.monotonic()
     events = [event for n in range(USERS) for event in user_events(n)]
     with EmulatorProcess(write_seed(tmp_path / "seed.yaml")) as emulator:
         # Entries in doubt are asked about at the status endpoint 2 s after their send (the emulator lists batched
         # entries at once; single ones, as SFMC documents, not at all: they stay in doubt).
         config = write_config(tmp_path / "config.yaml", emulator.url, LEASE, in_doubt_settle=2.0)
-        database = f"sqlite:///{tmp_path}/jobs.db"
         crash = KilledUnderLoad(config, database, events, emulator)
         try:
             expected = crash.run()

@@ -93,8 +93,10 @@ async def test_sqlite_gives_space_back(tmp_path: object, clock: FakeClock) -> No
         clock.advance(120)
         report = await store.purge(cutoffs(clock, 60, 60, 60))
         assert report is not None and report.delivered == 3000
-        emptied = (await store.history.store_facts()).store_bytes
-        assert emptied < full / 2, (full, emptied)  # the WAL keeps the burst's pages until it is reused
+        assert report.pages_returned < 100  # what it freed is kept for the next round's traffic
+        report = await store.purge(cutoffs(clock, 60, 60, 60))  # nobody needed them: given back
+        assert report is not None and report.pages_returned > 1000
+        # the WAL keeps its size (up to journal_size_limit) to be reused; the main file is what shrinks
         main_file = Path(f"{tmp_path}/jobs.db").stat().st_size
         assert main_file < full / 10, (full, main_file)
     finally:

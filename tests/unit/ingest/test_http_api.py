@@ -68,6 +68,8 @@ async def test_answer_counts_and_lists_rejected_events(client: httpx.AsyncClient
     assert (body["accepted"], body["rejected"], body["jobs"], body["unmatched"]) == (1, 3, 1, 0)
     assert [(e["index"], e["field"]) for e in body["errors"]] == [(1, "event"), (2, ""), (3, "userId")]
     assert len(store.rejected) == 3 and len(store.calls) == 1
+    [counted] = store.sources  # the history's per-source counts travel with the jobs, in the same enqueue
+    assert counted is not None and (counted.accepted, counted.rejected, counted.unmatched) == (1, 3, 0)
 
 
 async def test_import_is_batch_and_a_good_batch_has_no_errors_key(client: httpx.AsyncClient) -> None:
