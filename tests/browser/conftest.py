@@ -35,7 +35,9 @@ def _chromium() -> str:
     pytest.skip(message)
 
 
-@pytest.fixture(scope="session")
+# Module scope: Playwright's sync API runs an event loop of its own while it is open, which the asyncio tests
+# that follow would trip over; it is closed when the browser tests are done.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     executable = _chromium()
     try:
