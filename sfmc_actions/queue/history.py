@@ -259,6 +259,18 @@ def normalize_error(error: str) -> str:
     return text if len(text) <= MAX_ERROR else text[: MAX_ERROR - 1] + "…"
 
 
+def newest_per_group(groups: Sequence[str], kept: int = SAMPLES_KEPT) -> set[int]:
+    """Indexes of the last `kept` occurrences of each group in `groups` (oldest first): the only ones of a fold
+    worth storing as samples, since only the newest are kept."""
+    seen: Counter[str] = Counter()
+    chosen = set()
+    for index in range(len(groups) - 1, -1, -1):
+        if seen[groups[index]] < kept:
+            seen[groups[index]] += 1
+            chosen.add(index)
+    return chosen
+
+
 def group_id(destination: str, subscription: str, error: str) -> str:
     return hashlib.sha256(f"{destination}\x1f{subscription}\x1f{error}".encode()).hexdigest()[:16]
 

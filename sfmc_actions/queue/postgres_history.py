@@ -26,6 +26,7 @@ from sfmc_actions.queue.history import (
     destination_of,
     group_id,
     minute_of,
+    newest_per_group,
     normalize_error,
 )
 from sfmc_actions.queue.postgres_db import PostgresDatabase
@@ -197,13 +198,15 @@ class PostgresHistory:
                 occurrences.append(
                     (destination, subscription, normalized, gid, job_id, kind, at, error, sent_row, event)
                 )
+            sampled = {occurrences[i][4] for i in newest_per_group([o[3] for o in occurrences])}  # their job ids
             # sorted by group: two folding processes lock group rows in the same order
             for destination, subscription, normalized, gid, job_id, kind, at, error, sent_row, event in sorted(
                 occurrences, key=lambda o: (o[0], o[1], o[2], o[4])
             ):
                 await conn.execute(UPSERT_GROUP, destination, subscription, normalized, gid, at)
-                request = sent_row if kind == "dead" else None
-                await conn.execute(ADD_SAMPLE, gid, job_id, at, error or "", event, request, None)
+                if job_id in sampled:
+                    request = sent_row if kind == "dead" else None
+                    await conn.execute(ADD_SAMPLE, gid, job_id, at, error or "", event, request, None)
                 if kind != "retry":
                     await conn.execute(MARK_GROUP, gid, job_id)
             for gid in sorted({o[3] for o in occurrences}):

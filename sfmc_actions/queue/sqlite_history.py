@@ -26,6 +26,7 @@ from sfmc_actions.queue.history import (
     destination_of,
     group_id,
     minute_of,
+    newest_per_group,
     normalize_error,
 )
 from sfmc_actions.queue.rows import dump_json
@@ -208,16 +209,15 @@ class SqliteHistory:
         def fold(conn: sqlite3.Connection) -> int:
             with write_transaction(conn):
                 rows = conn.execute(INBOX, (FOLD_CHUNK,)).fetchall()
+                found = [_occurrence(row) for row in rows if row[5] is not None]  # None: purged, or rejected
+                sampled = newest_per_group([gid for gid, *_ in found])
                 touched: set[str] = set()
-                for _, job_id, kind, at, error, subscription, sent_row, event in rows:
-                    if subscription is None:  # purged before it was folded (or a rejected event): nothing to group
-                        continue
-                    destination = destination_of(None)
-                    normalized = normalize_error(error or "(no reason given)")
-                    gid = group_id(destination, subscription, normalized)
+                for index, (gid, destination, normalized, row) in enumerate(found):
+                    _, job_id, kind, at, error, subscription, sent_row, event = row
                     conn.execute(UPSERT_GROUP, (destination, subscription, normalized, gid, at, at))
-                    request = sent_row if kind == "dead" else None
-                    conn.execute(ADD_SAMPLE, (gid, job_id, at, error or "", event, request, None))
+                    if index in sampled:
+                        request = sent_row if kind == "dead" else None
+                        conn.execute(ADD_SAMPLE, (gid, job_id, at, error or "", event, request, None))
                     if kind != "retry":
                         conn.execute(MARK_GROUP, (gid, job_id))
                     touched.add(gid)
@@ -231,6 +231,13 @@ class SqliteHistory:
         while (count := await self._db.run(fold)) > 0:
             folded += count
         return folded
+
+
+def _occurrence(row: Any) -> tuple[str, str, str, Any]:
+    """(group id, destination, normalized error, row) of an inbox row."""
+    destination = destination_of(None)
+    normalized = normalize_error(row[4] or "(no reason given)")
+    return group_id(destination, row[5], normalized), destination, normalized, row
 
 
 def count_source(conn: sqlite3.Connection, count: SourceCount, now: float) -> None:

@@ -13,6 +13,7 @@ from sfmc_actions.queue.history import (
     SubscriptionTotals,
     bucket_bound,
     group_id,
+    newest_per_group,
     normalize_error,
     percentile,
     subscription_report,
@@ -97,3 +98,8 @@ def test_journey_entries_are_kept_at_least_as_long_as_doubt_settling_reads_them(
     assert (cut.dead_before, cut.rejected_before) == (now - timedelta(seconds=120), now - timedelta(seconds=180))
     longer = PurgeCutoffs.from_retention(now, 86400, 1, 1, 1, 7200)
     assert longer.entries_before == longer.delivered_before  # never sooner than delivered
+
+
+def test_only_the_newest_occurrences_of_each_group_become_samples() -> None:
+    assert newest_per_group(["a", "b", "a", "a", "a", "b"], 3) == {2, 3, 4, 1, 5}
+    assert newest_per_group([], 3) == set()
