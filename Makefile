@@ -14,7 +14,8 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 # Ingest API on http://127.0.0.1:8088 and the workers, delivering to the built-in SFMC emulator
-# (the quick-start config has no SFMC credentials); the job store is ./sfmc-actions.db.
+# (the quick-start config has no SFMC credentials); the web console on http://127.0.0.1:8089/;
+# the job store is ./sfmc-actions.db.
 run: $(STAMP)
 	$(BIN)/sfmc-actions serve --config examples/quickstart.yaml
 

@@ -128,6 +128,8 @@ class Process:
             self.popen.kill()
             code = self.popen.wait(10)
         self._reader.join(5)
+        if self.popen.stderr is not None:  # else closed whenever it is collected: a ResourceWarning in a test
+            self.popen.stderr.close()
         return code
 
 

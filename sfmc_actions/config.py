@@ -203,6 +203,20 @@ class MetricsExposure(_Strict):
     public: bool = Field(default=False, description="also serve /metrics on the public ingest port")
 
 
+class ConsoleSettings(_Strict):
+    """The web console and admin API (console/): its own port, loopback-only unless a token is set."""
+
+    port: int | None = Field(default=8089, ge=0, le=65535, description="its port (0: a free one; null: off)")
+    host: str = Field(default="127.0.0.1", description="its interface; another than loopback needs a token")
+    token: SecretStr | None = Field(default=None, description="login and Bearer token; unset: loopback only")
+
+    @field_validator("token", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        # `token: ${SFMC_ACTIONS_CONSOLE_TOKEN:-}` with the variable unset means "no token", not an empty one.
+        return None if value in ("", None) else value
+
+
 class DestinationConfig(_Strict):
     """One entry of `destinations:`: an SFMC business unit (or tenant) and the subscriptions delivered to it."""
 
@@ -230,6 +244,7 @@ class _File(_Strict):
     destinations: list[DestinationConfig] | None = Field(default=None, min_length=1)
     ingest: Ingest = Field(default_factory=Ingest)
     metrics: MetricsExposure = Field(default_factory=MetricsExposure)
+    console: ConsoleSettings = Field(default_factory=ConsoleSettings)
     retention: Retention = Field(default_factory=Retention)
 
 
@@ -258,6 +273,7 @@ class Config:
         destinations: list[Destination] | None = None,
         ingest: Ingest | None = None,
         metrics: MetricsExposure | None = None,
+        console: ConsoleSettings | None = None,
         retention: Retention | None = None,
     ) -> None:
         if destinations is not None and (settings is not None or subscriptions):
@@ -268,6 +284,7 @@ class Config:
         self.delivery = delivery or Delivery()
         self.ingest = ingest or Ingest()
         self.metrics = metrics or MetricsExposure()
+        self.console = console or ConsoleSettings()
         self.retention = retention or Retention()
         self.lines = lines or {}
         self.destinations = (
@@ -352,7 +369,8 @@ def load_config(path: str | Path, environ: dict[str, str] | None = None, text: s
             _settings(raw_settings, where, config, problems)  # report those too
         raise ConfigError(_first_per_path(problems)) from None
     config.sources, config.webhook, config.delivery = parsed.sources, parsed.webhook, parsed.delivery
-    config.ingest, config.metrics, config.retention = parsed.ingest, parsed.metrics, parsed.retention
+    config.ingest, config.metrics = parsed.ingest, parsed.metrics
+    config.console, config.retention = parsed.console, parsed.retention
     if parsed.destinations is None:
         settings = _settings(parsed.settings, ("settings",), config, problems)
         config.destinations = [Destination(DEFAULT_DESTINATION, settings, parsed.subscriptions)]
@@ -527,6 +545,7 @@ def _known_keys(loc: tuple[str | int, ...]) -> list[str]:
         ("sources", "rate_limit"): RateLimit,
         ("ingest",): Ingest,
         ("metrics",): MetricsExposure,
+        ("console",): ConsoleSettings,
         ("retention",): Retention,
     }
     model = models.get(tuple(names), _File)

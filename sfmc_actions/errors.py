@@ -25,6 +25,8 @@
           ├── SoapAnswerError      sfmc/soap.py: SFMC's SOAP answer cannot be read
           ├── StartError           service/http.py: the service cannot start (no credentials, port taken)
           ├── SendFailed           cli/send.py: the file or the store cannot be used
+          ├── BadRequest           console/reports.py: a console request it cannot answer as asked (400)
+          ├── NotFound             console/reports.py: no such subscription or dead letter (404)
           └── EmulatorStartError   cli/emulator.py: bad seed, faults or state file
 
 The emulator is an independent implementation of SFMC and imports nothing from here; the commands that start

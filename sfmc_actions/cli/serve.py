@@ -43,6 +43,10 @@ def serve(
         str | None,
         typer.Option(help="interface of the built-in emulator (default: loopback, whatever --host says)"),
     ] = None,
+    console_port: Annotated[
+        int | None, typer.Option(help="port of the web console (0: a free one); default: console.port, 8089")
+    ] = None,
+    no_console: Annotated[bool, typer.Option("--no-console", help="do not serve the web console")] = False,
     log_format: LogFormat = "text",
     log_level: LogLevel = "info",
 ) -> None:
@@ -60,6 +64,8 @@ def serve(
         emulator_host=emulator_host,
         metrics_port=metrics_port,
         metrics_host=metrics_host,
+        console=not no_console,
+        console_port=console_port,
     )
     _run_service(options, serve_http=True)
 
@@ -144,6 +150,9 @@ def _run_service(options: ServiceOptions, serve_http: bool) -> None:
                     highlight=False,
                     soft_wrap=True,
                 )
+        if info.console_url is not None:
+            login = "log in with console.token" if loaded.config.console.token else "no token: this machine only"
+            err_console.print(f"[bold]console[/] {info.console_url}/ ({login})", highlight=False, soft_wrap=True)
         for warning in loaded.warnings:
             log.warning(warning)
 

@@ -2,7 +2,8 @@
 
 Shows whether the trigger matches (and its warnings), the mapped payload, the validated payload or Segment's
 validation error, the batch key, and the exact HTTP request the action would send: built by the action and the
-client as in delivery and caught where it would leave (wire.py), Authorization masked. Nothing is sent and no
+client as in delivery and caught where it would leave (sfmc/wire.py), Authorization masked (route/trial.py does
+the work, shared with the console's mapping tester). Nothing is sent and no
 credentials are needed unless `--send` is given; then the event goes through the action's `send` (one token) and
 every request, SFMC's answers and the outcome are shown.
 
@@ -13,7 +14,6 @@ disabled subscription, mapping or validation error, SFMC refused), 2 for bad inp
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -22,38 +22,11 @@ import typer
 from sfmc_actions.cli.options import EmulatorOption, JsonOption
 from sfmc_actions.cli.output import console, fail, json_text, plain, print_json, read_json
 from sfmc_actions.cli.resources import load_or_exit
-from sfmc_actions.errors import DeliveryError, InvalidEventError, MappingError
+from sfmc_actions.errors import DeliveryError, InvalidEventError
 
 if TYPE_CHECKING:
-    from sfmc_actions.cli.connect import Connection
     from sfmc_actions.route.subscriptions import Subscription
-    from sfmc_actions.sfmc.actions import Payload
-    from sfmc_actions.sfmc.outcomes import Outcome
-
-
-@dataclass
-class Report:
-    """Everything the command found out; printed as sections, or as one JSON document with `--json`."""
-
-    subscription: str
-    action: str
-    enabled: bool
-    trigger: dict[str, Any]
-    mapped: Any = None
-    mapping_error: str | None = None
-    validation_mode: str | None = None
-    validated: Any = None
-    validation_error: str | None = None
-    batch_key: str | None = None
-    target: str = ""
-    request: dict[str, Any] | None = None
-    no_request: str | None = None  # why the action would send nothing
-    sent: dict[str, Any] | None = None
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def deliverable(self) -> bool:
-        return self.enabled and self.trigger["matches"] and self.validated is not None and self.request is not None
+    from sfmc_actions.route.trial import Report
 
 
 def test_mapping_command(
@@ -68,8 +41,8 @@ def test_mapping_command(
     as_json: JsonOption = False,
 ) -> None:
     """Show what a subscription does with an event: trigger, mapping, validation, and the exact request."""
-    from sfmc_actions.cli.connect import connect
-    from sfmc_actions.route.router import Router, validation_mode
+    from sfmc_actions.cli.connect import connect, explain
+    from sfmc_actions.route.trial import send_trial, trial
     from sfmc_actions.service.load import tenant_of
 
     loaded = load_or_exit(config)  # one subscription of one destination is tested
@@ -78,30 +51,13 @@ def test_mapping_command(
     settings = chosen.settings
     raw = _read_event(event)
     connection = connect(settings, config, emulator_url)
-    report = Report(
-        sub.name,
-        sub.action.key,
-        sub.enabled,
-        {
-            "fql": sub.trigger.fql,
-            "matches": sub.trigger.matches(raw),
-            "warnings": list(sub.trigger.warnings),
-        },
-        target=connection.label,
-    )
-    try:
-        report.mapped = sub.mapping.resolve(raw)
-        report.validation_mode = validation_mode(sub.action.key, report.mapped)
-    except MappingError as error:
-        report.mapping_error = str(error)
-    job = Router([sub], tenant_of(chosen)).job(sub, raw)  # exactly what the service would queue
-    if job.dead_reason is None:
-        report.validated, report.batch_key = job.payload, job.batch_key
-        _preview(report, connection, sub, job.payload)
-    elif report.mapping_error is None:
-        report.validation_error = job.dead_reason
+    tenant = tenant_of(chosen)
+    report = asyncio.run(trial(sub, raw, connection.settings, connection.label, tenant))
     if send:
-        _send(report, connection, sub)
+        try:
+            asyncio.run(send_trial(report, connection.settings, sub))
+        except DeliveryError as error:
+            fail(explain(connection, error), 1)
     if as_json:
         print_json(report.__dict__)
     else:
@@ -131,68 +87,6 @@ def _read_event(source: str) -> dict[str, Any]:
         return parse_event(raw).to_dict()  # as ingest normalises it (ids as text, messageId generated)
     except InvalidEventError as exc:
         fail(f"the service would reject this event ({source}): {exc}")
-
-
-def _preview(report: Report, connection: Connection, sub: Subscription, payload: Payload) -> None:
-    """Run the action's `send` up to its first request and keep that request instead of sending it."""
-    from sfmc_actions.cli.wire import Previewed, PreviewTransport, preview_token_cache, shown_request
-    from sfmc_actions.sfmc.client import SfmcClient
-
-    async def first_request() -> Previewed | list[Outcome]:
-        cache = await preview_token_cache(connection.settings)
-        # check_schema off: the preview shows the action's own request, not the fields lookup before it.
-        client = SfmcClient(connection.settings, token_cache=cache, transport=PreviewTransport(), check_schema=False)
-        async with client:
-            try:
-                return await sub.action.send(client, [payload], sub.hook_outputs)
-            except Previewed as previewed:
-                return previewed
-
-    result = asyncio.run(first_request())
-    if isinstance(result, Previewed):
-        report.request = shown_request(result.request)
-    else:  # the action decided without a request (e.g. a row over SFMC's size limit)
-        report.no_request = _outcome(result[0])["error"] or "the action sends nothing for this payload"
-    if sub.action.key == "asyncDataExtension":
-        report.notes.append("after this request the action polls GET /data/v1/async/{requestId}/status and /results")
-
-
-def _send(report: Report, connection: Connection, sub: Subscription) -> None:
-    from sfmc_actions.cli.connect import explain
-    from sfmc_actions.cli.wire import RecordingTransport, shown_request, shown_response
-    from sfmc_actions.sfmc.client import SfmcClient
-
-    if not report.deliverable:
-        why = (
-            "the subscription is disabled"
-            if not report.enabled
-            else ("the trigger does not match" if not report.trigger["matches"] else "there is no valid payload")
-        )
-        report.notes.append(f"not sent: {why}, so the service would not deliver this event")
-        return
-
-    async def deliver() -> dict[str, Any]:
-        recorder = RecordingTransport()
-        async with SfmcClient(connection.settings, transport=recorder, check_schema=False) as client:  # as previewed
-            try:
-                await client.authenticate()
-                outcomes = await sub.action.send(client, [report.validated], sub.hook_outputs)
-            except DeliveryError as error:
-                fail(explain(connection, error), 1)
-            exchanges = [{"request": shown_request(q), "response": shown_response(r)} for q, r in recorder.exchanges]
-            return {"exchanges": exchanges, "outcome": _outcome(outcomes[0]), "token_requests": client.token_requests}
-
-    report.sent = asyncio.run(deliver())
-
-
-def _outcome(outcome: Outcome) -> dict[str, Any]:
-    from sfmc_actions.sfmc.outcomes import Delivered, Retry
-
-    if isinstance(outcome, Delivered):
-        return {"result": "delivered", "error": None, "response_body": outcome.response_body}
-    if isinstance(outcome, Retry):
-        return {"result": "retry", "error": outcome.error, "retry_after": outcome.retry_after}
-    return {"result": "dead", "error": outcome.error, "sent": outcome.sent}
 
 
 def _print(report: Report, send: bool) -> None:

@@ -22,6 +22,7 @@ import orjson
 from sfmc_actions.errors import InvalidEventError
 from sfmc_actions.events import MAX_DEPTH, parse_event
 from sfmc_actions.js.values import json_text
+from sfmc_actions.observe.live import LIVE, LiveEvents
 from sfmc_actions.observe.metrics import METRICS
 from sfmc_actions.queue.history import SourceCount
 from sfmc_actions.queue.jobs import NewJob, RejectedEvent
@@ -81,6 +82,8 @@ class IngestBatch:
     list_problems: int | None = None
     rejections: int = 0  # inputs rejected, stored or not
     unstored: int = 0  # rejected inputs counted but not stored (over keep_rejected)
+    # What routing did with each input, for the console's live events once committed: (event, matched, rejected)
+    seen: list[tuple[Any, tuple[str, ...], str | None]] = field(default_factory=list)
 
     def reject(
         self, index: int, error_field: str, message: str, raw_body: str, event: dict[str, Any] | None = None
@@ -88,6 +91,9 @@ class IngestBatch:
         """Keep an input that cannot be routed, with its reason (the store's `rejected` state)."""
         self.events += 1
         self.rejections += 1
+        self.seen.append(
+            (event if event is not None else raw_body, (), f"{error_field}: {message}" if error_field else message)
+        )
         if self.list_problems is None or len(self.problems) < self.list_problems:
             self.problems.append(EventProblem(index, error_field, message))
         if self.keep_rejected is not None and len(self.rejected) >= self.keep_rejected:
@@ -197,10 +203,13 @@ def storable(item: object) -> dict[str, Any] | None:
 class Ingest:
     """Owns parse -> route -> enqueue. One per process, shared by every request (it holds no request state)."""
 
-    def __init__(self, router: EventRouter, store: JobStore, store_timeout: float | None = None) -> None:
+    def __init__(
+        self, router: EventRouter, store: JobStore, store_timeout: float | None = None, live: LiveEvents = LIVE
+    ) -> None:
         self.router = router
         self.store = store
         self.store_timeout = store_timeout  # None: wait for the store as long as it takes (files)
+        self.live = live
 
     def add(
         self,
@@ -237,6 +246,7 @@ class Ingest:
         batch.events += 1
         batch.jobs.extend(routed.jobs)
         batch.unmatched += routed.unmatched
+        batch.seen.append((event.to_dict(), tuple(job.subscription for job in routed.jobs), None))
 
     @staticmethod
     def _reject(batch: IngestBatch, index: int, item: object, raw: bytes | None, where: str, reason: str) -> None:
@@ -265,6 +275,8 @@ class Ingest:
         stored = await self.store.enqueue(batch.jobs, batch.rejected, timeout=self.store_timeout, source=counted)
         dead = sum(1 for job in batch.jobs if job.dead_reason is not None)
         METRICS.record_ingest(source, accepted, batch.rejections, batch.unmatched, batch.unstored)
+        for event, matched, rejected in batch.seen[-self.live.size :]:  # committed: now they were received
+            self.live.add(source, event, matched, rejected)
         return IngestResult(
             events=batch.events,
             accepted=accepted,

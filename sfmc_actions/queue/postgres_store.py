@@ -154,6 +154,11 @@ WHERE j.state IN ('dead', 'rejected') AND (j.state = 'dead' OR $1)
   AND ($5 OR j.replayed_at IS NULL)
   AND ($7::text IS NULL OR j.destination = $7)
 ORDER BY j.updated_at DESC, j.id DESC LIMIT $6"""
+# delivered_at stays NULL: no accept-to-delivered latency is counted for an entry nobody saw delivered.
+MARK_ENTERED = """
+UPDATE jobs SET state = 'delivered', updated_at = $1, in_doubt = false
+WHERE id = ANY($2::bigint[]) AND state = 'dead' AND replayed_at IS NULL AND dead_reason LIKE 'in doubt%'
+RETURNING id"""
 TAKE_FOR_REPLAY = f"""
 WITH taken AS (
     UPDATE jobs SET replayed_at = $1
@@ -162,6 +167,9 @@ WITH taken AS (
 SELECT {JOB_COLUMNS} FROM taken j JOIN job_bodies b ON b.job_id = j.id ORDER BY j.id"""
 STATS_COUNTS = """
 SELECT subscription, state, count(*), min(created_at), destination FROM jobs
+GROUP BY state, destination, subscription"""
+WAITING_COUNTS = """
+SELECT subscription, state, count(*), min(created_at), destination FROM jobs WHERE state IN ('pending', 'claimed')
 GROUP BY state, destination, subscription"""
 STATS_ERRORS = """
 SELECT id, subscription, state, last_error, updated_at, destination FROM jobs WHERE last_error IS NOT NULL
@@ -426,6 +434,10 @@ class PostgresJobStore:
         self._db.wake_local()
         return result
 
+    async def mark_entered(self, job_ids: Collection[int]) -> list[int]:
+        rows = await self._db.pool.fetch(MARK_ENTERED, self._clock(), sorted(set(job_ids)))
+        return sorted(row[0] for row in rows)
+
     # -- status, housekeeping, wake-ups ----------------------------------------------------------------------
     async def stats(self, last_errors: int = 10) -> QueueStats:
         async with self._db.pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
@@ -434,6 +446,13 @@ class PostgresJobStore:
         return QueueStats(
             counts=tuple(StateCount(sub, JobState(state), n, oldest, dest) for sub, state, n, oldest, dest in counts),
             last_errors=tuple(ErrorSample(i, sub, JobState(st), err, at, dest) for i, sub, st, err, at, dest in errors),
+        )
+
+    async def waiting(self) -> QueueStats:
+        counts = await self._db.pool.fetch(WAITING_COUNTS)
+        return QueueStats(
+            counts=tuple(StateCount(sub, JobState(state), n, oldest, dest) for sub, state, n, oldest, dest in counts),
+            last_errors=(),
         )
 
     async def purge(self, cutoffs: PurgeCutoffs) -> PurgeReport | None:

@@ -125,12 +125,21 @@ WHERE j.state IN ('dead', 'rejected') AND (j.state = 'dead' OR :rejected)
   AND (:reason IS NULL OR instr(lower(j.dead_reason), lower(:reason)) > 0)
   AND (:replayed OR j.replayed_at IS NULL)
 ORDER BY j.updated_at DESC, j.id DESC LIMIT :limit"""
+# delivered_at stays NULL: no accept-to-delivered latency is counted for an entry nobody saw delivered.
+MARK_ENTERED = """
+UPDATE jobs SET state = 'delivered', updated_at = ?, in_doubt = 0
+WHERE id IN (SELECT value FROM json_each(?)) AND state = 'dead' AND replayed_at IS NULL
+  AND dead_reason LIKE 'in doubt%'
+RETURNING id"""
 TAKE_FOR_REPLAY = """
 UPDATE jobs SET replayed_at = ?
 WHERE id IN (SELECT value FROM json_each(?)) AND state IN ('dead', 'rejected') AND replayed_at IS NULL
 RETURNING id"""
 STATS_COUNTS = """
 SELECT subscription, state, count(*), min(created_at), destination FROM jobs
+GROUP BY state, destination, subscription"""
+WAITING_COUNTS = """
+SELECT subscription, state, count(*), min(created_at), destination FROM jobs WHERE state IN ('pending', 'claimed')
 GROUP BY state, destination, subscription"""
 STATS_ERRORS = """
 SELECT id, subscription, state, last_error, updated_at, destination FROM jobs WHERE last_error IS NOT NULL
@@ -391,6 +400,14 @@ class SqliteJobStore:
         self._wake_local()
         return result
 
+    async def mark_entered(self, job_ids: Collection[int]) -> list[int]:
+        def mark(conn: sqlite3.Connection) -> list[int]:
+            with write_transaction(conn):
+                rows = conn.execute(MARK_ENTERED, (self._now(), dump_json(sorted(set(job_ids))))).fetchall()
+            return sorted(row[0] for row in rows)
+
+        return await self._db.run(mark)
+
     # -- status, housekeeping, wake-ups ----------------------------------------------------------------------
     async def stats(self, last_errors: int = 10) -> QueueStats:
         def stats(conn: sqlite3.Connection) -> tuple[list[Any], list[Any]]:
@@ -408,6 +425,15 @@ class SqliteJobStore:
             last_errors=tuple(
                 ErrorSample(i, sub, JobState(st), err, to_time(at), dest) for i, sub, st, err, at, dest in errors
             ),
+        )
+
+    async def waiting(self) -> QueueStats:
+        counts = await self._stats_db.run(lambda conn: conn.execute(WAITING_COUNTS).fetchall())
+        return QueueStats(
+            counts=tuple(
+                StateCount(sub, JobState(state), n, to_time(oldest), dest) for sub, state, n, oldest, dest in counts
+            ),
+            last_errors=(),
         )
 
     async def purge(self, cutoffs: PurgeCutoffs) -> PurgeReport:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sfmc_actions.config import DEFAULT_DESTINATION
-from sfmc_actions.queue.history import source_report, subscription_report
+from sfmc_actions.queue.history import percentile, source_report, subscription_report
 from sfmc_actions.queue.jobs import JobState, QueueStats
 from sfmc_actions.queue.store import JobStore
 
@@ -24,13 +24,16 @@ async def build_status(
     retention: dict[str, float] | None = None,
     now: datetime | None = None,
     last_errors: int = 10,
+    stats: QueueStats | None = None,
     destination: str | None = None,
 ) -> dict[str, Any]:
     """The status over the last `since` (history) plus the live queue. `retention`: seconds per kind (config).
-    `destination`: only that destination's subscriptions, queue and errors (sources reach every destination)."""
+    `stats`: the queue as already read (the console passes `store.waiting()`, which reads only waiting jobs
+    through their index, instead of `store.stats()`, which groups every stored job). `destination`: only that
+    destination's subscriptions, queue and errors (sources reach every destination)."""
     now = now or datetime.now(UTC)
     start = now - since
-    stats = await store.stats(last_errors=last_errors)
+    stats = stats if stats is not None else await store.stats(last_errors=last_errors)
     totals = await store.history.totals(start, now)
     if destination is not None:
         totals = [t for t in totals if t.destination == destination]
@@ -47,10 +50,15 @@ async def build_status(
             waiting[key] = waiting.get(key, 0) + count.count
     rows = subscription_report(totals, waiting)
     oldest = stats.oldest_pending_at
+    buckets: dict[float, int] = {}  # every subscription's latency together, for the window's own percentiles
+    for t in totals:
+        for bound, n in t.latency_buckets.items():
+            buckets[bound] = buckets.get(bound, 0) + n
     return {
         "database": database,
         "since": start.isoformat(),
         "until": now.isoformat(),
+        "latency_ms": {name: _ms(percentile(buckets, q)) for name, q in (("p50", 0.5), ("p95", 0.95), ("p99", 0.99))},
         "subscriptions": rows,
         "sources": source_report(sources),
         "totals": {
@@ -101,3 +109,7 @@ def queue_rows(stats: QueueStats, now: datetime) -> list[dict[str, Any]]:
             row["oldest_waiting_seconds"] = max(row["oldest_waiting_seconds"] or 0.0, waited)
     ordered = sorted(rows.items(), key=lambda item: (item[1]["subscription"] == REJECTED_ROW, item[0]))
     return [row for _, row in ordered]
+
+
+def _ms(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)

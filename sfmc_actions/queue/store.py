@@ -183,7 +183,16 @@ class JobStore(Protocol):
         not dead/rejected are skipped. `reroute` runs inside the transaction: keep it pure and quick.
         """
 
+    async def mark_entered(self, job_ids: Collection[int]) -> list[int]:
+        """Resolve journey entries held in doubt as entered, without sending: an operator saw the contact in the
+        journey. Only dead letters whose reason starts "in doubt" and not replayed are changed, to delivered
+        (counted delivered in the history, without a latency). Returns the ids changed."""
+
     async def stats(self, last_errors: int = 10) -> QueueStats: ...
+
+    async def waiting(self) -> QueueStats:
+        """The waiting jobs only (pending and claimed), per subscription and state: read through the claim index,
+        so it costs what is waiting, not what is stored (the console's overview). No errors listed."""
 
     async def wait_for_work(self, timeout: float) -> bool:
         """Sleep until new work may be available (True) or `timeout` seconds passed (False)."""

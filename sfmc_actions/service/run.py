@@ -19,6 +19,7 @@ import contextlib
 import functools
 import logging
 import signal
+import socket
 from collections.abc import AsyncIterator, Callable, Generator, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
@@ -74,6 +75,7 @@ EMULATOR_HOST = "127.0.0.1"
 STARTUP_WRITE_TIMEOUT = 10.0  # the store must commit a write this soon at start-up, or serve refuses to start
 METRICS_CONNECTIONS = 32  # the metrics port serves scrapers, a few at a time
 WAITING = ("pending", "claimed")  # job states not yet delivered nor dead
+CONSOLE_CONNECTIONS = 64  # the console port serves people and their scripts
 
 
 @dataclass
@@ -88,6 +90,8 @@ class ServiceOptions:
     emulator_url: str | None = None  # worker: deliver to the emulator of a running serve
     metrics_port: int | None = None  # serve /metrics and /healthz on this port (0: a free one)
     metrics_host: str = "127.0.0.1"
+    console: bool = True  # serve: the web console on the config's console.port (unless that is null)
+    console_port: int | None = None  # overrides console.port (0: a free one)
     worker: dict[str, Any] = field(default_factory=dict)  # WorkerOptions overrides (tests, the soak test)
 
 
@@ -105,6 +109,7 @@ class Started:
     targets: dict[str, SfmcSettings] = field(default_factory=dict)
     metrics_url: str | None = None  # where /metrics is served (the metrics port, or the ingest port when public)
     max_connections: int | None = None  # the ingest API's connection cap
+    console_url: str | None = None  # the web console
     housekeeping: Housekeeping | None = None  # history flushes and purge rounds
 
 
@@ -299,12 +304,24 @@ async def _run(
                 if options.metrics_port is not None:
                     limits = connection_limits(ingest.header_timeout, METRICS_CONNECTIONS)
                     servers.append((metrics_app(store, metrics), options.metrics_host, options.metrics_port, limits))
+                console_port = _console_port(options, loaded, serve_http)
+                if console_port is not None:
+                    from sfmc_actions.console import create_console_app
+                    from sfmc_actions.service.console import console_context
+
+                    context = console_context(loaded, store, options.database, started.targets, started.emulator_url)
+                    limits = connection_limits(ingest.header_timeout, CONSOLE_CONNECTIONS)
+                    console_host = loaded.config.console.host
+                    servers.append((create_console_app(context), console_host, console_port, limits))
                 for index, (app, host, port, limits) in enumerate(servers):
-                    sock = bind(host, port)
+                    is_console = console_port is not None and index == len(servers) - 1
+                    sock = _bind_console(host, port, options, loaded) if is_console else bind(host, port)
                     if index == 0 and serve_http:
                         started.url = url_of(sock)
                         if loaded.config.metrics.public:
                             started.metrics_url = f"{started.url}/metrics"
+                    elif is_console:
+                        started.console_url = url_of(sock)
                     else:
                         started.metrics_url = f"{url_of(sock)}/metrics"
                     server = await front.enter_async_context(
@@ -323,6 +340,30 @@ async def _run(
             finally:
                 housekeeping_task.cancel()  # after the workers: their last outcomes' counts are flushed
                 await asyncio.gather(housekeeping_task, return_exceptions=True)
+
+
+def _console_port(options: ServiceOptions, loaded: Loaded, serve_http: bool) -> int | None:
+    """The console's port, or None when it is off (a worker, --no-console, console.port: null)."""
+    if not serve_http or not options.console:
+        return None
+    port = options.console_port if options.console_port is not None else loaded.config.console.port
+    if port is not None:
+        from sfmc_actions.service.console import check_console_host
+
+        check_console_host(loaded, loaded.config.console.host)
+    return port
+
+
+def _bind_console(host: str, port: int, options: ServiceOptions, loaded: Loaded) -> socket.socket:
+    """The console's socket. The default port taken (another serve on this machine): a free one, said in the
+    banner; a port asked for (--console-port, console.port) taken: StartError."""
+    try:
+        return bind(host, port)
+    except StartError:
+        if options.console_port is not None or "port" in loaded.config.console.model_fields_set:
+            raise
+        log.warning("the console's default port %s is taken: it listens on a free port instead", port)
+        return bind(host, 0)
 
 
 async def _emulator_target(stack: AsyncExitStack, options: ServiceOptions, serve_http: bool) -> tuple[str, Starlette]:
@@ -426,5 +467,6 @@ def _register_secrets(loaded: Loaded, database: str) -> None:
         register_secret(source.write_key)
     if config.webhook is not None:
         register_secret(config.webhook.shared_secret)
+    register_secret(config.console.token)
     for secret in url_secrets(database):
         register_secret(secret)

@@ -24,7 +24,7 @@ INTERNAL = {
     "sfmc_actions.route.mapping.liquidjs.render.RenderFailure": "a JavaScript exception in a render, as LiquidError",
     "sfmc_actions.route.payload.checks.Stop": "ends a clause compiled without allErrors (compiler.py)",
     "sfmc_actions.js.json_body._NotForOrjson": "falls back to the exact encoder",
-    "sfmc_actions.cli.wire.Previewed": "carries test-mapping's previewed request out of the action",
+    "sfmc_actions.sfmc.wire.Previewed": "carries test-mapping's previewed request out of the action",
 }
 # Built-in exceptions raised on purpose: (module, exception) -> why that is right there.
 BUILTIN_RAISES = {

@@ -154,3 +154,33 @@ async def test_a_recorded_retry_of_a_marked_send_is_not_in_doubt(store: JobStore
     clock.advance(1)
     [again] = await store.claim_batch("w2", 10, 10)
     assert again.id == job.id and not again.in_doubt
+
+
+async def test_an_in_doubt_dead_letter_can_be_marked_entered(store: JobStore, clock: FakeClock) -> None:
+    await store.enqueue([journey(1), journey(2), journey(3)])
+    jobs = await store.claim_batch("w", 10, 10)
+    await store.apply_outcomes(
+        "w",
+        [
+            (jobs[0].id, JobDead("in doubt: the answer was lost after sending")),
+            (jobs[1].id, JobDead("SFMC refused it: unknown event definition")),  # not in doubt
+            (jobs[2].id, JobDelivered()),
+        ],
+    )
+    assert await store.mark_entered([j.id for j in jobs] + [9999]) == [jobs[0].id]
+    entered = await store.get_job(jobs[0].id)
+    assert entered is not None and entered.state is JobState.DELIVERED and entered.delivered_at is None
+    assert [d.id for d in await store.list_dead()] == [jobs[1].id]
+    assert await store.mark_entered([jobs[0].id]) == []  # once
+
+
+async def test_waiting_counts_only_pending_and_claimed_jobs(store: JobStore) -> None:
+    await store.enqueue([journey(1), journey(2), journey(3)])
+    [first, *_] = await store.claim_batch("w", 10, 1)
+    await store.apply_outcomes("w", [(first.id, JobDelivered())])
+    await store.claim_batch("w", 10, 1)
+    waiting = await store.waiting()
+    assert sorted((c.state.value, c.count) for c in waiting.counts) == [("claimed", 1), ("pending", 1)]
+    assert waiting.last_errors == () and waiting.oldest_pending_at is not None
+    full = await store.stats()
+    assert full.total(JobState.PENDING) == 1 and full.total(JobState.DELIVERED) == 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from sfmc_actions.cli.wire import MASK, shown_request, shown_response
+from sfmc_actions.sfmc.wire import MASK, shown_request, shown_response
 
 
 def test_authorization_and_form_secrets_are_masked_the_rest_is_exact() -> None:
