@@ -78,6 +78,7 @@ async def dead_letters(request: Request) -> Response:
         limit=_int(request, "limit", 100),
         include_rejected=q.get("include_rejected") in ("1", "true"),
         group=q.get("group"),
+        destination=q.get("destination"),
     )
     return json([reports.dead_letter(job) for job in jobs])
 

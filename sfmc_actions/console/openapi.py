@@ -77,6 +77,7 @@ DOCUMENT: dict[str, Any] = {
         "/admin/api/dead-letters": _get(
             "Dead letters, newest first",
             [
+                _query("destination", description="only this destination's (config `destinations:` name)"),
                 _query("subscription"),
                 _query("reason", description="the reason contains this text"),
                 _query("message_id"),

@@ -103,7 +103,8 @@ async def errors(request: Request) -> Response:
 @page
 async def dead_letters(request: Request) -> Response:
     q = request.query_params
-    filters = {k: q.get(k, "") for k in ("subscription", "reason", "message_id", "user_id", "since", "group")}
+    names = ("destination", "subscription", "reason", "message_id", "user_id", "since", "group")
+    filters = {k: q.get(k, "") for k in names}
     try:
         since = reports.window(filters["since"])[1] if filters["since"] else None
         jobs = await reports.find_dead_letters(
@@ -115,6 +116,7 @@ async def dead_letters(request: Request) -> Response:
             since=since,
             include_rejected=q.get("include_rejected") == "1",
             group=filters["group"],
+            destination=filters["destination"],
         )
     except BadRequest as exc:
         return html(request, "message.html", 400, title="Dead letters", message=str(exc))

@@ -181,6 +181,7 @@ async def errors(ctx: ConsoleContext, since: str | None) -> dict[str, Any]:
 def dead_letter(job: Job, full: bool = False) -> dict[str, Any]:
     data: dict[str, Any] = {
         "id": job.id,
+        "destination": job.destination,
         "subscription": job.subscription,
         "action": job.action or None,
         "state": job.state.value,
@@ -225,6 +226,7 @@ async def find_dead_letters(
     limit: int = 100,
     include_rejected: bool = False,
     group: str | None = None,
+    destination: str | None = None,
 ) -> list[Job]:
     """Dead letters matching every filter given, newest first. messageId and userId are matched exactly among
     the newest DEAD_LETTER_LIMIT the other filters select (the store indexes neither). `group`: an error
@@ -241,6 +243,7 @@ async def find_dead_letters(
         reason or None,
         DEAD_LETTER_LIMIT if narrow else limit,
         include_rejected=include_rejected,
+        destination=destination or None,
     )
     if message_id:
         jobs = [j for j in jobs if j.message_id == message_id]
