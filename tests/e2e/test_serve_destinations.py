@@ -117,10 +117,14 @@ def test_serve_delivers_each_destinations_rows_to_its_own_emulator_tenant(tmp_pa
         assert worker.stop() == 0 and serve.stop() == 0
     status = sfmc_actions("status", "--database", database, "--json")
     report = json.loads(status.stdout)
-    assert [(r["destination"], r["subscription"], r["delivered"]) for r in report["subscriptions"]] == [
+    rows = report["subscriptions"]
+    assert [(r["destination"], r["subscription"], r["delivered"]) for r in rows if r["subscription"]] == [
         ("emea", "orders", 10),
         ("us", "orders", 20),
     ]
+    # each destination's own row: its SFMC and token requests, counted apart (own client, own token)
+    requests = {r["destination"]: (r["sfmc_requests"], r["token_requests"]) for r in rows if not r["subscription"]}
+    assert set(requests) == {"emea", "us"} and all(sent > 0 and tokens >= 1 for sent, tokens in requests.values())
 
 
 def test_jobs_of_a_destination_removed_from_the_config_are_reported_at_start_up(tmp_path: Path) -> None:
@@ -144,4 +148,4 @@ def test_jobs_of_a_destination_removed_from_the_config_are_reported_at_start_up(
         assert "1 job(s) of destination 'us' wait in the store" in warned and "put it back in the config" in warned
         assert worker.stop() == 0
     report = json.loads(sfmc_actions("status", "--database", database, "--json").stdout)
-    assert [(r["destination"], r["pending"]) for r in report["subscriptions"]] == [("us", 1)]  # kept, not lost
+    assert [(r["destination"], r["pending"]) for r in report["queue"]] == [("us", 1)]  # kept, not lost
