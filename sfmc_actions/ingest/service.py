@@ -19,6 +19,7 @@ from typing import Any, Protocol
 
 import orjson
 
+from sfmc_actions.config import DEFAULT_DESTINATION
 from sfmc_actions.errors import InvalidEventError
 from sfmc_actions.events import MAX_DEPTH, parse_event
 from sfmc_actions.js.values import json_text
@@ -246,7 +247,7 @@ class Ingest:
         batch.events += 1
         batch.jobs.extend(routed.jobs)
         batch.unmatched += routed.unmatched
-        batch.seen.append((event.to_dict(), tuple(job.subscription for job in routed.jobs), None))
+        batch.seen.append((event.to_dict(), tuple(_matched_name(job) for job in routed.jobs), None))
 
     @staticmethod
     def _reject(batch: IngestBatch, index: int, item: object, raw: bytes | None, where: str, reason: str) -> None:
@@ -291,3 +292,10 @@ class Ingest:
 
     async def submit(self, items: Sequence[object], source: str, first_index: int = 0) -> IngestResult:
         return await self.commit(self.prepare(items, first_index), source)
+
+
+def _matched_name(job: NewJob) -> str:
+    """How live events name a matched subscription: `destination/name` when not the top-level form's destination
+    (two destinations may each have an `orders`)."""
+    name = job.subscription or ""
+    return name if job.destination == DEFAULT_DESTINATION else f"{job.destination}/{name}"

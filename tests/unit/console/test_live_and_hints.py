@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+from typing import Any
+
 import pytest
 
 from sfmc_actions.console.hints import hint_for
 from sfmc_actions.ingest.service import Ingest
 from sfmc_actions.observe.live import LiveEvents
-from tests.unit.ingest.fakes import FakeRouter, FakeStore
+from tests.unit.ingest.fakes import FakeRouter, FakeStore, Routed
 
 
 def test_the_buffer_keeps_the_last_events_newest_first() -> None:
@@ -35,6 +38,22 @@ async def test_ingest_records_what_routing_did_once_committed() -> None:
         ("identify", "matched", "website"),
     ]
     assert rows[2]["matched"] == ["contacts"] and rows[0]["rejected"]
+
+
+class TwoDestinations(FakeRouter):
+    """identify -> a job for `default`'s contacts and one for emea's."""
+
+    def route(self, event: dict[str, Any]) -> Routed:
+        routed = super().route(event)
+        return Routed([*routed.jobs, *(dataclasses.replace(j, destination="emea") for j in routed.jobs)], False)
+
+
+async def test_live_events_name_another_destinations_subscription_with_it() -> None:
+    live = LiveEvents()
+    ingest = Ingest(TwoDestinations(), FakeStore(), live=live)  # type: ignore[arg-type]  # fakes
+    await ingest.commit(ingest.prepare([{"type": "identify", "userId": "u1"}]), "website")
+    [row] = [e.to_dict() for e in live.newest_first()]
+    assert row["matched"] == ["contacts", "emea/contacts"]
 
 
 async def test_a_failed_commit_records_nothing() -> None:
