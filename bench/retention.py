@@ -215,6 +215,8 @@ async def soak(
         report = json.loads(status.stdout)
     finally:
         code = serve.stop()
+        if serve.popen.stderr is not None:
+            serve.popen.stderr.close()  # its reader thread has ended: the pipe is ours to close
     during = [end - start for start, end in load.requests if any(s <= end and start <= e for s, e in windows)]
     without = [end - start for start, end in load.requests if not any(s <= end and start <= e for s, e in windows)]
     base = sizes[1] if len(sizes) > 1 else sizes[0]

@@ -4,6 +4,7 @@ kept for doubt settling, expired dead letters reported, history kept, only one p
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from datetime import timedelta
 from pathlib import Path
 
@@ -101,3 +102,24 @@ async def test_sqlite_gives_space_back(tmp_path: object, clock: FakeClock) -> No
         assert main_file < full / 10, (full, main_file)
     finally:
         await store.close()
+
+
+async def test_a_store_from_before_incremental_vacuum_is_converted_once(tmp_path: Path, clock: FakeClock) -> None:
+    path = tmp_path / "old.db"
+    store = await open_store(f"sqlite:///{path}", clock=clock)
+    await store.enqueue([job(1)])
+    await store.close()
+    conn = sqlite3.connect(path, isolation_level=None)  # as an earlier version left it: no auto_vacuum
+    conn.execute("PRAGMA auto_vacuum = NONE")
+    conn.execute("VACUUM")
+    assert conn.execute("PRAGMA auto_vacuum").fetchone()[0] == 0
+    conn.close()
+
+    store = await open_store(f"sqlite:///{path}", clock=clock)
+    try:
+        assert [j.message_id for j in await store.claim_batch("w", 60, 10)] == ["m1"]  # nothing lost
+    finally:
+        await store.close()
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA auto_vacuum").fetchone()[0] == 2  # INCREMENTAL
+    conn.close()
