@@ -187,30 +187,9 @@ def parse_since(text: str, now: datetime | None = None) -> datetime:
 
 
 def job_dict(job: Job, full: bool = True) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "id": job.id,
-        "destination": job.destination,
-        "subscription": job.subscription,
-        "action": job.action or None,
-        "state": job.state.value,
-        "attempts": job.attempts,
-        "message_id": job.message_id,
-        "created_at": job.created_at.isoformat(),
-        "died_at": job.updated_at.isoformat(),
-        "reason": job.dead_reason or job.last_error,
-        "replayed_at": job.replayed_at.isoformat() if job.replayed_at else None,
-    }
-    if full:
-        data |= {
-            "batch_key": job.batch_key or None,
-            "tenant": job.tenant or None,
-            "last_error": job.last_error,
-            "sent_row": job.sent_row,
-            "payload": job.payload,
-            "event": job.event,
-            "raw_body": job.raw_body,
-        }
-    return data
+    from sfmc_actions.queue.jobs import dead_letter_record
+
+    return dead_letter_record(job, full)
 
 
 def dead_letter_table(jobs: Sequence[Job], keep: dict[str, float] | None = None) -> Table:

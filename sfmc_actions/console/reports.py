@@ -17,7 +17,7 @@ from sfmc_actions.events import parse_event
 from sfmc_actions.observe.logging import redact
 from sfmc_actions.observe.metrics import METRICS
 from sfmc_actions.queue.history import SeriesPoint
-from sfmc_actions.queue.jobs import Job
+from sfmc_actions.queue.jobs import Job, dead_letter_record
 from sfmc_actions.queue.status_report import build_status
 from sfmc_actions.route.replay import Replayer
 from sfmc_actions.route.subscriptions import Subscription
@@ -179,32 +179,11 @@ async def errors(ctx: ConsoleContext, since: str | None) -> dict[str, Any]:
 
 # -- dead letters ----------------------------------------------------------------------------------------------
 def dead_letter(job: Job, full: bool = False) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "id": job.id,
-        "destination": job.destination,
-        "subscription": job.subscription,
-        "action": job.action or None,
-        "state": job.state.value,
-        "attempts": job.attempts,
-        "message_id": job.message_id,
+    return dead_letter_record(job, full) | {
         "user_id": job.event.get("userId") if job.event else None,
-        "created_at": job.created_at.isoformat(),
-        "died_at": job.updated_at.isoformat(),
-        "reason": job.dead_reason or job.last_error,
-        "replayed_at": job.replayed_at.isoformat() if job.replayed_at else None,
         "journey": needs_confirmation(job),
         "in_doubt": in_doubt(job),
     }
-    if full:
-        data |= {
-            "batch_key": job.batch_key or None,
-            "last_error": job.last_error,
-            "sent_row": job.sent_row,
-            "payload": job.payload,
-            "event": job.event,
-            "raw_body": job.raw_body,
-        }
-    return data
 
 
 def in_doubt(job: Job) -> bool:

@@ -103,6 +103,35 @@ class Job:
         return self.available_at if self.state is JobState.CLAIMED else None
 
 
+def dead_letter_record(job: Job, full: bool = True) -> dict[str, Any]:
+    """A dead letter as JSON-ready data (`dead-letters list/show --json`, the console's admin API); `full` adds
+    the row sent, the payload, the event and the raw body."""
+    data: dict[str, Any] = {
+        "id": job.id,
+        "destination": job.destination,
+        "subscription": job.subscription,
+        "action": job.action or None,
+        "state": job.state.value,
+        "attempts": job.attempts,
+        "message_id": job.message_id,
+        "created_at": job.created_at.isoformat(),
+        "died_at": job.updated_at.isoformat(),
+        "reason": job.dead_reason or job.last_error,
+        "replayed_at": job.replayed_at.isoformat() if job.replayed_at else None,
+    }
+    if full:
+        data |= {
+            "batch_key": job.batch_key or None,
+            "tenant": job.tenant or None,
+            "last_error": job.last_error,
+            "sent_row": job.sent_row,
+            "payload": job.payload,
+            "event": job.event,
+            "raw_body": job.raw_body,
+        }
+    return data
+
+
 # What the store records for a job after an attempt (deliver/outcomes.py decides it from the action's own
 # per-event outcome, sfmc/outcomes.py: Delivered, Retry or Dead).
 @dataclass(frozen=True)
