@@ -154,7 +154,10 @@ def _several_destinations(report: dict[str, Any]) -> bool:
 def _ms(value: float | None) -> str:
     if value is None:
         return "-"
-    return f"{value:.0f}ms" if value < 10_000 else duration(value / 1000)
+    if value < 1000:
+        return f"{value:.0f}ms"
+    # short enough for an 80-column terminal: 2.4s rather than 2375ms
+    return f"{value / 1000:.1f}s" if value < 10_000 else duration(value / 1000)
 
 
 def _bytes(size: int) -> str:

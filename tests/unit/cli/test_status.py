@@ -59,3 +59,10 @@ def test_queue_rows_are_per_destination_and_subscription() -> None:
         ("us", "orders", 7),
         (None, "(rejected at ingest)", 0),
     ]
+
+
+@pytest.mark.parametrize(("ms", "text"), [(None, "-"), (250.4, "250ms"), (2375.0, "2.4s"), (125_000.0, "2m05s")])
+def test_latency_cells_stay_short(ms: float | None, text: str) -> None:
+    from sfmc_actions.cli.status import _ms
+
+    assert _ms(ms) == text
