@@ -86,7 +86,7 @@ def decide(
     if isinstance(result, Delivered):
         return Decision(job.id, Kind.DELIVERED, JobDelivered(), in_doubt=in_doubt is not None and job.in_doubt)
     if isinstance(result, Dead):
-        return Decision(job.id, Kind.DEAD, JobDead(result.error, result.sent))
+        return Decision(job.id, Kind.DEAD, JobDead(result.error, result.sent, result.response))
     if not isinstance(result, Retry):
         return retry_later(job, f"internal error: the action returned {type(result).__name__}", policy, now, rand)
     doubt = in_doubt is not None and (result.in_doubt or job.in_doubt)

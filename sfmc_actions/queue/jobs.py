@@ -149,6 +149,7 @@ class JobRetry:
 class JobDead:
     reason: str
     sent_row: Any = None
+    response: Any = None  # SFMC's answer (status and body), kept for the error groups' samples
 
 
 JobOutcome = JobDelivered | JobRetry | JobDead

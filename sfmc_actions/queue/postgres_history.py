@@ -57,7 +57,8 @@ INSERT INTO history (minute, destination, subscription, {what}) VALUES ($1, $2, 
 ON CONFLICT (minute, destination, subscription) DO UPDATE SET {what} = history.{what} + excluded.{what}"""
 # FOR UPDATE SKIP LOCKED: two processes folding at once take different rows, so none is grouped twice.
 INBOX = """
-SELECT i.id, i.job_id, i.kind, i.at, i.error, j.subscription, j.sent_row::text, b.event::text, j.destination
+SELECT i.id, i.job_id, i.kind, i.at, i.error, j.subscription, j.sent_row::text, b.event::text, j.destination,
+       j.last_response::text
 FROM (SELECT * FROM error_inbox ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED) i
 LEFT JOIN jobs j ON j.id = i.job_id LEFT JOIN job_bodies b ON b.job_id = i.job_id ORDER BY i.id"""
 DELETE_INBOX = "DELETE FROM error_inbox WHERE id = ANY($1::bigint[])"
@@ -189,24 +190,24 @@ class PostgresHistory:
         async with self._db.pool.acquire() as conn, conn.transaction():
             rows = await conn.fetch(INBOX, FOLD_CHUNK)
             occurrences = []
-            for _, job_id, kind, at, error, subscription, sent_row, event, job_destination in rows:
+            for _, job_id, kind, at, error, subscription, sent_row, event, job_destination, answer in rows:
                 if subscription is None:  # purged before it was folded (or a rejected event): nothing to group
                     continue
                 destination = destination_of(job_destination)
                 normalized = normalize_error(error or "(no reason given)")
                 gid = group_id(destination, subscription, normalized)
                 occurrences.append(
-                    (destination, subscription, normalized, gid, job_id, kind, at, error, sent_row, event)
+                    (destination, subscription, normalized, gid, job_id, kind, at, error, sent_row, event, answer)
                 )
             sampled = {occurrences[i][4] for i in newest_per_group([o[3] for o in occurrences])}  # their job ids
             # sorted by group: two folding processes lock group rows in the same order
-            for destination, subscription, normalized, gid, job_id, kind, at, error, sent_row, event in sorted(
+            for destination, subscription, normalized, gid, job_id, kind, at, error, sent_row, event, answer in sorted(
                 occurrences, key=lambda o: (o[0], o[1], o[2], o[4])
             ):
                 await conn.execute(UPSERT_GROUP, destination, subscription, normalized, gid, at)
                 if job_id in sampled:
-                    request = sent_row if kind == "dead" else None
-                    await conn.execute(ADD_SAMPLE, gid, job_id, at, error or "", event, request, None)
+                    request, response = (sent_row, answer) if kind == "dead" else (None, None)
+                    await conn.execute(ADD_SAMPLE, gid, job_id, at, error or "", event, request, response)
                 if kind != "retry":
                     await conn.execute(MARK_GROUP, gid, job_id)
             for gid in sorted({o[3] for o in occurrences}):

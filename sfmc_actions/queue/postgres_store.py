@@ -130,8 +130,8 @@ FROM unnest($3::bigint[], $4::timestamptz[], $5::text[]) AS u(id, at, error)
 WHERE j.id = u.id AND {_OWNED} RETURNING j.id"""
 MARK_DEAD = f"""
 UPDATE jobs j SET state = 'dead', dead_reason = u.reason, last_error = u.reason, sent_row = u.sent::jsonb,
-                  updated_at = $1, lease_owner = NULL, {_SETTLED}
-FROM unnest($3::bigint[], $4::text[], $5::text[]) AS u(id, reason, sent)
+                  last_response = u.answer::jsonb, updated_at = $1, lease_owner = NULL, {_SETTLED}
+FROM unnest($3::bigint[], $4::text[], $5::text[], $6::text[]) AS u(id, reason, sent, answer)
 WHERE j.id = u.id AND {_OWNED} RETURNING j.id"""
 # Released claims were not attempted: give the attempt back. A live lease ends in the future, so all of an
 # owner's live claims lie in the claimable index's range available_at > now. Jobs released by id were not
@@ -385,8 +385,9 @@ class PostgresJobStore:
                 applied.update(r[0] for r in await conn.fetch(MARK_RETRY, now, owner, ids, ats, errors))
             if dead:
                 sent = [None if o.sent_row is None else dump_json(o.sent_row) for _, o in dead]
+                answers = [None if o.response is None else dump_json(o.response) for _, o in dead]
                 ids, reasons = [i for i, _ in dead], [o.reason for _, o in dead]
-                applied.update(r[0] for r in await conn.fetch(MARK_DEAD, now, owner, ids, reasons, sent))
+                applied.update(r[0] for r in await conn.fetch(MARK_DEAD, now, owner, ids, reasons, sent, answers))
         return applied
 
     async def release(self, owner: str, job_ids: Collection[int] | None = None) -> int:

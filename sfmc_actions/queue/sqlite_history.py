@@ -56,7 +56,7 @@ COUNT = """
 INSERT INTO history (minute, destination, subscription, {what}) VALUES (?, ?, ?, ?)
 ON CONFLICT (minute, destination, subscription) DO UPDATE SET {what} = {what} + excluded.{what}"""
 INBOX = """
-SELECT i.id, i.job_id, i.kind, i.at, i.error, j.subscription, j.sent_row, b.event, j.destination
+SELECT i.id, i.job_id, i.kind, i.at, i.error, j.subscription, j.sent_row, b.event, j.destination, j.last_response
 FROM error_inbox i LEFT JOIN jobs j ON j.id = i.job_id LEFT JOIN job_bodies b ON b.job_id = i.job_id
 ORDER BY i.id LIMIT ?"""
 DELETE_INBOX = "DELETE FROM error_inbox WHERE id <= ?"
@@ -213,11 +213,11 @@ class SqliteHistory:
                 sampled = newest_per_group([gid for gid, *_ in found])
                 touched: set[str] = set()
                 for index, (gid, destination, normalized, row) in enumerate(found):
-                    _, job_id, kind, at, error, subscription, sent_row, event, _ = row
+                    _, job_id, kind, at, error, subscription, sent_row, event, _, answer = row
                     conn.execute(UPSERT_GROUP, (destination, subscription, normalized, gid, at, at))
                     if index in sampled:
-                        request = sent_row if kind == "dead" else None
-                        conn.execute(ADD_SAMPLE, (gid, job_id, at, error or "", event, request, None))
+                        request, response = (sent_row, answer) if kind == "dead" else (None, None)
+                        conn.execute(ADD_SAMPLE, (gid, job_id, at, error or "", event, request, response))
                     if kind != "retry":
                         conn.execute(MARK_GROUP, (gid, job_id))
                     touched.add(gid)

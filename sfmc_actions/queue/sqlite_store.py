@@ -100,8 +100,8 @@ UPDATE jobs SET state = 'pending', available_at = ?, last_error = ?, updated_at 
                 sending_at = NULL
 WHERE id = ? AND {_OWNED}"""
 MARK_DEAD = f"""
-UPDATE jobs SET state = 'dead', dead_reason = ?, last_error = ?, sent_row = ?, updated_at = ?, lease_owner = NULL,
-                {_SETTLED}
+UPDATE jobs SET state = 'dead', dead_reason = ?, last_error = ?, sent_row = ?, last_response = ?, updated_at = ?,
+                lease_owner = NULL, {_SETTLED}
 WHERE id = ? AND {_OWNED}"""
 # Released claims were not attempted: give the attempt back. A live lease ends in the future, so all of an
 # owner's live claims lie in the claimable index's range available_at > now. Jobs released by id were not
@@ -327,7 +327,9 @@ class SqliteJobStore:
                         cursor = conn.execute(MARK_RETRY, (outcome.at.timestamp(), outcome.error, now, job_id, owner))
                     elif isinstance(outcome, JobDead):
                         sent = None if outcome.sent_row is None else dump_json(outcome.sent_row)
-                        cursor = conn.execute(MARK_DEAD, (outcome.reason, outcome.reason, sent, now, job_id, owner))
+                        answer = None if outcome.response is None else dump_json(outcome.response)
+                        values = (outcome.reason, outcome.reason, sent, answer, now, job_id, owner)
+                        cursor = conn.execute(MARK_DEAD, values)
                     elif isinstance(outcome, JobDelivered):
                         continue
                     else:

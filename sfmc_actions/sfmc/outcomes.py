@@ -48,6 +48,7 @@ class Dead:
     error: str
     sent: object = None
     caught_before_sending: bool = False
+    response: object = None  # SFMC's answer, {"status": ..., "body": ...}, when it answered
 
 
 Outcome = Delivered | Retry | Dead
@@ -59,4 +60,5 @@ def outcome_for(error: DeliveryError, sent: object) -> Retry | Dead:
         return Retry(str(error), None, auth_failed=True, status=error.status)
     if isinstance(error, RetryableError):
         return Retry(str(error), error.retry_after, status=error.status, in_doubt=isinstance(error, InDoubtError))
-    return Dead(str(error), sent)
+    response = None if error.status is None else {"status": error.status, "body": error.body}
+    return Dead(str(error), sent, response=response)

@@ -21,10 +21,10 @@ BY_ID = {
     "MARK_SENDING": (sql.MARK_SENDING, "timestamptz, text, bigint[]"),
     "MARK_DELIVERED": (sql.MARK_DELIVERED, "timestamptz, text, bigint[]"),
     "MARK_RETRY": (sql.MARK_RETRY, "timestamptz, text, bigint[], timestamptz[], text[]"),
-    "MARK_DEAD": (sql.MARK_DEAD, "timestamptz, text, bigint[], text[], text[]"),
+    "MARK_DEAD": (sql.MARK_DEAD, "timestamptz, text, bigint[], text[], text[], text[]"),
     "RELEASE_SOME": (sql.RELEASE_SOME, "timestamptz, text, bigint[]"),
 }
-ARGUMENTS = {"MARK_RETRY": ", ARRAY[now()], ARRAY['e']", "MARK_DEAD": ", ARRAY['r'], ARRAY[NULL]"}
+ARGUMENTS = {"MARK_RETRY": ", ARRAY[now()], ARRAY['e']", "MARK_DEAD": ", ARRAY['r'], ARRAY[NULL], ARRAY[NULL]"}
 
 
 def jobs(first: int, count: int) -> list[NewJob]:

@@ -108,7 +108,14 @@ async def test_error_groups(store: JobStore, clock: FakeClock) -> None:
     await store.enqueue([job(n) for n in range(5)])
     claimed = await store.claim_batch("w", 60, 10)
     outcomes = [
-        (j.id, JobDead(f'errorcode 10006: Unable to save rows for "user{j.id}@example.com" ({j.id})', {"row": j.id}))
+        (
+            j.id,
+            JobDead(
+                f'errorcode 10006: Unable to save rows for "user{j.id}@example.com" ({j.id})',
+                {"row": j.id},
+                {"status": 400, "body": {"errorcode": 10006, "row": j.id}},
+            ),
+        )
         for j in claimed
     ]
     await store.apply_outcomes("w", outcomes)
@@ -123,6 +130,7 @@ async def test_error_groups(store: JobStore, clock: FakeClock) -> None:
     assert [s.job_id for s in group.samples] == sorted((j.id for j in claimed), reverse=True)[:3]
     assert group.samples[0].event["messageId"].startswith("m")
     assert group.samples[0].request == {"row": group.samples[0].job_id}
+    assert group.samples[0].response == {"status": 400, "body": {"errorcode": 10006, "row": group.samples[0].job_id}}
     assert sorted(await store.history.group_jobs(group.id)) == sorted(j.id for j in claimed)
 
 

@@ -133,8 +133,10 @@ def test_outcomes_carry_the_status_and_whether_the_request_is_in_doubt() -> None
     unsent = outcome(httpx.ConnectError("refused", request=REQUEST))
     assert isinstance(unsent, Retry) and not unsent.in_doubt
     assert outcome(answer(400, {"message": "bad"}), {"row": 1}) == Dead(
-        "SFMC answered 400 Bad Request: bad", {"row": 1}
-    )
+        "SFMC answered 400 Bad Request: bad", {"row": 1}, response={"status": 400, "body": {"message": "bad"}}
+    )  # SFMC's answer goes with the dead letter, for the error groups' samples
+    never_sent = outcome(httpx.UnsupportedProtocol("ftp", request=REQUEST), {"row": 1})
+    assert isinstance(never_sent, Dead) and never_sent.response is None  # SFMC never answered
 
 
 def test_async_row_results() -> None:
