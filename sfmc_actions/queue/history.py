@@ -229,25 +229,26 @@ class History(Protocol):
 
 # -- error normalization ------------------------------------------------------------------------------------------
 # Values that differ per row or request, taken out so one cause is one group: quoted values, UUIDs, e-mail
-# addresses, long hex ids, numbers. The errorcode SFMC gives is kept (it names the cause).
+# addresses, long hex ids, numbers. The errorcode SFMC gives and the HTTP status it answered are kept (they name
+# the cause).
 _QUOTED = re.compile(r"""(["'])(?:(?!\1).){0,200}\1""")
 _UUID = re.compile(r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b")
 _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 _HEX = re.compile(r"\b[0-9a-fA-F]{16,}\b")
 _NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?![\w.])")
-_ERRORCODE = re.compile(r"(errorcode\W{0,3})(\d+)", re.IGNORECASE)
+_KEPT_CODES = re.compile(r"(errorcode\W{0,3}|\bSFMC(?: answered)? |\bHTTP )(\d+)", re.IGNORECASE)
 MAX_ERROR = 300
 
 
 def normalize_error(error: str) -> str:
-    """The error with row-specific values replaced by placeholders (SFMC's errorcode kept)."""
+    """The error with row-specific values replaced by placeholders (SFMC's errorcode and HTTP status kept)."""
     codes: list[str] = []
 
     def keep_code(match: re.Match[str]) -> str:
         codes.append(match.group(2))
         return f"{match.group(1)}\x00"  # a marker with no digit in it, put back in order below
 
-    text = _ERRORCODE.sub(keep_code, error.strip())
+    text = _KEPT_CODES.sub(keep_code, error.strip())
     text = _QUOTED.sub(lambda m: f"{m.group(1)}…{m.group(1)}", text)
     text = _UUID.sub("<uuid>", text)
     text = _EMAIL.sub("<email>", text)

@@ -45,10 +45,15 @@ def test_percentile_edges() -> None:
         (
             'SFMC 400 errorcode 10006: Unable to save rows for data extension "Orders": '
             "Currency 'NOT-A-CODE' is 19 characters long (max 3)",
-            "SFMC <n> errorcode 10006: Unable to save rows for data extension \"…\": Currency '…' is <n> characters "
+            "SFMC 400 errorcode 10006: Unable to save rows for data extension \"…\": Currency '…' is <n> characters "
             "long (max <n>)",
         ),
         ("InvalidEmailAddress: ada@example.com", "InvalidEmailAddress: <email>"),
+        (
+            "SFMC answered 400 Bad Request: Event definition with key 'APIEvent-x' was not found. (errorcode 30000)",
+            "SFMC answered 400 Bad Request: Event definition with key '…' was not found. (errorcode 30000)",
+        ),
+        ("HTTP 503 after 3 attempts", "HTTP 503 after <n> attempts"),
         ("contact 3f2b8c1e-0d4a-4b7e-9c7e-2a1b3c4d5e6f not found", "contact <uuid> not found"),
         ("request 0123456789abcdef0123 failed", "request <id> failed"),
         ("mapping: email is missing", "mapping: email is missing"),
